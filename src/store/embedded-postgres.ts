@@ -11,6 +11,7 @@ import pg from 'pg';
 export class EmbeddedPostgresError extends Error {}
 
 export type EmbeddedServer = {
+  port: number;
   /** URL of the given database on the embedded server. */
   urlFor(database: string): string;
   stop(): Promise<void>;
@@ -63,6 +64,18 @@ async function ensureWritable(dir: string): Promise<void> {
   }
 }
 
+const credentialsFile = (dataDir: string) => path.join(path.resolve(dataDir), 'embedded-postgres.json');
+
+function urlOf(password: string, port: number, database: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+/** URL of a database on an embedded server already running on `port` for this data directory. */
+export async function embeddedUrl(dataDir: string, port: number, database: string): Promise<string> {
+  const { password } = JSON.parse(await fs.readFile(credentialsFile(dataDir), 'utf8')) as Credentials;
+  return urlOf(password, port, database);
+}
+
 async function readOrCreateCredentials(file: string): Promise<Credentials> {
   try {
     return JSON.parse(await fs.readFile(file, 'utf8')) as Credentials;
@@ -86,7 +99,7 @@ export async function startEmbeddedPostgres(options: {
   await ensureWritable(dataDir);
   const clusterDir = path.join(dataDir, 'pg');
   assertReachableByPostgresUser(clusterDir);
-  const { password } = await readOrCreateCredentials(path.join(dataDir, 'embedded-postgres.json'));
+  const { password } = await readOrCreateCredentials(credentialsFile(dataDir));
   const port = await freePort();
   const log: string[] = [];
   const remember = (message: unknown) => {
@@ -126,9 +139,7 @@ export async function startEmbeddedPostgres(options: {
     );
   }
 
-  const urlFor = (database: string) =>
-    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  return { urlFor, stop: () => server.stop() };
+  return { port, urlFor: (database) => urlOf(password, port, database), stop: () => server.stop() };
 }
 
 /** Creates the database if it does not exist yet (idempotent). */

@@ -3,7 +3,9 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 type Instant = ColumnType<Date, Date | string, Date | string>;
 type Int8 = ColumnType<string, number | bigint | string, number | bigint | string>;
-type Json<T = unknown> = JSONColumnType<T, string, string>;
+/** A bigserial id: read as a string, optional on insert. */
+type Id = ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
+type Json<T extends object | null = object> = JSONColumnType<T, string, string>;
 type Localised = { fr: string; en: string };
 
 export interface ShopsTable {
@@ -39,7 +41,7 @@ export interface EngineClockTable {
 }
 
 export interface TimersTable {
-  id: Generated<Int8>;
+  id: Id;
   shop_id: string;
   kind: string;
   key: string;
@@ -61,7 +63,7 @@ export interface AppSecretsTable {
 export type StaffRole = 'owner' | 'customer_service' | 'warehouse' | 'store_staff';
 
 export interface StaffTable {
-  id: Generated<Int8>;
+  id: Id;
   shop_id: string;
   email: string;
   display_name: Generated<string>;
@@ -72,7 +74,7 @@ export interface StaffTable {
 }
 
 export interface ApiTokensTable {
-  id: Generated<Int8>;
+  id: Id;
   staff_id: Int8;
   name: string;
   token_hash: string;
@@ -82,7 +84,7 @@ export interface ApiTokensTable {
 }
 
 export interface AuditLogTable {
-  id: Generated<Int8>;
+  id: Id;
   shop_id: string;
   staff_id: Int8 | null;
   actor: string;
@@ -93,7 +95,7 @@ export interface AuditLogTable {
 }
 
 export interface LocationsTable {
-  id: Generated<Int8>;
+  id: Id;
   shop_id: string;
   code: string;
   kind: 'warehouse' | 'store';
@@ -103,14 +105,14 @@ export interface LocationsTable {
 }
 
 export interface CategoriesTable {
-  id: Generated<Int8>;
+  id: Id;
   shop_id: string;
   slug: string;
   name: Json<Localised>;
 }
 
 export interface ProductsTable {
-  id: Generated<Int8>;
+  id: Id;
   shop_id: string;
   slug: string;
   category_id: Int8 | null;
@@ -123,7 +125,7 @@ export interface ProductsTable {
   second_hand: Generated<boolean>;
   outlet: Generated<boolean>;
   perishable: Generated<boolean>;
-  eco_fee_minor: Generated<Int8>;
+  eco_fee_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
   position: Generated<number>;
   created_at: Instant;
 }
@@ -136,7 +138,7 @@ export interface ProductImagesTable {
 }
 
 export interface VariantsTable {
-  id: Generated<Int8>;
+  id: Id;
   product_id: Int8;
   sku: string;
   shop_id: string;
@@ -153,7 +155,7 @@ export interface StockTable {
 }
 
 export interface PriceHistoryTable {
-  id: Generated<Int8>;
+  id: Id;
   variant_id: Int8;
   currency: string;
   amount_minor: Int8;

@@ -1,0 +1,33 @@
+// Brings a shop up on an open database: policy and terms loaded and installed,
+// the clock chosen, the demo catalogue seeded once, the first owner created.
+// Shared by `comptoir start`, `comptoir migrate|seed` and the test harness.
+import { ManualClock, systemClock, type Clock } from '../adapters/clock.js';
+import type { Config } from '../config.js';
+import { timerHandlers } from '../jobs/timer-kinds.js';
+import { loadShop } from '../policy/loader.js';
+import type { Db } from '../store/db.js';
+import type { AppContext } from './context.js';
+import { installShop } from './install-shop.js';
+import { seedCatalogue } from './seed-catalogue.js';
+import { ensureOwnerAccount } from './staff.js';
+
+export type Booted = {
+  ctx: AppContext;
+  /** Set only on the very first start of the shop: print it once. */
+  firstOwner: { email: string; password: string } | null;
+  catalogue: { seeded: boolean; products: number };
+};
+
+export async function openClock(config: Config, db: Db): Promise<Clock> {
+  return config.clock.kind === 'manual' ? ManualClock.open(db, config.clock.start) : systemClock;
+}
+
+export async function bootShop(config: Config, db: Db, options: { seed?: boolean } = {}): Promise<Booted> {
+  const shop = await loadShop(config.shopsDir, config.shopId);
+  const clock = await openClock(config, db);
+  const now = await clock.now();
+  await installShop(db, shop, now);
+  const catalogue = options.seed === false ? { seeded: false, products: 0 } : await seedCatalogue(db, { shopId: shop.id, shopDir: shop.dir, now });
+  const firstOwner = await ensureOwnerAccount(db, { shopId: shop.id, now });
+  return { ctx: { config, db, clock, shop, timers: timerHandlers() }, firstOwner, catalogue };
+}

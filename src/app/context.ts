@@ -1,0 +1,15 @@
+// Everything a use case or a route needs, built once at start-up (src/cli/start.ts)
+// or by a test (test/support/app.ts).
+import type { Clock } from '../adapters/clock.js';
+import type { Config } from '../config.js';
+import type { TimerHandlers } from '../jobs/timer-runner.js';
+import type { LoadedShop } from '../policy/loader.js';
+import type { Db } from '../store/db.js';
+
+export type AppContext = {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  shop: LoadedShop;
+  timers: TimerHandlers;
+};

@@ -1,0 +1,72 @@
+// One table maps error codes to HTTP statuses (style.md §6). Every error leaves
+// as JSON `{ error: { code, message, field?, rule?, details? } }`; bad input is
+// always a 4xx naming the field, never a 500.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DomainError } from '../domain/errors.js';
+
+const statusByCode: ReadonlyArray<[RegExp, number]> = [
+  [/^auth\.(required|invalid_credentials|invalid_token|session_expired)$/, 401],
+  [/^auth\.forbidden$/, 403],
+  [/\.not_found$/, 404],
+  [/^staff\.email_taken$/, 409],
+  [/^clock\.(backwards|not_manual)$/, 409],
+  [/^request\./, 400],
+  [/^clock\.invalid_duration$/, 400],
+];
+
+export function statusFor(code: string): number {
+  return statusByCode.find(([pattern]) => pattern.test(code))?.[1] ?? 422;
+}
+
+export type ErrorBody = {
+  error: { code: string; message: string; field?: string; rule?: string; details?: Record<string, unknown> };
+};
+
+export function errorBody(code: string, message: string, extra: Omit<ErrorBody['error'], 'code' | 'message'> = {}): ErrorBody {
+  return { error: { code, message, ...extra } };
+}
+
+function fromDomainError(error: DomainError): { status: number; body: ErrorBody } {
+  const { field, rule, ...details } = error.details;
+  return {
+    status: statusFor(error.code),
+    body: errorBody(error.code, error.message === error.code ? humanise(error.code) : error.message, {
+      ...(field ? { field } : {}),
+      ...(rule ? { rule } : {}),
+      ...(Object.keys(details).length ? { details } : {}),
+    }),
+  };
+}
+
+function humanise(code: string): string {
+  return code.replace(/[._]/g, ' ');
+}
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof DomainError) return fromDomainError(error);
+  const fastifyError = error as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fastifyError)) {
+    const first = fastifyError.validation[0]!;
+    const where = fastifyError.validationContext ?? 'body';
+    const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    const field = path ? `${where}.${path}` : where;
+    return { status: 400, body: errorBody('request.invalid', `${field}: ${first.message}`, { field }) };
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const code = `request.${(fastifyError.code ?? 'bad_request').replace(/^FST_(ERR_)?/, '').toLowerCase()}`;
+    return { status: fastifyError.statusCode, body: errorBody(code, fastifyError.message) };
+  }
+  return { status: 500, body: errorBody('internal', 'An unexpected error occurred; it has been logged.') };
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,100 @@
+// One HTTP server for the JSON API, the storefront and the back office.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import secureSession from '@fastify/secure-session';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../app/context.js';
+import { getOrCreateSecret } from '../store/secrets.js';
+import { registerErrorHandling } from './errors.js';
+import { registerAuth } from './auth.js';
+import { healthRoutes } from './routes/health.js';
+import { storeApiRoutes } from './routes/store-api.js';
+import { adminApiRoutes } from './routes/admin-api.js';
+import { storefrontRoutes } from './routes/storefront.js';
+import { backOfficeRoutes } from './routes/back-office.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+async function sessionKey(ctx: AppContext): Promise<Buffer> {
+  // A configured secret wins (production requires one); else a key kept in the database.
+  if (ctx.config.sessionSecret) return createHash('sha256').update(ctx.config.sessionSecret).digest();
+  return getOrCreateSecret(ctx.db, 'session_key', 32);
+}
+
+export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      ctx.config.logLevel === 'silent'
+        ? false
+        : {
+            level: ctx.config.logLevel,
+            // No personal data in logs: no query strings, bodies, headers or IP addresses.
+            serializers: { req: () => undefined, res: () => undefined },
+          },
+    disableRequestLogging: true,
+    trustProxy: ctx.config.env === 'production',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"], formAction: ["'self'"] },
+    },
+  });
+  await app.register(cookie);
+  await app.register(secureSession, {
+    key: await sessionKey(ctx),
+    cookieName: 'comptoir_session',
+    expiry: 8 * 60 * 60,
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.cookieSecure },
+  });
+  await app.register(csrf, { sessionPlugin: '@fastify/secure-session' });
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: `Comptoir — ${ctx.shop.id.toUpperCase()}`, version: '0.1.0', description: 'Store and admin JSON API. Errors: `{ error: { code, message, field?, rule? } }`.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Staff API token (`comptoir admin token create`)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'comptoir_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(fastifyStatic, { root: path.join(here, 'web', 'assets'), prefix: '/assets/', decorateReply: false });
+  await app.register(fastifyStatic, { root: path.join(ctx.shop.dir, 'images'), prefix: '/media/', decorateReply: false });
+
+  registerAuth(app, ctx);
+  await app.register(healthRoutes(ctx));
+  await app.register(storeApiRoutes(ctx), { prefix: '/api/store' });
+  await app.register(adminApiRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(storefrontRoutes(ctx));
+  await app.register(backOfficeRoutes(ctx), { prefix: '/admin' });
+  return app;
+}

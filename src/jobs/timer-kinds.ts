@@ -1,0 +1,19 @@
+// The registry of timer kinds: which handler does each time-based duty of
+// section 12 of the terms catalogue (bank transfer deadline PA-5, withdrawal
+// period end WD-1…WD-3, return shipment deadline WD-6, refund due dates RF-1,
+// reservation holds ST-1, cart expiry CA-2…).
+//
+// Each issue that introduces a duty registers its kind here, under a stable
+// dotted name (`withdrawal.period_end`), with a handler from its own module;
+// the use case schedules it with `scheduleTimer` (src/store/timers.ts) in the
+// transaction that creates the duty. A kind, once used in a database, keeps its
+// name: pending rows refer to it, and a timer whose kind has no handler fails
+// (and is retried, then marked 'failed'), it is never dropped silently.
+//
+// The server's timer loop, `comptoir clock advance|set` and
+// `POST /api/admin/dev/clock` all take their handlers from here.
+import type { TimerHandlers } from './timer-runner.js';
+
+export function timerHandlers(): TimerHandlers {
+  return {};
+}
