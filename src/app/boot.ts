@@ -1,7 +1,7 @@
 // Brings a shop up on an open database: policy and terms loaded and installed,
 // the clock chosen, the demo catalogue seeded once, the first owner created.
 // Shared by `comptoir start`, `comptoir migrate|seed` and the test harness.
-import { ManualClock, systemClock, type Clock } from '../adapters/clock.js';
+import { openEngineClock } from '../adapters/clock.js';
 import type { Config } from '../config.js';
 import { timerHandlers } from '../jobs/timer-kinds.js';
 import { loadShop } from '../policy/loader.js';
@@ -18,13 +18,9 @@ export type Booted = {
   catalogue: { seeded: boolean; products: number };
 };
 
-export async function openClock(config: Config, db: Db): Promise<Clock> {
-  return config.clock.kind === 'manual' ? ManualClock.open(db, config.clock.start) : systemClock;
-}
-
 export async function bootShop(config: Config, db: Db, options: { seed?: boolean } = {}): Promise<Booted> {
   const shop = await loadShop(config.shopsDir, config.shopId);
-  const clock = await openClock(config, db);
+  const clock = await openEngineClock(db, config.clock);
   const now = await clock.now();
   await installShop(db, shop, now);
   const catalogue = options.seed === false ? { seeded: false, products: 0 } : await seedCatalogue(db, { shopId: shop.id, shopDir: shop.dir, now });

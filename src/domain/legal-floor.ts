@@ -52,13 +52,17 @@ const KIND_RANK: Record<DayKind, number> = { calendar: 0, working_and_saturdays:
  */
 export function effectiveWithdrawalPeriod(policy: Pick<Policy, 'withdrawal' | 'shop'>, destinationCountry?: string): FloorResult<Period> {
   const w = policy.withdrawal;
-  const abroad = destinationCountry !== undefined && destinationCountry !== policy.shop.dispatchCountry;
-  const declared = abroad && w.abroad ? w.abroad : w.period;
+  const abroad = destinationCountry !== undefined && destinationCountry !== policy.shop.dispatchCountry && w.abroad !== undefined;
+  return withdrawalFloor(abroad ? w.abroad! : w.period);
+}
+
+/** WD-1: the floor applied to one declared withdrawal period (see effectiveWithdrawalPeriod). */
+export function withdrawalFloor(declared: Period, rule = 'WD-1/WD-2'): FloorResult<Period> {
   const applied: Period =
     declared.days >= WITHDRAWAL_FLOOR.days && KIND_RANK[declared.kind] >= KIND_RANK[WITHDRAWAL_FLOOR.kind]
       ? declared
       : { days: Math.max(declared.days, WITHDRAWAL_FLOOR.days), kind: declared.kind };
-  return result(declared, WITHDRAWAL_FLOOR, applied, abroad && w.abroad ? 'WD-1/WD-2' : 'WD-1', samePeriod);
+  return result(declared, WITHDRAWAL_FLOOR, applied, rule, samePeriod);
 }
 
 /** WD-2 (EL): the commercial money-back period, never shorter than the legal withdrawal period. */

@@ -12,7 +12,7 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^staff\.email_taken$/, 409],
   [/^clock\.(backwards|not_manual)$/, 409],
   [/^request\./, 400],
-  [/^clock\.invalid_duration$/, 400],
+  [/^clock\.invalid_(duration|instant)$/, 400],
 ];
 
 export function statusFor(code: string): number {

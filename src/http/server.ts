@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -33,15 +33,10 @@ async function sessionKey(ctx: AppContext): Promise<Buffer> {
 
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
-    logger:
-      ctx.config.logLevel === 'silent'
-        ? false
-        : {
-            level: ctx.config.logLevel,
-            // No personal data in logs: no query strings, bodies, headers or IP addresses.
-            serializers: { req: () => undefined, res: () => undefined },
-          },
-    disableRequestLogging: true,
+    // No personal data in logs: requests are logged by the onResponse hook below
+    // (method, route pattern, status, time) — no query strings, bodies, headers or IPs.
+    logger: { level: ctx.config.logLevel, serializers: { req: () => ({}), res: () => ({}) } },
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: ctx.config.env === 'production',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();

@@ -19,30 +19,29 @@
 //   30-day delivery, the order-button wording…) is NOT corrected here: the
 //   linter reports it and src/domain/legal-floor.ts applies the floor at run time.
 import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
+import { currencyDigits, isCurrency, parseAmount, type Currency, type Money } from '../domain/money.js';
 
 // ---------------------------------------------------------------------------
 // Scalars
 
-export const CURRENCIES = ['EUR', 'GBP'] as const;
+/** The currencies a policy may use (the ones src/domain/money.ts knows). */
+export const CURRENCIES = ['EUR', 'GBP'] as const satisfies readonly Currency[];
 export const currencySchema = z.enum(CURRENCIES).describe('ISO 4217 currency code');
-export type Currency = z.infer<typeof currencySchema>;
-
-/** Digits after the decimal point, per currency (both 2 today; kept per currency for the day a 0- or 3-decimal currency arrives). */
-const MINOR_DIGITS: Record<Currency, number> = { EUR: 2, GBP: 2 };
+export type { Currency, Money };
 
 /**
- * Exact decimal → integer minor units ("10.70" or 10.7 → 1070). Rejects more
- * decimals than the currency has instead of rounding: a policy amount is a fact.
- * (src/domain/money.ts owns money arithmetic; this is only the policy reader's parse.)
+ * Exact decimal → integer minor units through src/domain/money.ts (PR-9):
+ * "10.70" or 10.7 → 1070; more decimals than the currency has, a sign or an
+ * exponent are refused instead of rounded — a policy amount is a fact.
  */
 function decimalToMinorUnits(input: string | number, currency: Currency): number | undefined {
-  const text = typeof input === 'number' ? (Number.isFinite(input) ? String(input) : '') : input.trim();
-  const digits = MINOR_DIGITS[currency];
-  const match = /^(\d{1,13})(?:\.(\d+))?$/.exec(text);
-  if (!match) return undefined;
-  const fraction = match[2] ?? '';
-  if (fraction.length > digits) return undefined;
-  return Number(match[1]) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
+  try {
+    return parseAmount(input, currency).amount;
+  } catch (error) {
+    if (error instanceof DomainError) return undefined;
+    throw error;
+  }
 }
 
 /** An amount of the given currency, written as a decimal (`10.70`), parsed to minor units (`1070`). */
@@ -52,7 +51,7 @@ export function amountIn(currency: Currency) {
     if (minor === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: `expected an amount in ${currency} with at most ${MINOR_DIGITS[currency]} decimals, such as 10.70`,
+        message: `expected an amount in ${currency} with at most ${currencyDigits(currency)} decimals, such as 10.70`,
       });
       return z.NEVER;
     }
@@ -60,12 +59,10 @@ export function amountIn(currency: Currency) {
   });
 }
 
-export type Money = { amount: number; currency: Currency };
-
 /** A single-currency amount written as `"15.00 EUR"`, parsed to `{ amount: 1500, currency: 'EUR' }`. */
 export const moneySchema = z.string().transform((text, ctx): Money => {
   const match = /^\s*(\S+)\s+([A-Z]{3})\s*$/.exec(text);
-  const currency = match && (CURRENCIES as readonly string[]).includes(match[2]!) ? (match[2] as Currency) : undefined;
+  const currency = match && isCurrency(match[2]) ? match[2] : undefined;
   const amount = match && currency ? decimalToMinorUnits(match[1]!, currency) : undefined;
   if (!currency || amount === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected an amount and a currency such as "15.00 EUR" (currencies: ${CURRENCIES.join(', ')})` });

@@ -209,13 +209,6 @@ await db.destroy();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.includes('ready')) resolve();
-      });
-      void exited.then((code) => reject(new Error(`child engine exited early (${code}): ${stderr}`)));
-    });
 
     // Two in-process engines, each with its own pool, firing concurrently and repeatedly.
     const slowEffect =
@@ -226,6 +219,13 @@ await db.destroy();
       };
     const engines = [createDb(t.url, { max: 4 }), createDb(t.url, { max: 4 })];
     try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.includes('ready')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`child engine exited early (${code}): ${stderr}`)));
+      });
       const firedBy = await Promise.all(
         engines.map(async (db, n) => {
           const handlers = { 'test.effect': slowEffect(`pool-${n}`) };
@@ -306,6 +306,23 @@ await db.destroy();
     expect(await fireDueTimers(t.db, handlers, await clock.now())).toMatchObject({ fired: 1, failed: 0 });
     expect(await timer('flaky')).toMatchObject({ state: 'fired', attempts: 2, last_error: 'Error: transient' });
     expect((await effects(t.db)).map((e) => e.timer_key)).toEqual(['after-1', 'after-2', 'flaky']);
+  });
+
+  it('a handler whose SQL error aborts the transaction is rolled back to its savepoint and recorded', async () => {
+    const now = await clock.now();
+    await schedule('sql-error', now, 'test.sql_error');
+    await schedule('fine', now);
+    const handlers: TimerHandlers = {
+      'test.effect': effect,
+      'test.sql_error': async (tx, firing, at) => {
+        await recordEffect(tx, firing.key, at);
+        // Swallowing the error leaves the transaction aborted: the runner must still cope.
+        await sql`SELECT * FROM no_such_table`.execute(tx).catch(() => undefined);
+      },
+    };
+    expect(await fireDueTimers(t.db, handlers, now)).toMatchObject({ fired: 1, failed: 1 });
+    expect((await timer('sql-error')).last_error).toContain('current transaction is aborted');
+    expect((await effects(t.db)).map((e) => e.timer_key)).toEqual(['fine']);
   });
 
   it('a timer of unknown kind counts as a failure with a clear error', async () => {

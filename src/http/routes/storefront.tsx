@@ -5,6 +5,7 @@ import type { AppContext } from '../../app/context.js';
 import { listTermsVersions } from '../../app/terms.js';
 import { DomainError } from '../../domain/errors.js';
 import { versionInForce } from '../../domain/terms-versions.js';
+import { currencyFor } from '../../policy/schema.js';
 import { resolveLanguage } from '../web/language.js';
 import { HomePage } from '../web/pages/home.js';
 import { TermsPage } from '../web/pages/terms.js';
@@ -13,7 +14,8 @@ import { shopView } from '../web/shop-view.js';
 
 export const storefrontRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   const shop = shopView(ctx.shop);
-  const currency = ctx.shop.policy.pricing.defaultCurrency;
+  // PR-1: the home page shows the price list of the shop's own country.
+  const currency = currencyFor(ctx.shop.policy, ctx.shop.policy.shop.dispatchCountry);
 
   app.get('/', async (request, reply) => {
     const lang = resolveLanguage(request, reply);
@@ -22,7 +24,7 @@ export const storefrontRoutes = (ctx: AppContext): FastifyPluginAsync => async (
       listProducts(ctx.db, { shopId: ctx.shop.id, currency, now, limit: 48, offset: 0 }),
       countProducts(ctx.db, { shopId: ctx.shop.id }),
     ]);
-    return sendPage(reply, <HomePage lang={lang} shop={shop} products={products} total={total} currency={currency} />);
+    return sendPage(reply, <HomePage lang={lang} shop={shop} products={products} total={total} />);
   });
 
   app.get('/terms', async (request, reply) => {

@@ -78,7 +78,13 @@ export function Layout({ lang, title, shop, path, area, staffLabel, csrfToken, c
             {t.customerService} : {shop.customerService}
           </p>
           <p>
-            {t.mediator} : {shop.mediator.name} — <a href={shop.mediator.website}>{shop.mediator.website}</a>
+            {t.mediator} : {shop.mediator.name}
+            {shop.mediator.website ? (
+              <>
+                {' — '}
+                <a href={shop.mediator.website}>{shop.mediator.website}</a>
+              </>
+            ) : null}
           </p>
         </footer>
       </body>

@@ -1,10 +1,10 @@
 import type { ProductSummary } from '../../../app/catalogue.js';
-import { formatMoney, type Currency } from '../../../domain/money.js';
+import { formatMoney } from '../../../domain/money.js';
 import { Layout, type ShopView } from '../layout.js';
 import type { Language } from '../language.js';
 import { messages } from '../messages.js';
 
-export function HomePage(props: { lang: Language; shop: ShopView; products: ProductSummary[]; total: number; currency: Currency }) {
+export function HomePage(props: { lang: Language; shop: ShopView; products: ProductSummary[]; total: number }) {
   const { lang } = props;
   const t = messages[lang];
   const date = (iso: string) => new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
@@ -15,14 +15,9 @@ export function HomePage(props: { lang: Language; shop: ShopView; products: Prod
       <ul class="products">
         {props.products.map((p) => (
           <li class="product" key={p.id}>
-            {p.image ? <img src={`/media/${encodeURIComponent(p.image)}`} alt={p.name[lang]} width={320} height={320} /> : null}
+            {p.imagePath ? <img src={`/media/${encodeURIComponent(p.imagePath)}`} alt={p.name[lang]} width={320} height={320} /> : null}
             <h2>{p.name[lang]}</h2>
-            {p.price !== null ? (
-              <p class="price">
-                {p.priceVaries ? `${t.from} ` : ''}
-                {formatMoney({ amount: p.price, currency: props.currency }, lang)}
-              </p>
-            ) : null}
+            {p.price ? <p class="price">{formatMoney(p.price, lang)}</p> : null}
             <p class="availability">
               {p.availability.state === 'in_stock'
                 ? t.inStock
