@@ -4,7 +4,7 @@
 import { openEngineClock } from '../adapters/clock.js';
 import type { Config } from '../config.js';
 import { timerHandlers } from '../jobs/timer-kinds.js';
-import { loadShop } from '../policy/loader.js';
+import { loadShop, type LoadedShop } from '../policy/loader.js';
 import type { Db } from '../store/db.js';
 import type { AppContext } from './context.js';
 import { installShop } from './install-shop.js';
@@ -18,8 +18,9 @@ export type Booted = {
   catalogue: { seeded: boolean; products: number };
 };
 
-export async function bootShop(config: Config, db: Db, options: { seed?: boolean } = {}): Promise<Booted> {
-  const shop = await loadShop(config.shopsDir, config.shopId);
+/** `options.shop`: the shop's files already loaded (start-up loads them before opening the database, to fail fast). */
+export async function bootShop(config: Config, db: Db, options: { seed?: boolean; shop?: LoadedShop } = {}): Promise<Booted> {
+  const shop = options.shop ?? (await loadShop(config.shopsDir, config.shopId));
   const clock = await openEngineClock(db, config.clock);
   const now = await clock.now();
   await installShop(db, shop, now);

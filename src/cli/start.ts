@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { bootShop } from '../app/boot.js';
 import { buildServer } from '../http/server.js';
 import { startTimerLoop } from '../jobs/timer-runner.js';
+import { loadShop } from '../policy/loader.js';
 import { openDatabase } from '../store/connect.js';
 import type { CliCommand } from './context.js';
 import { explainStartupError } from './startup-errors.js';
@@ -23,8 +24,10 @@ export const startCommand: CliCommand = async (args, ctx) => {
 
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
+    // The shop's files first: a typo in a shop id or a policy fails before any database work.
+    const shop = await loadShop(config.shopsDir, config.shopId);
     database = await openDatabase(config, 'server');
-    const booted = await bootShop(config, database.db);
+    const booted = await bootShop(config, database.db, { shop });
     const app = await buildServer(booted.ctx);
     await app.listen({ port: config.port, host: config.host });
     const loop = startTimerLoop({ db: database.db, clock: booted.ctx.clock, handlers: booted.ctx.timers, intervalMs: config.timerIntervalMs, log: app.log });

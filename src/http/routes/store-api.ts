@@ -221,7 +221,7 @@ export const storeApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
         tags,
         summary: 'The withdrawal period the engine applies (WD-1/WD-2), with the policy value and the legal floor',
         querystring: countryQuery,
-        response: { 200: z.object({ declared: period.nullable(), floor: period, applied: period, rule: z.string() }) },
+        response: { 200: z.object({ declared: period.nullable(), floor: period, applied: period, rule: z.string(), raised: z.boolean().describe('true when the law lengthens what the shop declares') }) },
       },
     },
     async (request) => {

@@ -75,10 +75,10 @@ export function Layout({ lang, title, shop, path, area, staffLabel, csrfToken, c
             <strong>{t.legalNotice}.</strong> {shop.legalLines.join(' · ')}
           </p>
           <p>
-            {t.customerService} : {shop.customerService}
+            {t.customerService}{t.colon}{shop.customerService}
           </p>
           <p>
-            {t.mediator} : {shop.mediator.name}
+            {t.mediator}{t.colon}{shop.mediator.name}
             {shop.mediator.website ? (
               <>
                 {' — '}

@@ -2,6 +2,8 @@
 import type { Language } from './language.js';
 
 const fr = {
+  /** French typography puts a (non-breaking) space before a colon. */
+  colon: '\u00a0: ',
   home: 'Accueil',
   terms: 'Conditions générales de vente',
   termsShort: 'CGV',
@@ -45,6 +47,7 @@ const fr = {
 type Messages = typeof fr;
 
 const en: Messages = {
+  colon: ': ',
   home: 'Home',
   terms: 'Terms and conditions of sale',
   termsShort: 'Terms',

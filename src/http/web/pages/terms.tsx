@@ -17,7 +17,7 @@ export function TermsPage(props: { lang: Language; shop: ShopView; shown: TermsP
         <span data-terms-version={shown.id}>{shown.id}</span> · {shown.effectiveAt.getTime() > props.now.getTime() ? t.futureVersion : t.effectiveFrom} {when(shown.effectiveAt)}
       </p>
       <p class="meta">
-        {t.fingerprint} : <code class="hash">{shown.hash[lang]}</code>
+        {t.fingerprint}{t.colon}<code class="hash">{shown.hash[lang]}</code>
       </p>
       <p class="meta">{t.printHint}</p>
       <article lang={lang}>
