@@ -96,7 +96,7 @@ export async function openDatabase(config: Config, role: 'server' | 'cli'): Prom
   }
   return {
     db,
-    description: `embedded PostgreSQL in ${server.clusterDir}`,
+    description: `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}`,
     close: async () => {
       await db.destroy();
       if (role === 'server') await fs.rm(serverFile(config.dataDir), { force: true });

