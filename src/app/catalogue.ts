@@ -1,30 +1,11 @@
 // The storefront's read side of the catalogue: the product list of the home
 // page. One SQL query per page, whatever the number of products and variants
 // (style.md §7: the query count is asserted in test/app/catalogue.test.ts).
-import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import { money, type Currency, type Money } from '../domain/money.js';
 import type { Localised, ProductFlags } from '../policy/catalogue-file.js';
 import type { Queryable } from '../store/db.js';
-import type { CategoriesTable, LocationsTable, PriceHistoryTable, ProductImagesTable, ProductsTable, ShopsTable, StockTable, VariantsTable } from '../store/schema.js';
-
-// schema.ts declares generated bigint columns as Generated<Int8>, a ColumnType
-// nested in another, which Kysely reads as an object type rather than the
-// string pg returns (same workaround as src/app/staff.ts); this view of the
-// catalogue tables types them as text. Drop it once schema.ts types them so.
-type GeneratedInt8 = ColumnType<string, number | string | undefined, number | string>;
-export type CatalogueDatabase = {
-  shops: ShopsTable;
-  locations: Omit<LocationsTable, 'id'> & { id: GeneratedInt8 };
-  categories: Omit<CategoriesTable, 'id'> & { id: GeneratedInt8 };
-  products: Omit<ProductsTable, 'id' | 'eco_fee_minor'> & { id: GeneratedInt8; eco_fee_minor: GeneratedInt8 };
-  product_images: ProductImagesTable;
-  variants: Omit<VariantsTable, 'id'> & { id: GeneratedInt8 };
-  stock: StockTable;
-  price_history: Omit<PriceHistoryTable, 'id'> & { id: GeneratedInt8 };
-};
-export type CatalogueQueryable = Kysely<CatalogueDatabase> | Transaction<CatalogueDatabase>;
-export const catalogueView = (q: Queryable): CatalogueQueryable => q as unknown as CatalogueQueryable;
 
 /**
  * CAT-2, summarised over a product's variants: in stock when one variant has
@@ -69,7 +50,6 @@ function toMinor(value: string | number | bigint, field: string): number {
 }
 
 export async function listProducts(q: Queryable, input: ListProductsInput): Promise<ProductSummary[]> {
-  const db = catalogueView(q);
   const { shopId, currency, now, limit, offset } = input;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxPageSize) {
     throw new DomainError('catalogue.invalid_page', { field: 'limit', limit, max: maxPageSize });
@@ -82,7 +62,7 @@ export async function listProducts(q: Queryable, input: ListProductsInput): Prom
   // gets its first image, and one pass over its variants computes the lowest
   // current price (index price_history_lookup, one row per variant) and the
   // availability from warehouse stock (stock primary key).
-  const page = db
+  const page = q
     .selectFrom('products')
     .selectAll()
     .where('shop_id', '=', shopId)
@@ -92,7 +72,7 @@ export async function listProducts(q: Queryable, input: ListProductsInput): Prom
     .offset(offset)
     .as('p');
 
-  const rows = await db
+  const rows = await q
     .selectFrom(page)
     .leftJoin('categories as c', 'c.id', 'p.category_id')
     .leftJoinLateral(
@@ -196,7 +176,7 @@ export async function listProducts(q: Queryable, input: ListProductsInput): Prom
 }
 
 export async function countProducts(q: Queryable, input: { shopId: string }): Promise<number> {
-  const row = await catalogueView(q)
+  const row = await q
     .selectFrom('products')
     .select(sql<string>`count(*)`.as('n'))
     .where('shop_id', '=', input.shopId)

@@ -6,8 +6,7 @@
 import path from 'node:path';
 import { DomainError } from '../domain/errors.js';
 import { loadCatalogueFile, type CatalogueFile } from '../policy/catalogue-file.js';
-import type { Db } from '../store/db.js';
-import { catalogueView, type CatalogueQueryable } from './catalogue.js';
+import type { Db, Tx } from '../store/db.js';
 
 export type SeedCatalogueResult = {
   /** false when the shop's catalogue was already seeded (nothing done). */
@@ -42,7 +41,7 @@ export async function seedCatalogue(
       .executeTakeFirstOrThrow();
     if (locked.catalogue_seeded_at !== null) return { seeded: false, products: 0, variants: 0 };
 
-    const counts = await insertCatalogue(catalogueView(tx), shopId, catalogue, now);
+    const counts = await insertCatalogue(tx, shopId, catalogue, now);
     await tx.updateTable('shops').set({ catalogue_seeded_at: now }).where('id', '=', shopId).execute();
     return { seeded: true, ...counts };
   });
@@ -59,7 +58,7 @@ function lookup(ids: Map<string, string>, key: string, what: string): string {
 }
 
 async function insertCatalogue(
-  tx: CatalogueQueryable,
+  tx: Tx,
   shopId: string,
   catalogue: CatalogueFile,
   now: Date,

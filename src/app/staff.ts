@@ -5,13 +5,13 @@
 // staff actor, so a forgotten check in a route cannot grant anything.
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { sql, type ColumnType, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { can, isRole, staffRoles, type Permission, type StaffRole } from '../domain/staff-roles.js';
 import { recordAudit, type Actor } from '../store/audit.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
-import type { ApiTokensTable, ShopsTable, StaffTable } from '../store/schema.js';
+import type { StaffTable } from '../store/schema.js';
 
 export type { Actor } from '../store/audit.js';
 
@@ -52,19 +52,7 @@ export const dummyPasswordHash = DUMMY_HASH;
 
 const emailSchema = z.email().max(254);
 
-// schema.ts declares ids as Generated<Int8>, a ColumnType nested in another,
-// which Kysely reads as an object type rather than the string pg returns; this
-// view of the three tables used here types them as text.
-type Id = ColumnType<string, string | undefined, string>;
-type AccessDatabase = {
-  shops: ShopsTable;
-  staff: Omit<StaffTable, 'id'> & { id: Id };
-  api_tokens: Omit<ApiTokensTable, 'id'> & { id: Id };
-};
-type AccessQueryable = Kysely<AccessDatabase> | Transaction<AccessDatabase>;
-const view = (q: Queryable): AccessQueryable => q as unknown as AccessQueryable;
-
-type StaffRow = Selectable<AccessDatabase['staff']>;
+type StaffRow = Selectable<StaffTable>;
 
 function toAccount(row: StaffRow): StaffAccount {
   return {
@@ -147,7 +135,7 @@ function hashToken(token: string): string {
 }
 
 async function requireShop(q: Queryable, shopId: string): Promise<void> {
-  const shop = await view(q).selectFrom('shops').select('id').where('id', '=', shopId).executeTakeFirst();
+  const shop = await q.selectFrom('shops').select('id').where('id', '=', shopId).executeTakeFirst();
   if (!shop) throw new DomainError('shop.not_found', { field: 'shopId', shopId }, `Shop ${shopId} is not loaded.`);
 }
 
@@ -155,7 +143,7 @@ async function requireShop(q: Queryable, shopId: string): Promise<void> {
 async function authorise(q: Queryable, shopId: string, actor: Actor, permission: Permission): Promise<void> {
   if (actor.kind !== 'staff') return;
   const row = isId(actor.staffId)
-    ? await view(q)
+    ? await q
         .selectFrom('staff')
         .select(['role', 'disabled_at'])
         .where('id', '=', actor.staffId)
@@ -173,7 +161,7 @@ async function insertStaff(
 ): Promise<StaffRow | undefined> {
   // ON CONFLICT DO NOTHING (the unique index on (shop_id, lower(email))): a
   // taken email leaves the caller's transaction usable.
-  return view(tx)
+  return tx
     .insertInto('staff')
     .values({
       shop_id: values.shopId,
@@ -228,7 +216,7 @@ export async function authenticateStaff(
 ): Promise<StaffAccount> {
   const email = typeof input.email === 'string' ? normaliseEmail(input.email) : '';
   const row = email
-    ? await view(q)
+    ? await q
         .selectFrom('staff')
         .selectAll()
         .where('shop_id', '=', input.shopId)
@@ -246,12 +234,12 @@ export async function authenticateStaff(
 /** The account, disabled or not; null when unknown in this shop. Session checks must refuse a disabled one. */
 export async function getStaff(q: Queryable, shopId: string, id: string): Promise<StaffAccount | null> {
   if (!isId(id)) return null;
-  const row = await view(q).selectFrom('staff').selectAll().where('id', '=', id).where('shop_id', '=', shopId).executeTakeFirst();
+  const row = await q.selectFrom('staff').selectAll().where('id', '=', id).where('shop_id', '=', shopId).executeTakeFirst();
   return row ? toAccount(row) : null;
 }
 
 export async function getStaffByEmail(q: Queryable, shopId: string, email: string): Promise<StaffAccount | null> {
-  const row = await view(q)
+  const row = await q
     .selectFrom('staff')
     .selectAll()
     .where('shop_id', '=', shopId)
@@ -262,13 +250,13 @@ export async function getStaffByEmail(q: Queryable, shopId: string, email: strin
 
 /** Every account of the shop, disabled ones included, oldest first. */
 export async function listStaff(q: Queryable, shopId: string): Promise<StaffAccount[]> {
-  const rows = await view(q).selectFrom('staff').selectAll().where('shop_id', '=', shopId).orderBy('created_at').orderBy('id').execute();
+  const rows = await q.selectFrom('staff').selectAll().where('shop_id', '=', shopId).orderBy('created_at').orderBy('id').execute();
   return rows.map(toAccount);
 }
 
 async function requireStaff(q: Queryable, shopId: string, staffId: string): Promise<StaffRow> {
   const row = isId(staffId)
-    ? await view(q).selectFrom('staff').selectAll().where('id', '=', staffId).where('shop_id', '=', shopId).executeTakeFirst()
+    ? await q.selectFrom('staff').selectAll().where('id', '=', staffId).where('shop_id', '=', shopId).executeTakeFirst()
     : undefined;
   if (!row) throw new DomainError('staff.not_found', { field: 'staffId' }, 'No such staff account.');
   return row;
@@ -289,7 +277,7 @@ export async function disableStaff(
     const target = await requireStaff(tx, input.shopId, input.staffId);
     if (target.disabled_at !== null) return toAccount(target);
     if (target.role === 'owner') {
-      const activeOwners = await view(tx)
+      const activeOwners = await tx
         .selectFrom('staff')
         .select('id')
         .where('shop_id', '=', input.shopId)
@@ -302,7 +290,7 @@ export async function disableStaff(
         throw new DomainError('staff.last_owner', { field: 'staffId' }, 'The last active owner cannot be disabled.');
       }
     }
-    const updated = await view(tx)
+    const updated = await tx
       .updateTable('staff')
       .set({ disabled_at: input.now })
       .where('id', '=', target.id)
@@ -347,7 +335,7 @@ export async function changePassword(
         throw new DomainError('auth.invalid_credentials', { field: 'currentPassword' }, 'The current password is wrong.');
       }
     }
-    const updated = await view(tx)
+    const updated = await tx
       .updateTable('staff')
       .set({ password_hash: await hashPassword(password) })
       .where('id', '=', target.id)
@@ -367,7 +355,7 @@ export async function changePassword(
 }
 
 async function shopOfStaff(q: Queryable, staffId: string): Promise<string> {
-  const row = isId(staffId) ? await view(q).selectFrom('staff').select('shop_id').where('id', '=', staffId).executeTakeFirst() : undefined;
+  const row = isId(staffId) ? await q.selectFrom('staff').select('shop_id').where('id', '=', staffId).executeTakeFirst() : undefined;
   if (!row) throw new DomainError('staff.not_found', { field: 'staffId' }, 'No such staff account.');
   return row.shop_id;
 }
@@ -397,7 +385,7 @@ export async function createApiToken(
     const staff = await requireStaff(tx, shopId, input.staffId);
     if (staff.disabled_at !== null) throw new DomainError('staff.disabled', { field: 'staffId' }, 'This staff account is disabled.');
     const token = API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const row = await view(tx)
+    const row = await tx
       .insertInto('api_tokens')
       .values({ staff_id: staff.id, name, token_hash: hashToken(token), created_at: input.now })
       .returning('id')
@@ -423,7 +411,7 @@ export async function authenticateApiToken(
 ): Promise<StaffAccount> {
   const invalid = () => new DomainError('auth.invalid_token', {}, 'This API token is not valid.');
   if (typeof input.token !== 'string' || !tokenFormat.test(input.token)) throw invalid();
-  const row = await view(q)
+  const row = await q
     .selectFrom('api_tokens as t')
     .innerJoin('staff as s', 's.id', 't.staff_id')
     .selectAll('s')
@@ -436,14 +424,14 @@ export async function authenticateApiToken(
   if (!row) throw invalid();
   const last = row.token_last_used_at;
   if (last === null || Math.abs(input.now.getTime() - last.getTime()) >= TOKEN_USE_WRITE_INTERVAL_MS) {
-    await view(q).updateTable('api_tokens').set({ last_used_at: input.now }).where('id', '=', row.token_id).execute();
+    await q.updateTable('api_tokens').set({ last_used_at: input.now }).where('id', '=', row.token_id).execute();
   }
   const { token_id: _id, token_last_used_at: _last, ...staff } = row;
   return toAccount(staff);
 }
 
 function tokensOfShop(q: Queryable, shopId: string) {
-  return view(q)
+  return q
     .selectFrom('api_tokens as t')
     .innerJoin('staff as s', 's.id', 't.staff_id')
     .select(['t.id', 't.staff_id', 's.email', 't.name', 't.created_at', 't.last_used_at', 't.revoked_at'])
@@ -481,7 +469,7 @@ export async function revokeApiToken(
     if (!own) await authorise(tx, input.shopId, input.actor, 'tokens.manage');
     if (!token) throw new DomainError('api_token.not_found', { field: 'tokenId' }, 'No such API token.');
     if (token.revoked_at !== null) return toTokenInfo(token);
-    const updated = await view(tx)
+    const updated = await tx
       .updateTable('api_tokens')
       .set({ revoked_at: input.now })
       .where('id', '=', token.id)
@@ -506,7 +494,7 @@ export function ownerEmailFor(shopId: string): string {
 }
 
 async function hasOwner(q: Queryable, shopId: string): Promise<boolean> {
-  const row = await view(q).selectFrom('staff').select('id').where('shop_id', '=', shopId).where('role', '=', 'owner').limit(1).executeTakeFirst();
+  const row = await q.selectFrom('staff').select('id').where('shop_id', '=', shopId).where('role', '=', 'owner').limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -525,7 +513,7 @@ export async function ensureOwnerAccount(
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   return inTransaction(q, async (tx) => {
-    const shop = await view(tx).selectFrom('shops').select('id').where('id', '=', input.shopId).forNoKeyUpdate().executeTakeFirst();
+    const shop = await tx.selectFrom('shops').select('id').where('id', '=', input.shopId).forNoKeyUpdate().executeTakeFirst();
     if (!shop) throw new DomainError('shop.not_found', { field: 'shopId', shopId: input.shopId }, `Shop ${input.shopId} is not loaded.`);
     if (await hasOwner(tx, input.shopId)) return null;
     // The usual address, or (if a non-owner account already took it) a unique one.

@@ -1,15 +1,11 @@
 // ID-2/ID-3: the terms versions as published in the database — the source of
 // truth once installed, so a version that governed an order stays retrievable
 // even if its file is later removed.
+import type { TermsVersion } from '../policy/loader.js';
 import type { Queryable } from '../store/db.js';
 
-export type PublishedTerms = {
-  id: string;
-  effectiveAt: Date;
-  summary: string;
-  text: { fr: string; en: string };
-  hash: { fr: string; en: string };
-};
+/** A version as installed: the same shape as the one loaded from the shop's terms folder. */
+export type PublishedTerms = TermsVersion;
 
 export async function listTermsVersions(q: Queryable, shopId: string): Promise<PublishedTerms[]> {
   const rows = await q.selectFrom('terms_versions').selectAll().where('shop_id', '=', shopId).orderBy('effective_at', 'asc').execute();

@@ -10,6 +10,8 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { isCurrency, parseAmount, type Currency, type Money } from '../domain/money.js';
+import { isTimeZone } from './schema.js';
+import { formatPath, yamlErrorText } from './yaml-file.js';
 
 export type Localised = { fr: string; en: string };
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
@@ -109,14 +111,7 @@ const isoDate = z
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
   }, 'is not a calendar date');
 
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'is not an IANA time zone such as Europe/Paris');
+const timeZone = z.string().refine(isTimeZone, 'is not an IANA time zone such as Europe/Paris');
 
 const hhmm = '(?:[01]\\d|2[0-3]):[0-5]\\d';
 const interval = z
@@ -353,16 +348,6 @@ export const catalogueFileSchema = rawCatalogueSchema.transform((raw, ctx): Cata
   buildCatalogue(raw, (issuePath, message) => ctx.addIssue({ code: 'custom', message, path: issuePath })),
 );
 
-/** `products[3].variants[0].prices.GBP` */
-export function formatIssuePath(issuePath: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of issuePath) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out;
-}
-
 /** Reads, parses and validates a catalogue file; also checks that its images exist under `images/`. */
 export async function loadCatalogueFile(file: string): Promise<CatalogueFile> {
   let source: string;
@@ -378,7 +363,7 @@ export async function loadCatalogueFile(file: string): Promise<CatalogueFile> {
       file,
       doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
-        message: `YAML syntax error: ${(e.message.split('\n')[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, '')}`,
+        message: `YAML syntax error: ${yamlErrorText(e)}`,
       })),
     );
   }
@@ -387,7 +372,7 @@ export async function loadCatalogueFile(file: string): Promise<CatalogueFile> {
   if (!parsed.success) {
     throw new CatalogueLoadError(
       file,
-      parsed.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+      parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
     );
   }
 
@@ -399,7 +384,7 @@ export async function loadCatalogueFile(file: string): Promise<CatalogueFile> {
         try {
           await access(path.join(imagesDir, image));
         } catch {
-          missing.push({ path: formatIssuePath(['products', pi, 'images', ii]), message: `image file images/${image} not found` });
+          missing.push({ path: formatPath(['products', pi, 'images', ii]), message: `image file images/${image} not found` });
         }
       }),
     ),

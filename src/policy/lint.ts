@@ -15,7 +15,8 @@ import {
   withdrawalFloor,
   type FloorResult,
 } from '../domain/legal-floor.js';
-import { formatPath, type LoadedShop, type TermsVersion } from './loader.js';
+import type { LoadedShop, TermsVersion } from './loader.js';
+import { formatPath } from './yaml-file.js';
 import type { Period } from './schema.js';
 
 export type Finding = {

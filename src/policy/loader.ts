@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { policySchema, type Policy } from './schema.js';
+import { formatPath, yamlErrorText } from './yaml-file.js';
 
 export type TermsVersion = {
   id: string;
@@ -92,7 +93,7 @@ function parseYaml(text: string, file: string): { doc: Document; lineCounter: Li
       doc.errors.map((e) => ({
         path: '',
         line: e.linePos?.[0]?.line,
-        message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        message: `not valid YAML: ${yamlErrorText(e)}`,
       })),
     );
   }
@@ -115,15 +116,6 @@ function sha256(data: string | Buffer): string {
 // --- turning zod issues into plain words with a line number
 
 type PathSeg = string | number;
-
-export function formatPath(segments: readonly PropertyKey[]): string {
-  let out = '';
-  for (const s of segments) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else out += out ? `.${String(s)}` : String(s);
-  }
-  return out;
-}
 
 function valueAt(data: unknown, segments: readonly PathSeg[]): unknown {
   let v = data;

@@ -152,18 +152,21 @@ export type CustomerKind = z.infer<typeof customerKindSchema>;
 // ---------------------------------------------------------------------------
 // Shop, identity, mediator
 
+/** An IANA time zone name the runtime knows (Europe/Paris). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const shopSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'a shop id is lower-case letters, digits and dashes (the folder name)'),
   timeZone: z
     .string()
-    .refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected an IANA time zone such as Europe/Paris')
+    .refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris')
     .describe('WD-1: deadlines end at the end of the day in this time zone'),
   dispatchCountry: countrySchema.describe('SH-3/WD-3: whose public holidays count for preparation and transit; "abroad" means any other country (WD-2)'),
   languages: z.array(languageSchema).min(1).describe('ID-2/CS-1: storefront and terms languages; fr is the reference'),

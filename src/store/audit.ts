@@ -68,7 +68,7 @@ export async function listAudit(q: Queryable, shopId: string, options: { limit?:
     .limit(limit)
     .execute();
   return rows.map((r) => ({
-    id: String(r.id), // a bigint id, as text (schema.ts types Generated<Int8> loosely)
+    id: r.id,
     shopId: r.shop_id,
     actor: r.actor,
     staffId: r.staff_id,

@@ -154,10 +154,6 @@ export async function listNextPendingTimers(q: Queryable, limit = 10): Promise<T
   return rows.map(toTimer);
 }
 
-// The schema types bigint ids as Generated<Int8>, whose select type kysely
-// leaves as the inner ColumnType; ids travel as strings (what pg returns).
-const timerId = sql<string>`timers.id`;
-
 // ---- For the runner (src/jobs/timer-runner.ts) -----------------------------
 
 /**
@@ -172,10 +168,10 @@ export async function lockNextDueTimer(tx: Tx, now: Date, exclude: ReadonlySet<s
     .select(['id', 'shop_id', 'kind', 'key', 'due_at', 'payload', 'attempts'])
     .where('state', '=', 'pending')
     .where('due_at', '<=', now);
-  if (exclude.size > 0) query = query.where(timerId, 'not in', [...exclude]);
+  if (exclude.size > 0) query = query.where('id', 'not in', [...exclude]);
   const row = await query.orderBy('due_at').orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst();
   return row
-    ? { id: String(row.id), shopId: row.shop_id, kind: row.kind, key: row.key, dueAt: row.due_at, payload: row.payload, attempts: row.attempts }
+    ? { id: row.id, shopId: row.shop_id, kind: row.kind, key: row.key, dueAt: row.due_at, payload: row.payload, attempts: row.attempts }
     : undefined;
 }
 
@@ -184,7 +180,7 @@ export async function markTimerFired(tx: Tx, id: string, now: Date): Promise<voi
   const result = await tx
     .updateTable('timers')
     .set((eb) => ({ state: 'fired', fired_at: now, attempts: eb('attempts', '+', 1) }))
-    .where(timerId, '=', id)
+    .where('id', '=', id)
     .where('state', '=', 'pending')
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) throw new Error(`Timer ${id} was no longer pending when marked fired`);
@@ -210,7 +206,7 @@ export async function recordTimerFailure(
       last_error: error,
       state: sql<TimerState>`CASE WHEN attempts + 1 >= ${maxAttempts} THEN 'failed' ELSE 'pending' END`,
     }))
-    .where(timerId, '=', id)
+    .where('id', '=', id)
     .where('state', '=', 'pending')
     .returning(['state', 'attempts'])
     .executeTakeFirst();
@@ -220,14 +216,14 @@ export async function recordTimerFailure(
 /** The earliest due time among pending timers due at or before `until`, ignoring `exclude`. */
 export async function nextPendingDueAt(q: Queryable, until: Date, exclude: ReadonlySet<string> = new Set()): Promise<Date | undefined> {
   let query = q.selectFrom('timers').select('due_at').where('state', '=', 'pending').where('due_at', '<=', until);
-  if (exclude.size > 0) query = query.where(timerId, 'not in', [...exclude]);
+  if (exclude.size > 0) query = query.where('id', 'not in', [...exclude]);
   const row = await query.orderBy('due_at').orderBy('id').limit(1).executeTakeFirst();
   return row?.due_at;
 }
 
 function toTimer(row: Selectable<TimersTable>): Timer {
   return {
-    id: String(row.id),
+    id: row.id,
     shopId: row.shop_id,
     kind: row.kind,
     key: row.key,

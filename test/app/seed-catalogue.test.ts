@@ -148,7 +148,7 @@ describe('seedCatalogue', () => {
       .values({ shop_id: 'el-crash', slug: 'manual', name: '{"fr":"x","en":"x"}', description: '{"fr":"x","en":"x"}', created_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await t.db.insertInto('variants').values({ product_id: String(product.id), sku: 'EL-PAN27', shop_id: 'el-crash', options: '{}' }).execute();
+    await t.db.insertInto('variants').values({ product_id: product.id, sku: 'EL-PAN27', shop_id: 'el-crash', options: '{}' }).execute();
 
     await expect(seedCatalogue(t.db, { shopId: 'el-crash', shopDir: shopDir('el'), now })).rejects.toThrow(/variants_shop_id_sku_key|duplicate key/);
     expect(await count(t.db, 'locations', 'el-crash')).toBe(0);
