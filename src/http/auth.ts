@@ -36,28 +36,38 @@ async function identify(ctx: AppContext, request: FastifyRequest): Promise<Staff
   return staff;
 }
 
+/** A permission of the role table, or `signed_in`: any active staff member, whatever their role (who am I, the back-office home). */
+export type Access = Permission | 'signed_in';
+
+const allowed = (staff: StaffAccount, access: Access) => access === 'signed_in' || can(staff.role, access);
+
 export function registerAuth(app: FastifyInstance, _ctx: AppContext): void {
   app.decorateRequest('staff', null);
 }
 
-/** preHandler for JSON routes: 401 without credentials, 403 without the permission. */
-export function requireStaff(ctx: AppContext, permission: Permission) {
+/**
+ * onRequest hook for JSON routes: 401 without credentials, 403 without the
+ * permission. Attached as `onRequest`, not `preHandler`: who asks is checked
+ * before the body is parsed and validated, so a stranger learns nothing of
+ * what a route expects (a 400 would tell).
+ */
+export function requireStaff(ctx: AppContext, permission: Access) {
   return async (request: FastifyRequest) => {
     const staff = await identify(ctx, request);
     if (!staff) throw new DomainError('auth.required', {}, 'Sign in (session cookie) or send a staff API token.');
-    if (!can(staff.role, permission)) throw new DomainError('auth.forbidden', { permission }, `Your role (${staff.role}) may not ${permission}.`);
+    if (!allowed(staff, permission)) throw new DomainError('auth.forbidden', { permission }, `Your role (${staff.role}) may not ${permission}.`);
     request.staff = staff;
   };
 }
 
-/** preHandler for back-office pages: redirect to the login page, 403 page without the permission. */
-export function requireStaffPage(ctx: AppContext, permission: Permission) {
+/** onRequest hook for back-office pages: redirect to the login page, 403 without the permission (CSRF checks stay in preHandler, once the form is parsed). */
+export function requireStaffPage(ctx: AppContext, permission: Access) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const staff = await identify(ctx, request).catch(() => null);
     if (!staff) {
       return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303);
     }
-    if (!can(staff.role, permission)) {
+    if (!allowed(staff, permission)) {
       throw new DomainError('auth.forbidden', { permission }, `Your role (${staff.role}) may not ${permission}.`);
     }
     request.staff = staff;

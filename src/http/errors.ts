@@ -1,6 +1,7 @@
 // One table maps error codes to HTTP statuses (style.md §6). Every error leaves
-// as JSON `{ error: { code, message, field?, rule?, details? } }`; bad input is
-// always a 4xx naming the field, never a 500.
+// as JSON `{ error: { code, message, field?, rule?, details? } }` — or, for a
+// browser asking a storefront or back-office page for HTML, as a page with the
+// same status and code; bad input is always a 4xx naming the field, never a 500.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError } from '../domain/errors.js';
@@ -43,6 +44,15 @@ function humanise(code: string): string {
   return code.replace(/[._]/g, ' ');
 }
 
+/** Fastify's own errors about the request body, under stable codes of ours. */
+const bodyErrors: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'request.invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'request.invalid_json',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request.body_too_large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.invalid_content_length',
+};
+
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof DomainError) return fromDomainError(error);
   const fastifyError = error as FastifyError;
@@ -55,20 +65,38 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const field = path || where;
     return { status: 400, body: errorBody('request.invalid', `${path ? `${where}.${path}` : where}: ${first.message}`, { field }) };
   }
+  if (fastifyError.statusCode === 429) {
+    // @fastify/rate-limit's error carries no code of its own.
+    return { status: 429, body: errorBody('request.rate_limited', fastifyError.message) };
+  }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const known = fastifyError.code ? bodyErrors[fastifyError.code] : undefined;
+    if (known) return { status: fastifyError.statusCode, body: errorBody(known, fastifyError.message, { field: 'body' }) };
     const code = `request.${(fastifyError.code ?? 'bad_request').replace(/^FST_(ERR_)?/, '').toLowerCase()}`;
     return { status: fastifyError.statusCode, body: errorBody(code, fastifyError.message) };
   }
   return { status: 500, body: errorBody('internal', 'An unexpected error occurred; it has been logged.') };
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/** Sends an error as an HTML page (src/http/web/pages/error.tsx). */
+export type ErrorPageSender = (request: FastifyRequest, reply: FastifyReply, status: number, error: ErrorBody['error']) => FastifyReply;
+
+/** A browser asking for a storefront or back-office page; the API and the docs always answer JSON. */
+function wantsPage(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0] ?? '';
+  if (path === '/api' || path.startsWith('/api/') || path.startsWith('/docs')) return false;
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+export function registerErrorHandling(app: FastifyInstance, options: { page?: ErrorPageSender } = {}): void {
+  const send = (request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody) =>
+    options.page && wantsPage(request) ? options.page(request, reply, status, body.error) : reply.status(status).send(body);
   app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.status(status).send(body);
+    return send(request, reply, status, body);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+    send(request, reply, 404, errorBody('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

@@ -22,6 +22,8 @@ import { storeApiRoutes } from './routes/store-api.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { storefrontRoutes } from './routes/storefront.js';
 import { backOfficeRoutes } from './routes/back-office.js';
+import { errorPageSender } from './web/pages/error.js';
+import { shopView } from './web/shop-view.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,7 +45,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  registerErrorHandling(app, { page: errorPageSender(shopView(ctx.shop)) });
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(

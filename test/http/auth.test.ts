@@ -95,7 +95,7 @@ describe('/api/admin/*', () => {
 
   it('lets the owner in on every GET route, by session and by API token', async () => {
     for (const route of apiRoutes.filter((r) => r.method === 'GET')) {
-      for (const headers of [{ cookie: ownerCookie }, { authorization: `Bearer ${ownerToken}` }]) {
+      for (const headers of [{ cookie: ownerCookie }, { authorization: `Bearer ${ownerToken}` }] as Record<string, string>[]) {
         const response = await t.app.inject(request(route, headers));
         expect(response.statusCode, key(route)).toBe(200);
       }

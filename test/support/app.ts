@@ -50,5 +50,6 @@ export async function signIn(app: FastifyInstance, email: string, password: stri
   if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
   const cookie = response.cookies.find((c) => c.name === 'comptoir_session');
   if (!cookie) throw new Error('no session cookie');
-  return `comptoir_session=${cookie.value}`;
+  // `cookies` gives the decoded value; the header carries it encoded (it contains a `;`).
+  return `comptoir_session=${encodeURIComponent(cookie.value)}`;
 }

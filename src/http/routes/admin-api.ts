@@ -16,6 +16,16 @@ const staffView = z.object({ id: z.string(), email: z.string(), displayName: z.s
 const toStaffView = (s: StaffAccount) => ({ id: s.id, email: s.email, displayName: s.displayName, role: s.role, disabled: s.disabledAt !== null });
 const actorOf = (staff: StaffAccount | null): Actor => ({ kind: 'staff', staffId: staff!.id });
 
+/** The body's `advance` as milliseconds; a bad duration names that field. */
+function parseAdvance(advance: string): number {
+  try {
+    return parseDuration(advance);
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError(error.code, { ...error.details, field: 'advance' }, error.message);
+    throw error;
+  }
+}
+
 export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async (app) => {
   const shopId = ctx.shop.id;
 
@@ -47,7 +57,7 @@ export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
   app.get(
     '/me',
     {
-      preHandler: requireStaff(ctx, 'settings.read'),
+      onRequest: requireStaff(ctx, 'signed_in'),
       schema: { tags: ['admin: access'], summary: 'The signed-in staff member and what they may do', response: { 200: z.object({ staff: staffView, permissions: z.array(z.string()) }) } },
     },
     async (request) => ({ staff: toStaffView(request.staff!), permissions: [...permissionsOf(request.staff!.role)] }),
@@ -55,14 +65,14 @@ export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
 
   app.get(
     '/staff',
-    { preHandler: requireStaff(ctx, 'staff.manage'), schema: { tags: ['admin: access'], summary: 'Staff accounts', response: { 200: z.object({ staff: z.array(staffView) }) } } },
+    { onRequest: requireStaff(ctx, 'staff.manage'), schema: { tags: ['admin: access'], summary: 'Staff accounts', response: { 200: z.object({ staff: z.array(staffView) }) } } },
     async () => ({ staff: (await listStaff(ctx.db, shopId)).map(toStaffView) }),
   );
 
   app.post(
     '/staff',
     {
-      preHandler: requireStaff(ctx, 'staff.manage'),
+      onRequest: requireStaff(ctx, 'staff.manage'),
       schema: {
         tags: ['admin: access'],
         summary: 'Create a staff account (a password is generated when none is given)',
@@ -82,7 +92,7 @@ export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
   app.post(
     '/tokens',
     {
-      preHandler: requireStaff(ctx, 'tokens.manage'),
+      onRequest: requireStaff(ctx, 'tokens.manage'),
       schema: {
         tags: ['admin: access'],
         summary: 'Create an API token for the signed-in staff member (shown once)',
@@ -101,7 +111,7 @@ export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
 
   app.delete(
     '/tokens/:id',
-    { preHandler: requireStaff(ctx, 'tokens.manage'), schema: { tags: ['admin: access'], summary: 'Revoke an API token', params: z.object({ id: z.string().regex(/^\d+$/) }) } },
+    { onRequest: requireStaff(ctx, 'tokens.manage'), schema: { tags: ['admin: access'], summary: 'Revoke an API token', params: z.object({ id: z.string().regex(/^\d+$/) }) } },
     async (request, reply) => {
       const now = await ctx.clock.now();
       await ctx.db.transaction().execute((tx) => revokeApiToken(tx, { shopId, tokenId: request.params.id, actor: actorOf(request.staff), now }));
@@ -112,7 +122,7 @@ export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
   app.get(
     '/audit',
     {
-      preHandler: requireStaff(ctx, 'audit.read'),
+      onRequest: requireStaff(ctx, 'audit.read'),
       schema: {
         tags: ['admin: access'],
         summary: 'Staff actions, newest first',
@@ -130,13 +140,13 @@ export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
   const clockView = z.object({ kind: z.enum(['system', 'manual']), now: z.string() });
   app.get(
     '/dev/clock',
-    { preHandler: requireStaff(ctx, 'dev.clock'), schema: { tags: ['admin: dev'], summary: 'The engine clock', response: { 200: clockView } } },
+    { onRequest: requireStaff(ctx, 'dev.clock'), schema: { tags: ['admin: dev'], summary: 'The engine clock', response: { 200: clockView } } },
     async () => ({ kind: ctx.clock.kind, now: (await ctx.clock.now()).toISOString() }),
   );
   app.post(
     '/dev/clock',
     {
-      preHandler: requireStaff(ctx, 'dev.clock'),
+      onRequest: requireStaff(ctx, 'dev.clock'),
       schema: {
         tags: ['admin: dev'],
         summary: 'Move the manual clock forward; due timers fire in order before the answer',
@@ -148,7 +158,7 @@ export const adminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
       if (!(ctx.clock instanceof ManualClock)) {
         throw new DomainError('clock.not_manual', { rule: 'issue-2' }, 'The engine runs on the system clock; start it with COMPTOIR_CLOCK=manual to move time.');
       }
-      const target = 'advance' in request.body ? parseDuration(request.body.advance) : new Date(request.body.to);
+      const target = 'advance' in request.body ? parseAdvance(request.body.advance) : new Date(request.body.to);
       const result = await advanceManualClock(ctx.db, ctx.clock, ctx.timers, target);
       await recordAudit(ctx.db, {
         shopId,

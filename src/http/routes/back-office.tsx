@@ -56,7 +56,7 @@ export const backOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => async (
     return reply.redirect('/admin/login', 303);
   });
 
-  app.get('/', { preHandler: requireStaffPage(ctx, 'settings.read') }, async (request, reply) => {
+  app.get('/', { onRequest: requireStaffPage(ctx, 'signed_in') }, async (request, reply) => {
     const staff = request.staff!;
     const now = await ctx.clock.now();
     return sendPage(
@@ -74,7 +74,7 @@ export const backOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => async (
   });
 
   if (!devClock) return;
-  app.post('/dev/clock', { preHandler: [requireStaffPage(ctx, 'dev.clock'), app.csrfProtection] }, async (request, reply) => {
+  app.post('/dev/clock', { onRequest: requireStaffPage(ctx, 'dev.clock'), preHandler: app.csrfProtection }, async (request, reply) => {
     if (!(ctx.clock instanceof ManualClock)) throw new DomainError('clock.not_manual', {}, 'The engine runs on the system clock.');
     const result = await advanceManualClock(ctx.db, ctx.clock, ctx.timers, parseDuration(String((request.body as { advance?: string }).advance ?? '')));
     await recordAudit(ctx.db, {
