@@ -41,7 +41,7 @@ export type Access = Permission | 'signed_in';
 
 const allowed = (staff: StaffAccount, access: Access) => access === 'signed_in' || can(staff.role, access);
 
-export function registerAuth(app: FastifyInstance, _ctx: AppContext): void {
+export function registerAuth(app: FastifyInstance): void {
   app.decorateRequest('staff', null);
 }
 

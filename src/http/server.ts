@@ -87,7 +87,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: path.join(here, 'web', 'assets'), prefix: '/assets/', decorateReply: false });
   await app.register(fastifyStatic, { root: path.join(ctx.shop.dir, 'images'), prefix: '/media/', decorateReply: false });
 
-  registerAuth(app, ctx);
+  registerAuth(app);
   await app.register(healthRoutes(ctx));
   await app.register(storeApiRoutes(ctx), { prefix: '/api/store' });
   await app.register(adminApiRoutes(ctx), { prefix: '/api/admin' });
