@@ -49,6 +49,12 @@ export function Layout({ lang, title, shop, path, area, staffLabel, csrfToken, c
                 <a href="/">{t.home}</a>
               </li>
               <li>
+                <a href="/catalogue">{t.catalogue}</a>
+              </li>
+              <li>
+                <a href="/cart">{t.cart}</a>
+              </li>
+              <li>
                 <a href="/terms">{t.termsShort}</a>
               </li>
               <li>
