@@ -24,6 +24,17 @@ const envSchema = z.object({
   COMPTOIR_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   COMPTOIR_COOKIE_SECURE: booleanFlag.default(true),
   COMPTOIR_TIMER_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  COMPTOIR_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as https://shop.example' })
+    .optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL such as smtps://user:password@mail.example:465')
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, 'must be an address such as shop@example.com or "Shop" <shop@example.com>')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -39,6 +50,12 @@ export type Config = {
   sessionSecret: string | undefined;
   cookieSecure: boolean;
   timerIntervalMs: number;
+  /** Base URL of the storefront, for links in emails (no trailing slash). */
+  publicUrl: string;
+  /** Unset: the dev mailbox (emails stored in the database, shown at /admin/mailbox). */
+  smtpUrl: string | undefined;
+  /** Sender of customer emails; unset: the shop's trading name and customer-service address (ID-1). */
+  mailFrom: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 };
 
@@ -72,6 +89,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionSecret: e.COMPTOIR_SESSION_SECRET,
     cookieSecure: e.COMPTOIR_COOKIE_SECURE,
     timerIntervalMs: e.COMPTOIR_TIMER_INTERVAL_MS,
+    publicUrl: (e.COMPTOIR_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,
     ...overrides,
   };

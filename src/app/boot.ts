@@ -2,7 +2,9 @@
 // the clock chosen, the demo catalogue seeded once, the first owner created.
 // Shared by `comptoir start`, `comptoir migrate|seed` and the test harness.
 import { openEngineClock } from '../adapters/clock.js';
+import { openMailer } from '../adapters/mail/mailer.js';
 import type { Config } from '../config.js';
+import { outboxHandlers } from '../jobs/outbox-kinds.js';
 import { timerHandlers } from '../jobs/timer-kinds.js';
 import { loadShop, type LoadedShop } from '../policy/loader.js';
 import type { Db } from '../store/db.js';
@@ -26,5 +28,13 @@ export async function bootShop(config: Config, db: Db, options: { seed?: boolean
   await installShop(db, shop, now);
   const catalogue = options.seed === false ? { seeded: false, products: 0 } : await seedCatalogue(db, { shopId: shop.id, shopDir: shop.dir, now });
   const firstOwner = await ensureOwnerAccount(db, { shopId: shop.id, now });
-  return { ctx: { config, db, clock, shop, timers: timerHandlers() }, firstOwner, catalogue };
+  const mailer = openMailer({ smtpUrl: config.smtpUrl });
+  const mailFrom = config.mailFrom ?? defaultSender(shop);
+  return { ctx: { config, db, clock, shop, timers: timerHandlers(), mailer, outbox: outboxHandlers({ mailer, mailFrom }) }, firstOwner, catalogue };
+}
+
+/** Without MAIL_FROM, customer emails come from the shop's customer service (ID-1). */
+function defaultSender(shop: LoadedShop): string {
+  const name = shop.policy.identity.tradingName.replace(/[\\"\r\n]/g, '');
+  return `"${name}" <${shop.policy.identity.customerService.email}>`;
 }

@@ -1,9 +1,15 @@
-// The storefront's read side of the catalogue: the product list of the home
-// page. One SQL query per page, whatever the number of products and variants
-// (style.md §7: the query count is asserted in test/app/catalogue.test.ts).
+// The storefront's read side of the catalogue (CAT-1…CAT-7): the product list
+// (category filter, search by name, pages), the categories, and one product's
+// detail. One SQL query per page and one per product, whatever the number of
+// products and variants (style.md §7: query counts are asserted in
+// test/app/catalogue*.test.ts). Search is PostgreSQL full text over the
+// generated products.search_vector (migration 0003: case- and
+// accent-insensitive, prefix matching, GIN index).
 import { sql } from 'kysely';
+import { variantAvailability, type VariantAvailability } from '../domain/catalogue/availability.js';
 import { DomainError } from '../domain/errors.js';
 import { money, type Currency, type Money } from '../domain/money.js';
+import { priceDisplay } from '../domain/pricing/reductions.js';
 import type { Localised, ProductFlags } from '../policy/catalogue-file.js';
 import type { Queryable } from '../store/db.js';
 
@@ -33,13 +39,50 @@ export type ProductSummary = {
   ecoFeeMinor: number;
 };
 
-export type ListProductsInput = {
+export type CatalogueFilter = {
   shopId: string;
+  /** Only the products of this category (by slug); an unknown slug matches nothing. */
+  categorySlug?: string | null | undefined;
+  /** Words of the product's FR or EN name, each matched as a prefix, case and accents ignored. */
+  search?: string | null | undefined;
+};
+
+export type ListProductsInput = CatalogueFilter & {
   currency: Currency;
   now: Date;
   limit: number;
   offset: number;
 };
+
+const maxSearchWords = 8;
+
+/**
+ * The search box's text as a tsquery for the 'simple' configuration: each word
+ * (letters and digits) a prefix, all required. Folding of case and accents is
+ * done in SQL by catalogue_search_fold, the function the stored vector uses.
+ * Null when the text has no word (no filter).
+ */
+export function searchQuery(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const words = (text.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, maxSearchWords).map((w) => w.slice(0, 64));
+  return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
+}
+
+/** The products of one shop matching the filter, as a kysely query (shared by the listing and the count). */
+function matching(q: Queryable, filter: CatalogueFilter) {
+  let query = q.selectFrom('products').where('products.shop_id', '=', filter.shopId);
+  if (filter.categorySlug) {
+    const categorySlug = filter.categorySlug;
+    query = query.where('products.category_id', '=', (eb) =>
+      eb.selectFrom('categories').select('categories.id').where('categories.shop_id', '=', filter.shopId).where('categories.slug', '=', categorySlug),
+    );
+  }
+  const tsquery = searchQuery(filter.search);
+  if (tsquery !== null) {
+    query = query.where(sql<boolean>`products.search_vector @@ to_tsquery('simple', catalogue_search_fold(${tsquery}))`);
+  }
+  return query;
+}
 
 export const maxPageSize = 100;
 
@@ -50,7 +93,7 @@ function toMinor(value: string | number | bigint, field: string): number {
 }
 
 export async function listProducts(q: Queryable, input: ListProductsInput): Promise<ProductSummary[]> {
-  const { shopId, currency, now, limit, offset } = input;
+  const { currency, now, limit, offset } = input;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxPageSize) {
     throw new DomainError('catalogue.invalid_page', { field: 'limit', limit, max: maxPageSize });
   }
@@ -62,12 +105,23 @@ export async function listProducts(q: Queryable, input: ListProductsInput): Prom
   // gets its first image, and one pass over its variants computes the lowest
   // current price (index price_history_lookup, one row per variant) and the
   // availability from warehouse stock (stock primary key).
-  const page = q
-    .selectFrom('products')
-    .selectAll()
-    .where('shop_id', '=', shopId)
-    .orderBy('position')
-    .orderBy('id')
+  const page = matching(q, input)
+    .select([
+      'products.id',
+      'products.slug',
+      'products.name',
+      'products.category_id',
+      'products.hygiene_sealed',
+      'products.personalised',
+      'products.extra_lead_working_days',
+      'products.second_hand',
+      'products.outlet',
+      'products.perishable',
+      'products.eco_fee_minor',
+      'products.position',
+    ])
+    .orderBy('products.position')
+    .orderBy('products.id')
     .limit(limit)
     .offset(offset)
     .as('p');
@@ -175,11 +229,154 @@ export async function listProducts(q: Queryable, input: ListProductsInput): Prom
   });
 }
 
-export async function countProducts(q: Queryable, input: { shopId: string }): Promise<number> {
-  const row = await q
-    .selectFrom('products')
-    .select(sql<string>`count(*)`.as('n'))
-    .where('shop_id', '=', input.shopId)
-    .executeTakeFirstOrThrow();
+export async function countProducts(q: Queryable, input: CatalogueFilter): Promise<number> {
+  const row = await matching(q, input).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export type CategorySummary = { slug: string; name: Localised; products: number };
+
+/** The shop's categories, by name order of the first language, with their number of products. */
+export async function listCategories(q: Queryable, input: { shopId: string }): Promise<CategorySummary[]> {
+  const rows = await q
+    .selectFrom('categories as c')
+    .select(['c.slug', 'c.name', (eb) => eb.selectFrom('products as p').select(sql<string>`count(*)`.as('n')).whereRef('p.category_id', '=', 'c.id').as('products')])
+    .where('c.shop_id', '=', input.shopId)
+    .orderBy('c.id')
+    .execute();
+  return rows.map((r) => ({ slug: r.slug, name: r.name, products: Number(r.products ?? 0) }));
+}
+
+/** One row of the price history as the PR-6 display reads it. */
+export type PricePoint = { amountMinor: number; effectiveAt: Date };
+
+export type VariantDetail = {
+  id: string;
+  sku: string;
+  options: Record<string, string>;
+  /** The price in force at `now` in the requested currency; null when the variant has none in it. */
+  price: Money | null;
+  /** PR-6: the history in that currency up to `now`, oldest first (scheduled prices are not shown before their instant). */
+  priceHistory: PricePoint[];
+  availability: VariantAvailability;
+};
+
+export type ProductDetail = {
+  id: string;
+  slug: string;
+  name: Localised;
+  description: Localised;
+  composition: Localised | null;
+  category: { slug: string; name: Localised } | null;
+  images: { path: string; alt: Localised }[];
+  flags: ProductFlags;
+  /** PR-3: WEEE eco-fee per unit, in minor units of the shop's base currency (0 when none). */
+  ecoFeeMinor: number;
+  variants: VariantDetail[];
+};
+
+type DetailRow = {
+  id: string;
+  slug: string;
+  name: Localised;
+  description: Localised;
+  composition: Localised | null;
+  category_slug: string | null;
+  category_name: Localised | null;
+  hygiene_sealed: boolean;
+  personalised: boolean;
+  extra_lead_working_days: number;
+  second_hand: boolean;
+  outlet: boolean;
+  perishable: boolean;
+  eco_fee_minor: string;
+  images: { path: string; alt: Localised }[];
+  variants: {
+    id: string;
+    sku: string;
+    options: Record<string, string>;
+    expectedArrival: string | null;
+    backorderAllowed: boolean;
+    warehouseQuantity: number;
+    prices: { amountMinor: string; effectiveAt: string }[];
+  }[];
+};
+
+/**
+ * CAT-1: a product by its slug with its category, images and variants — each
+ * with its options, SKU, availability (CAT-2, from warehouse stock) and price
+ * history in `currency` up to `now` (PR-4: the last one is the price in force).
+ * ONE query. Throws `product.not_found`.
+ */
+export async function getProductDetail(q: Queryable, input: { shopId: string; slug: string; currency: Currency; now: Date }): Promise<ProductDetail> {
+  const { shopId, slug, currency, now } = input;
+  const { rows } = await sql<DetailRow>`
+    SELECT p.id::text AS id, p.slug, p.name, p.description, p.composition,
+           c.slug AS category_slug, c.name AS category_name,
+           p.hygiene_sealed, p.personalised, p.extra_lead_working_days, p.second_hand, p.outlet, p.perishable,
+           p.eco_fee_minor::text AS eco_fee_minor,
+           coalesce((SELECT json_agg(json_build_object('path', pi.path, 'alt', pi.alt) ORDER BY pi.position)
+                     FROM product_images pi WHERE pi.product_id = p.id), '[]') AS images,
+           coalesce((SELECT json_agg(json_build_object(
+                       'id', v.id::text,
+                       'sku', v.sku,
+                       'options', v.options,
+                       'expectedArrival', v.expected_arrival,
+                       'backorderAllowed', v.backorder_allowed,
+                       'warehouseQuantity', (SELECT coalesce(sum(s.quantity), 0) FROM stock s JOIN locations l ON l.id = s.location_id
+                                             WHERE s.variant_id = v.id AND l.kind = 'warehouse'),
+                       'prices', (SELECT coalesce(json_agg(json_build_object('amountMinor', ph.amount_minor::text, 'effectiveAt', ph.effective_at)
+                                                           ORDER BY ph.effective_at, ph.id), '[]')
+                                  FROM price_history ph
+                                  WHERE ph.variant_id = v.id AND ph.currency = ${currency} AND ph.effective_at <= ${now})
+                     ) ORDER BY v.position, v.id)
+                     FROM variants v WHERE v.product_id = p.id), '[]') AS variants
+    FROM products p
+    LEFT JOIN categories c ON c.id = p.category_id
+    WHERE p.shop_id = ${shopId} AND p.slug = ${slug}
+  `.execute(q);
+  const row = rows[0];
+  if (!row) throw new DomainError('product.not_found', { field: 'slug', slug }, `No product '${slug}'.`);
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    composition: row.composition,
+    category: row.category_slug !== null && row.category_name !== null ? { slug: row.category_slug, name: row.category_name } : null,
+    images: row.images,
+    flags: {
+      hygieneSealed: row.hygiene_sealed,
+      personalised: row.personalised,
+      extraLeadWorkingDays: row.extra_lead_working_days,
+      secondHand: row.second_hand,
+      outlet: row.outlet,
+      perishable: row.perishable,
+    },
+    ecoFeeMinor: toMinor(row.eco_fee_minor, 'eco_fee'),
+    variants: row.variants.map((v): VariantDetail => {
+      const priceHistory = v.prices.map((p) => ({ amountMinor: toMinor(p.amountMinor, 'price'), effectiveAt: new Date(p.effectiveAt) }));
+      const current = priceHistory.at(-1);
+      return {
+        id: v.id,
+        sku: v.sku,
+        options: v.options,
+        price: current ? money(current.amountMinor, currency) : null,
+        priceHistory,
+        availability: variantAvailability({ warehouseQuantity: Number(v.warehouseQuantity), expectedArrival: v.expectedArrival, backorderAllowed: v.backorderAllowed }),
+      };
+    }),
+  };
+}
+
+export type PriceDisplayView = { current: Money; reduced: null | { reference: Money; percentOff: number; since: Date } };
+
+/** PR-6, through the pricing domain (src/domain/pricing/reductions.ts); null when nothing is priced in force. */
+export function priceDisplayOf(history: readonly PricePoint[], currency: Currency, now: Date): PriceDisplayView | null {
+  if (history.length === 0) return null;
+  const d = priceDisplay(history, now);
+  return {
+    current: money(d.current, currency),
+    reduced: d.reduced ? { reference: money(d.reduced.reference, currency), percentOff: d.reduced.percentOff, since: d.reduced.since } : null,
+  };
 }

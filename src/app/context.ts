@@ -1,7 +1,9 @@
 // Everything a use case or a route needs, built once at start-up (src/cli/start.ts)
 // or by a test (test/support/app.ts).
 import type { Clock } from '../adapters/clock.js';
+import type { Mailer } from '../adapters/mail/mailer.js';
 import type { Config } from '../config.js';
+import type { OutboxHandlers } from '../jobs/outbox-dispatcher.js';
 import type { TimerHandlers } from '../jobs/timer-runner.js';
 import type { LoadedShop } from '../policy/loader.js';
 import type { Db } from '../store/db.js';
@@ -12,4 +14,8 @@ export type AppContext = {
   clock: Clock;
   shop: LoadedShop;
   timers: TimerHandlers;
+  /** SMTP (SMTP_URL) or the dev mailbox; used only by the `email.send` outbox handler. */
+  mailer: Mailer;
+  /** Handlers of the outbox dispatcher (src/jobs/outbox-kinds.ts). */
+  outbox: OutboxHandlers;
 };

@@ -6,7 +6,7 @@ import { openDatabase, type OpenDatabase } from '../store/connect.js';
 const commands: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   start: { summary: 'start the engine (HTTP server, timers) for a shop', load: async () => (await import('./start.js')).startCommand },
   migrate: { summary: 'apply database migrations and load the shop policy', load: async () => (await import('./migrate.js')).migrateCommand },
-  seed: { summary: 'load the shop and seed its demo catalogue (once)', load: async () => (await import('./migrate.js')).seedCommand },
+  seed: { summary: 'load the shop and seed its demo catalogue (once); --products N adds N synthetic products', load: async () => (await import('./migrate.js')).seedCommand },
   policy: { summary: 'policy lint <shop | file> [--json]: check a policy against the legal floor', load: async () => (await import('./policy-lint.js')).policyLintCommand },
   clock: { summary: 'clock show | advance <duration> | set <instant>: the engine clock (manual in dev/test)', load: async () => (await import('./clock.js')).clockCommand },
   admin: { summary: 'admin create | list | token create | token revoke: staff accounts and API tokens', load: async () => (await import('./admin.js')).adminCommand },

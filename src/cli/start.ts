@@ -1,8 +1,9 @@
 // `comptoir start`: database (embedded by default), migrations, shop, demo
-// catalogue, first owner, HTTP server and timer loop; stops cleanly on SIGINT/SIGTERM.
+// catalogue, first owner, HTTP server, timer loop and outbox loop; stops cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { bootShop } from '../app/boot.js';
 import { buildServer } from '../http/server.js';
+import { startOutboxLoop } from '../jobs/outbox-dispatcher.js';
 import { startTimerLoop } from '../jobs/timer-runner.js';
 import { loadShop } from '../policy/loader.js';
 import { openDatabase } from '../store/connect.js';
@@ -31,6 +32,7 @@ export const startCommand: CliCommand = async (args, ctx) => {
     const app = await buildServer(booted.ctx);
     await app.listen({ port: config.port, host: config.host });
     const loop = startTimerLoop({ db: database.db, clock: booted.ctx.clock, handlers: booted.ctx.timers, intervalMs: config.timerIntervalMs, log: app.log });
+    const outbox = startOutboxLoop({ db: database.db, clock: booted.ctx.clock, handlers: booted.ctx.outbox, intervalMs: config.timerIntervalMs, log: app.log });
 
     const address = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${(app.server.address() as { port: number }).port}`;
     ctx.out(`Comptoir — shop ${booted.ctx.shop.id.toUpperCase()} (${booted.ctx.shop.policy.identity.tradingName}) at ${address}`);
@@ -52,6 +54,8 @@ export const startCommand: CliCommand = async (args, ctx) => {
         app.log.info({ signal }, 'shutting down');
         await app.close();
         await loop.stop();
+        await outbox.stop();
+        await booted.ctx.mailer.close();
         await opened.close();
         resolve();
       };

@@ -11,6 +11,7 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^auth\.forbidden$/, 403],
   [/\.not_found$/, 404],
   [/^staff\.email_taken$/, 409],
+  [/^(product\.slug_taken|variant\.sku_taken)$/, 409],
   [/^clock\.(backwards|not_manual)$/, 409],
   [/^request\./, 400],
   [/^clock\.invalid_(duration|instant)$/, 400],

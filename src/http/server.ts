@@ -22,6 +22,16 @@ import { storeApiRoutes } from './routes/store-api.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { storefrontRoutes } from './routes/storefront.js';
 import { backOfficeRoutes } from './routes/back-office.js';
+import { mailboxApiRoutes, mailboxPageRoutes } from './routes/mailbox.js';
+import { stockAlertApiRoutes, stockAlertFormRoutes } from './routes/stock-alerts.js';
+import { catalogueStoreApiRoutes } from './routes/catalogue-store-api.js';
+import { catalogueAdminApiRoutes } from './routes/catalogue-admin-api.js';
+import { cataloguePageRoutes } from './routes/catalogue-pages.js';
+import { catalogueBackOfficeRoutes } from './routes/catalogue-back-office.js';
+import { cartApiRoutes } from './routes/cart-api.js';
+import { cartPageRoutes } from './routes/cart-pages.js';
+import { promotionsApiRoutes } from './routes/promotions-api.js';
+import { promotionsBackOfficeRoutes } from './routes/promotions-back-office.js';
 import { errorPageSender } from './web/pages/error.js';
 import { shopView } from './web/shop-view.js';
 
@@ -91,7 +101,19 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(storeApiRoutes(ctx), { prefix: '/api/store' });
   await app.register(adminApiRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(catalogueStoreApiRoutes(ctx), { prefix: '/api/store' });
+  await app.register(catalogueAdminApiRoutes(ctx), { prefix: '/api/admin/catalogue' });
   await app.register(storefrontRoutes(ctx));
+  await app.register(cataloguePageRoutes(ctx));
   await app.register(backOfficeRoutes(ctx), { prefix: '/admin' });
+  await app.register(catalogueBackOfficeRoutes(ctx), { prefix: '/admin/catalogue' });
+  await app.register(cartApiRoutes(ctx), { prefix: '/api/store' });
+  await app.register(cartPageRoutes(ctx));
+  await app.register(promotionsApiRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(promotionsBackOfficeRoutes(ctx), { prefix: '/admin' });
+  await app.register(mailboxApiRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(mailboxPageRoutes(ctx), { prefix: '/admin' });
+  await app.register(stockAlertApiRoutes(ctx), { prefix: '/api/store' });
+  await app.register(stockAlertFormRoutes(ctx));
   return app;
 }

@@ -13,7 +13,10 @@
 // The server's timer loop, `comptoir clock advance|set` and
 // `POST /api/admin/dev/clock` all take their handlers from here.
 import type { TimerHandlers } from './timer-runner.js';
+import { deleteExpiredCart } from '../store/carts.js';
 
 export function timerHandlers(): TimerHandlers {
-  return {};
+  return {
+    'cart.expire': deleteExpiredCart, // CA-2
+  };
 }

@@ -128,6 +128,8 @@ export interface ProductsTable {
   eco_fee_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
   position: Generated<number>;
   created_at: Instant;
+  /** 0003: generated from the FR and EN names (catalogue_search_fold); never written. */
+  search_vector: ColumnType<string, never, never>;
 }
 
 export interface ProductImagesTable {
@@ -163,6 +165,109 @@ export interface PriceHistoryTable {
   recorded_at: Instant;
 }
 
+// ---- Issue 3: promotions and the cart (migration 0004) ----
+export interface PromotionsTable {
+  id: Id;
+  shop_id: string;
+  code: string | null;
+  name: string;
+  kind: 'percentage' | 'fixed_amount' | 'gift';
+  percent_basis_points: number | null;
+  currency: string | null;
+  amount_minor: Int8 | null;
+  gift_variant_id: Int8 | null;
+  starts_at: Instant | null;
+  ends_at: Instant | null;
+  minimum_basket_minor: Int8 | null;
+  excluded_product_ids: ColumnType<string[], string[] | undefined, string[]>;
+  excluded_category_ids: ColumnType<string[], string[] | undefined, string[]>;
+  usage_limit_total: number | null;
+  usage_limit_per_customer: number | null;
+  combinable: Generated<boolean>;
+  created_at: Instant;
+  archived_at: Instant | null;
+}
+
+export interface PromotionUsagesTable {
+  id: Id;
+  promotion_id: Int8;
+  customer_key: string;
+  order_ref: string;
+  used_at: Instant;
+}
+
+export interface CartsTable {
+  id: string;
+  shop_id: string;
+  token_hash: string;
+  customer_id: Int8 | null;
+  currency: string;
+  destination_country: string | null;
+  shipping_method_id: string | null;
+  codes: ColumnType<string[], string[] | undefined, string[]>;
+  customer_kind: Generated<'consumer' | 'professional' | 'programme_reseller'>;
+  created_at: Instant;
+  updated_at: Instant;
+  expires_at: Instant;
+}
+
+export interface CartLinesTable {
+  cart_id: string;
+  variant_id: Int8;
+  quantity: number;
+  added_at: Instant;
+}
+
+// ---- Outbox, emails, stock alerts (migration 0002_outbox_mail) -------------
+
+export type OutboxState = 'pending' | 'done' | 'failed';
+
+export interface OutboxTable {
+  id: Id;
+  shop_id: string;
+  kind: string;
+  key: string;
+  payload: Json<Record<string, unknown>>;
+  state: Generated<OutboxState>;
+  attempts: Generated<number>;
+  next_attempt_at: Instant;
+  last_error: string | null;
+  created_at: Instant;
+  done_at: Instant | null;
+}
+
+export type MailTransportName = 'dev_mailbox' | 'smtp';
+
+export interface EmailsTable {
+  id: Id;
+  shop_id: string;
+  outbox_id: Int8 | null;
+  from_address: string;
+  to_address: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  language: string | null;
+  content_sha256: string;
+  transport: MailTransportName;
+  message_id: string;
+  related_kind: string | null;
+  related_id: string | null;
+  created_at: Instant;
+  sent_at: Instant | null;
+}
+
+export interface StockAlertsTable {
+  id: Id;
+  shop_id: string;
+  variant_id: Int8;
+  email: string;
+  language: 'fr' | 'en';
+  storefront_url: string;
+  created_at: Instant;
+  notified_at: Instant | null;
+}
+
 export interface Database {
   shops: ShopsTable;
   policy_versions: PolicyVersionsTable;
@@ -179,5 +284,12 @@ export interface Database {
   product_images: ProductImagesTable;
   variants: VariantsTable;
   stock: StockTable;
+  outbox: OutboxTable;
+  emails: EmailsTable;
+  stock_alerts: StockAlertsTable;
   price_history: PriceHistoryTable;
+  promotions: PromotionsTable;
+  promotion_usages: PromotionUsagesTable;
+  carts: CartsTable;
+  cart_lines: CartLinesTable;
 }

@@ -2,15 +2,13 @@
 // integrators — identity (ID-1), mediator (ID-5), currencies (PR-1),
 // destinations (OR-2), delivery (SH-1/SH-2/SH-3) and payment methods (PA-1/PA-3),
 // the withdrawal period the engine applies (WD-1/WD-2), the terms (ID-2/ID-3)
-// and the catalogue listing.
+// (the catalogue: catalogue-store-api.ts).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { countProducts, listProducts } from '../../app/catalogue.js';
 import type { AppContext } from '../../app/context.js';
 import { listTermsVersions, type PublishedTerms } from '../../app/terms.js';
 import { DomainError } from '../../domain/errors.js';
 import { effectiveOrderButtonLabel, effectiveWithdrawalPeriod } from '../../domain/legal-floor.js';
-import { isCurrency } from '../../domain/money.js';
 import { versionInForce } from '../../domain/terms-versions.js';
 import { currencyFor, destinationCountries, isCountryCode, methodServes, rateRowFor } from '../../policy/schema.js';
 
@@ -263,58 +261,5 @@ export const storeApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
     },
   );
 
-  app.get(
-    '/products',
-    {
-      schema: {
-        tags,
-        summary: 'Catalogue listing with current price and availability',
-        querystring: z.object({
-          currency: z.string().refine(isCurrency, 'expected a currency code such as EUR or GBP').optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
-          offset: z.coerce.number().int().min(0).default(0),
-        }),
-        response: {
-          200: z.object({
-            total: z.number().int(),
-            products: z.array(
-              z.object({
-                id: z.string(),
-                slug: z.string(),
-                name: localised,
-                categorySlug: z.string().nullable(),
-                imageUrl: z.string().nullable(),
-                price: moneyView.nullable(),
-                availability: z.object({ state: z.enum(['in_stock', 'awaiting_stock', 'unavailable']), expectedArrival: z.string().nullable().optional() }).loose(),
-                flags: z.record(z.string(), z.unknown()),
-              }),
-            ),
-          }),
-        },
-      },
-    },
-    async (request) => {
-      const currency = request.query.currency ?? currencyFor(policy, policy.shop.dispatchCountry);
-      if (!policy.pricing.priceLists.some((l) => l.currency === currency)) {
-        throw new DomainError('catalogue.currency_not_sold', { field: 'currency', rule: 'PR-1' }, `This shop does not sell in ${currency}.`);
-      }
-      const [products, total] = await Promise.all([
-        listProducts(ctx.db, { shopId: ctx.shop.id, currency, now: await ctx.clock.now(), limit: request.query.limit, offset: request.query.offset }),
-        countProducts(ctx.db, { shopId: ctx.shop.id }),
-      ]);
-      return {
-        total,
-        products: products.map((p) => ({
-          id: p.id,
-          slug: p.slug,
-          name: p.name,
-          categorySlug: p.categorySlug,
-          imageUrl: p.imagePath ? `/media/${encodeURIComponent(p.imagePath)}` : null,
-          price: p.price,
-          availability: p.availability,
-          flags: p.flags as Record<string, unknown>,
-        })),
-      };
-    },
-  );
+  // The catalogue (/products, /products/:slug, /categories): src/http/routes/catalogue-store-api.ts.
 };

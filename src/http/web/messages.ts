@@ -43,6 +43,33 @@ const fr = {
   skipToContent: 'Aller au contenu',
   notFound: 'Page introuvable',
   forbidden: "Vous n'avez pas accès à cette page.",
+  /** Back office: the emails sent (DOC-5); the dev mailbox. */
+  mailbox: {
+    title: 'E-mails envoyés',
+    devNote: "Aucun serveur SMTP n'est configuré (SMTP_URL) : les e-mails restent ici, rien ne quitte la machine.",
+    to: 'Destinataire',
+    from: 'Expéditeur',
+    subject: 'Objet',
+    date: 'Date',
+    transport: 'Transport',
+    back: 'Tous les e-mails',
+    textVersion: 'Version texte',
+    htmlVersion: 'Version HTML',
+    contentHash: 'Empreinte SHA-256 du contenu',
+    empty: 'Aucun e-mail pour le moment.',
+    notFound: 'Cet e-mail est introuvable.',
+  },
+  /** CAT-2: the back-in-stock alert form on a product page. */
+  stockAlert: {
+    legend: 'Être prévenu du retour en stock',
+    email: 'Votre adresse e-mail',
+    submit: 'Me prévenir',
+    subscribed: 'C’est noté : nous vous écrirons une fois, dès le retour en stock.',
+    invalid_email: "Cette adresse e-mail n'est pas valide.",
+    in_stock: 'Cet article est en stock : vous pouvez le commander dès maintenant.',
+    not_found: 'Cet article est introuvable.',
+    not_offered: "Cette boutique ne propose pas d'alerte de retour en stock.",
+  },
 };
 
 type Messages = typeof fr;
@@ -88,6 +115,31 @@ const en: Messages = {
   skipToContent: 'Skip to content',
   notFound: 'Page not found',
   forbidden: 'You do not have access to this page.',
+  mailbox: {
+    title: 'Emails sent',
+    devNote: 'No SMTP server is configured (SMTP_URL): emails stay here, nothing leaves the machine.',
+    to: 'To',
+    from: 'From',
+    subject: 'Subject',
+    date: 'Date',
+    transport: 'Transport',
+    back: 'All emails',
+    textVersion: 'Text version',
+    htmlVersion: 'HTML version',
+    contentHash: 'SHA-256 fingerprint of the content',
+    empty: 'No email yet.',
+    notFound: 'This email does not exist.',
+  },
+  stockAlert: {
+    legend: 'Tell me when it is back in stock',
+    email: 'Your email address',
+    submit: 'Notify me',
+    subscribed: 'Done: we will write to you once, as soon as it is back in stock.',
+    invalid_email: 'This email address is not valid.',
+    in_stock: 'This item is in stock: you can order it now.',
+    not_found: 'This item does not exist.',
+    not_offered: 'This shop does not offer back-in-stock alerts.',
+  },
 };
 
 export const messages: Record<Language, Messages> = { fr, en };

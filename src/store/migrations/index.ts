@@ -1,7 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
+import * as m0002 from './0002_outbox_mail.js';
+import * as m0003 from './0003_catalogue.js';
+import * as m0004 from './0004_cart_promotions.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_outbox_mail': m0002,
+  '0003_catalogue': m0003,
+  '0004_cart_promotions': m0004,
 };

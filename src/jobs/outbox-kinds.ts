@@ -1,0 +1,25 @@
+// The registry of outbox kinds: which handler performs each side effect
+// (design.md "Side effects"). Pattern of ./timer-kinds.ts: each issue that
+// introduces an effect registers its kind here under a stable dotted name, with
+// a handler from its own module; the use case enqueues it with `enqueue`
+// (src/store/outbox.ts) in the transaction of the state change. A kind, once
+// used in a database, keeps its name: pending rows refer to it, and a message
+// whose kind has no handler fails (retried with back-off, then 'failed'), it
+// is never dropped silently.
+//
+// The server's outbox loop (src/cli/start.ts) takes its handlers from here.
+import type { Mailer } from '../adapters/mail/mailer.js';
+import { EMAIL_SEND, emailSendHandler } from '../app/emails.js';
+import type { OutboxHandlers } from './outbox-dispatcher.js';
+
+export type OutboxDeps = {
+  mailer: Mailer;
+  /** Sender of customer emails (MAIL_FROM, or the shop's customer-service address). */
+  mailFrom: string;
+};
+
+export function outboxHandlers(deps: OutboxDeps): OutboxHandlers {
+  return {
+    [EMAIL_SEND]: emailSendHandler({ mailer: deps.mailer, from: deps.mailFrom }), // DOC-5
+  };
+}
