@@ -8,6 +8,7 @@ import { isCurrency, money, type Currency, type Money } from '../domain/money.js
 import type { Localised, ProductFlags } from '../policy/catalogue-file.js';
 import { recordAudit, type Actor } from '../store/audit.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
+import { refreshProductCards } from '../store/product-cards.js';
 import { isId, variantStock, type LocationStock } from './stock.js';
 
 function inTransaction<T>(q: Queryable, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -121,6 +122,7 @@ export async function createProduct(
       .returning(['id', 'slug'])
       .executeTakeFirst();
     if (!row) throw new DomainError('product.slug_taken', { field: 'slug', rule: 'CAT-1' }, `Another product has the slug '${product.slug}'.`);
+    await refreshProductCards(tx, { productIds: [row.id], now });
     await recordAudit(tx, {
       shopId,
       actor,
@@ -162,6 +164,7 @@ export async function updateProduct(q: Queryable, input: { shopId: string; produ
     }
     if (Object.keys(set).length > 0) {
       await tx.updateTable('products').set(set).where('id', '=', productId).execute();
+      await refreshProductCards(tx, { productIds: [productId], now });
     }
     await recordAudit(tx, {
       shopId,
@@ -241,6 +244,7 @@ export async function createVariant(q: Queryable, input: { shopId: string; produ
       .executeTakeFirst();
     if (!row) throw new DomainError('variant.sku_taken', { field: 'sku', rule: 'CAT-1' }, `The SKU ${variant.sku} is already used.`);
     await sql`INSERT INTO stock (variant_id, location_id, quantity) SELECT ${row.id}::bigint, id, 0 FROM locations WHERE shop_id = ${shopId}`.execute(tx);
+    await refreshProductCards(tx, { productIds: [productId], now });
     await recordAudit(tx, {
       shopId,
       actor,
@@ -276,7 +280,10 @@ export async function updateVariant(q: Queryable, input: { shopId: string; varia
     if (patch.expectedArrival !== undefined) set.expected_arrival = patch.expectedArrival;
     if (patch.backorderAllowed !== undefined) set.backorder_allowed = patch.backorderAllowed;
     if (patch.position !== undefined) set.position = patch.position;
-    if (Object.keys(set).length > 0) await tx.updateTable('variants').set(set).where('id', '=', variantId).execute();
+    if (Object.keys(set).length > 0) {
+      await tx.updateTable('variants').set(set).where('id', '=', variantId).execute();
+      await refreshProductCards(tx, { variantIds: [variantId], now });
+    }
     await recordAudit(tx, { shopId, actor, action: 'variant.update', target: `variant:${variantId}`, details: { sku: patch.sku ?? current.sku, changed: Object.keys(set) }, at: now });
     return { id: variantId, sku: patch.sku ?? current.sku };
   });
@@ -320,6 +327,8 @@ export async function addPrice(
       .values({ variant_id: variantId, currency, amount_minor: amountMinor, effective_at: effectiveAt, recorded_at: now })
       .returning(['id'])
       .executeTakeFirstOrThrow();
+    // PR-4 / PR-6: the card takes the new price now, or schedules its refresh at effectiveAt.
+    await refreshProductCards(tx, { variantIds: [variantId], now });
     const scheduled = effectiveAt.getTime() > now.getTime();
     await recordAudit(tx, {
       shopId,

@@ -11,7 +11,9 @@ import { DomainError } from '../domain/errors.js';
 import { money, type Currency, type Money } from '../domain/money.js';
 import { priceDisplay } from '../domain/pricing/reductions.js';
 import type { Localised, ProductFlags } from '../policy/catalogue-file.js';
-import type { Queryable } from '../store/db.js';
+import { prepared, type Queryable } from '../store/db.js';
+import { lowestPricesInForce } from '../store/product-cards.js';
+import type { CardPrice } from '../store/schema.js';
 
 /**
  * CAT-2, summarised over a product's variants: in stock when one variant has
@@ -68,18 +70,23 @@ export function searchQuery(text: string | null | undefined): string | null {
   return words.length === 0 ? null : words.map((w) => `${w}:*`).join(' & ');
 }
 
-/** The products of one shop matching the filter, as a kysely query (shared by the listing and the count). */
+/**
+ * The cards (src/store/product-cards.ts) of one shop's products matching the
+ * filter, as a kysely query shared by the listing and the count. Category:
+ * index product_cards_category; search: the GIN index on products.search_vector.
+ */
 function matching(q: Queryable, filter: CatalogueFilter) {
-  let query = q.selectFrom('products').where('products.shop_id', '=', filter.shopId);
-  if (filter.categorySlug) {
-    const categorySlug = filter.categorySlug;
-    query = query.where('products.category_id', '=', (eb) =>
-      eb.selectFrom('categories').select('categories.id').where('categories.shop_id', '=', filter.shopId).where('categories.slug', '=', categorySlug),
-    );
-  }
+  const { shopId, categorySlug } = filter;
+  let query = q.selectFrom('product_cards as c').where('c.shop_id', '=', shopId);
+  if (categorySlug) query = query.where('c.category_slug', '=', categorySlug);
   const tsquery = searchQuery(filter.search);
   if (tsquery !== null) {
-    query = query.where(sql<boolean>`products.search_vector @@ to_tsquery('simple', catalogue_search_fold(${tsquery}))`);
+    // The products found by name (GIN index), in the category too when there is one.
+    query = query.where(
+      sql<boolean>`c.product_id IN (SELECT products.id FROM products WHERE products.shop_id = ${shopId}
+        AND products.search_vector @@ to_tsquery('simple', catalogue_search_fold(${tsquery}))
+        ${categorySlug ? sql`AND products.category_id = (SELECT categories.id FROM categories WHERE categories.shop_id = ${shopId} AND categories.slug = ${categorySlug})` : sql``})`,
+    );
   }
   return query;
 }
@@ -92,7 +99,29 @@ function toMinor(value: string | number | bigint, field: string): number {
   return n;
 }
 
+/**
+ * CAT-2 for a product: the domain's rule (availability.ts) applied to its
+ * variants' facts summed up — in stock when one variant has warehouse stock,
+ * else awaiting stock with the earliest arrival when one has an arrival date
+ * or may be back-ordered, else unavailable.
+ */
+function productAvailability(card: { in_stock: boolean; expected_arrival: string | null; backorder_allowed: boolean }): ProductAvailability {
+  return variantAvailability({ warehouseQuantity: card.in_stock ? 1 : 0, expectedArrival: card.expected_arrival, backorderAllowed: card.backorder_allowed });
+}
+
+export type ProductPage = { products: ProductSummary[]; hasMore: boolean };
+
 export async function listProducts(q: Queryable, input: ListProductsInput): Promise<ProductSummary[]> {
+  return (await listProductPage(q, input)).products;
+}
+
+/**
+ * One page of the listing, and whether another follows (one more card is read
+ * instead of counting the catalogue). ONE query on the read model
+ * (src/store/product-cards.ts); a second one only for cards whose price does
+ * not hold at `now` (PR-4 / PR-6).
+ */
+export async function listProductPage(q: Queryable, input: ListProductsInput): Promise<ProductPage> {
   const { currency, now, limit, offset } = input;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxPageSize) {
     throw new DomainError('catalogue.invalid_page', { field: 'limit', limit, max: maxPageSize });
@@ -101,121 +130,53 @@ export async function listProducts(q: Queryable, input: ListProductsInput): Prom
     throw new DomainError('catalogue.invalid_page', { field: 'offset', offset });
   }
 
-  // The page is cut first (index products_listing), then each of its products
-  // gets its first image, and one pass over its variants computes the lowest
-  // current price (index price_history_lookup, one row per variant) and the
-  // availability from warehouse stock (stock primary key).
-  const page = matching(q, input)
+  // One index scan of the cards (product_cards_listing / _category; the GIN
+  // index of products for a search), nothing joined.
+  const rows = await matching(q, input)
+    .modifyFront(prepared)
     .select([
-      'products.id',
-      'products.slug',
-      'products.name',
-      'products.category_id',
-      'products.hygiene_sealed',
-      'products.personalised',
-      'products.extra_lead_working_days',
-      'products.second_hand',
-      'products.outlet',
-      'products.perishable',
-      'products.eco_fee_minor',
-      'products.position',
+      sql<string>`c.product_id::text`.as('id'),
+      'c.slug',
+      'c.name',
+      'c.category_slug',
+      'c.image_path',
+      sql<CardPrice | null>`c.prices -> ${currency}`.as('price'),
+      'c.in_stock',
+      'c.expected_arrival',
+      'c.backorder_allowed',
+      'c.hygiene_sealed',
+      'c.personalised',
+      'c.extra_lead_working_days',
+      'c.second_hand',
+      'c.outlet',
+      'c.perishable',
+      'c.eco_fee_minor',
     ])
-    .orderBy('products.position')
-    .orderBy('products.id')
-    .limit(limit)
+    .orderBy('c.position')
+    .orderBy('c.product_id')
+    .limit(limit + 1)
     .offset(offset)
-    .as('p');
-
-  const rows = await q
-    .selectFrom(page)
-    .leftJoin('categories as c', 'c.id', 'p.category_id')
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('product_images as pi')
-          .select('pi.path')
-          .whereRef('pi.product_id', '=', 'p.id')
-          .orderBy('pi.position')
-          .limit(1)
-          .as('img'),
-      (join) => join.onTrue(),
-    )
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('variants as v')
-          // PR-4 / PR-6: the price in force is the latest one whose effective_at has passed.
-          .leftJoinLateral(
-            (eb2) =>
-              eb2
-                .selectFrom('price_history as ph')
-                .select('ph.amount_minor')
-                .whereRef('ph.variant_id', '=', 'v.id')
-                .where('ph.currency', '=', currency)
-                .where('ph.effective_at', '<=', now)
-                .orderBy('ph.effective_at', 'desc')
-                .orderBy('ph.id', 'desc')
-                .limit(1)
-                .as('cur'),
-            (join) => join.onTrue(),
-          )
-          .leftJoinLateral(
-            (eb2) =>
-              eb2
-                .selectFrom('stock as s')
-                .innerJoin('locations as l', 'l.id', 's.location_id')
-                .select(sql<string>`sum(s.quantity)`.as('quantity'))
-                .whereRef('s.variant_id', '=', 'v.id')
-                .where('l.kind', '=', 'warehouse')
-                .as('ws'),
-            (join) => join.onTrue(),
-          )
-          .whereRef('v.product_id', '=', 'p.id')
-          .select([
-            sql<string | null>`min(cur.amount_minor)`.as('price_minor'),
-            sql<boolean>`coalesce(bool_or(ws.quantity > 0), false)`.as('in_stock'),
-            sql<string | null>`min(v.expected_arrival)`.as('expected_arrival'),
-            sql<boolean>`coalesce(bool_or(v.backorder_allowed), false)`.as('backorder_allowed'),
-          ])
-          .as('agg'),
-      (join) => join.onTrue(),
-    )
-    .select([
-      'p.id',
-      'p.slug',
-      'p.name',
-      'c.slug as category_slug',
-      'img.path as image_path',
-      'agg.price_minor',
-      'agg.in_stock',
-      'agg.expected_arrival',
-      'agg.backorder_allowed',
-      'p.hygiene_sealed',
-      'p.personalised',
-      'p.extra_lead_working_days',
-      'p.second_hand',
-      'p.outlet',
-      'p.perishable',
-      'p.eco_fee_minor',
-    ])
-    .orderBy('p.position')
-    .orderBy('p.id')
     .execute();
 
-  return rows.map((row): ProductSummary => {
-    let availability: ProductAvailability;
-    if (row.in_stock) availability = { state: 'in_stock' };
-    else if (row.expected_arrival !== null || row.backorder_allowed) {
-      availability = { state: 'awaiting_stock', expectedArrival: row.expected_arrival, backorderAllowed: row.backorder_allowed ?? false };
-    } else availability = { state: 'unavailable' };
-    return {
+  // PR-4 / PR-6: the card's price when `now` lies in the interval it holds for;
+  // else (a scheduled price whose refresh has not run yet, a past instant) the
+  // price from price_history — a second query, for those cards only.
+  const t = now.getTime();
+  const holds = (p: CardPrice | null) => p === null || ((p.from === null || p.from <= t) && (p.until === null || t < p.until));
+  const page = rows.slice(0, limit);
+  const stale = page.filter((r) => !holds(r.price)).map((r) => r.id);
+  const live = await lowestPricesInForce(q, { productIds: stale, currency, at: now });
+  const priceOf = (r: (typeof page)[number]): string | number | null => (live.has(r.id) ? live.get(r.id)! : (r.price?.minor ?? null));
+
+  const products = page.map(
+    (row): ProductSummary => ({
       id: row.id,
       slug: row.slug,
       name: row.name,
       categorySlug: row.category_slug,
       imagePath: row.image_path,
-      price: row.price_minor === null ? null : money(toMinor(row.price_minor, 'price'), currency),
-      availability,
+      price: priceOf(row) === null ? null : money(toMinor(priceOf(row)!, 'price'), currency),
+      availability: productAvailability(row),
       flags: {
         hygieneSealed: row.hygiene_sealed,
         personalised: row.personalised,
@@ -225,10 +186,22 @@ export async function listProducts(q: Queryable, input: ListProductsInput): Prom
         perishable: row.perishable,
       },
       ecoFeeMinor: toMinor(row.eco_fee_minor, 'eco_fee'),
-    };
-  });
+    }),
+  );
+  return { products, hasMore: rows.length > limit };
 }
 
+/**
+ * A page with the number of matching products, for pages that show it: counted
+ * only when the page is not the last one (else it is offset + what was read).
+ */
+export async function listCountedPage(q: Queryable, input: ListProductsInput): Promise<ProductPage & { total: number }> {
+  const page = await listProductPage(q, input);
+  const total = page.hasMore || (page.products.length === 0 && input.offset > 0) ? await countProducts(q, input) : input.offset + page.products.length;
+  return { ...page, total };
+}
+
+/** How many products match the filter (an index-only count of cards: O(matches), so callers ask for it only where they show it). */
 export async function countProducts(q: Queryable, input: CatalogueFilter): Promise<number> {
   const row = await matching(q, input).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
@@ -310,7 +283,7 @@ type DetailRow = {
  */
 export async function getProductDetail(q: Queryable, input: { shopId: string; slug: string; currency: Currency; now: Date }): Promise<ProductDetail> {
   const { shopId, slug, currency, now } = input;
-  const { rows } = await sql<DetailRow>`
+  const { rows } = await sql<DetailRow>`${prepared}
     SELECT p.id::text AS id, p.slug, p.name, p.description, p.composition,
            c.slug AS category_slug, c.name AS category_name,
            p.hygiene_sealed, p.personalised, p.extra_lead_working_days, p.second_hand, p.outlet, p.perishable,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DomainError } from '../domain/errors.js';
 import { loadCatalogueFile, type CatalogueFile } from '../policy/catalogue-file.js';
 import type { Db, Tx } from '../store/db.js';
+import { refreshProductCards } from '../store/product-cards.js';
 
 export type SeedCatalogueResult = {
   /** false when the shop's catalogue was already seeded (nothing done). */
@@ -42,6 +43,7 @@ export async function seedCatalogue(
     if (locked.catalogue_seeded_at !== null) return { seeded: false, products: 0, variants: 0 };
 
     const counts = await insertCatalogue(tx, shopId, catalogue, now);
+    await refreshProductCards(tx, { shopId, now });
     await tx.updateTable('shops').set({ catalogue_seeded_at: now }).where('id', '=', shopId).execute();
     return { seeded: true, ...counts };
   });

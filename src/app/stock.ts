@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import { recordAudit, type Actor } from '../store/audit.js';
+import { refreshProductCards } from '../store/product-cards.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
 import { queueBackInStockAlerts } from './stock-alerts.js';
 
@@ -99,6 +100,9 @@ export async function setStock(q: Queryable, input: SetStockInput): Promise<SetS
       .values(targets.map(({ location, quantity }) => ({ variant_id: variantId, location_id: location.id, quantity })))
       .onConflict((oc) => oc.columns(['variant_id', 'location_id']).doUpdateSet((eb) => ({ quantity: eb.ref('excluded.quantity') })))
       .execute();
+
+    // CAT-2: the listing's card shows the new availability from this commit on.
+    await refreshProductCards(tx, { variantIds: [variantId], now });
 
     const backInStock = warehouseBefore === 0 && warehouseTotal(after) > 0;
     // CAT-2: back-in-stock alerts leave with the stock change, or not at all.

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import type { Currency } from '../domain/money.js';
 import type { Db } from '../store/db.js';
+import { refreshProductCards } from '../store/product-cards.js';
 
 export async function seedSyntheticProducts(db: Db, input: { shopId: string; count: number; currencies: readonly Currency[]; now: Date }): Promise<{ products: number }> {
   const { shopId, count, now } = input;
@@ -55,10 +56,12 @@ export async function seedSyntheticProducts(db: Db, input: { shopId: string; cou
         FROM variants v JOIN products p ON p.id = v.product_id
         WHERE p.shop_id = ${shopId} AND p.position BETWEEN ${100000 + first} AND ${100000 + last} AND p.slug LIKE 'synthetic-%'`.execute(tx);
     }
+    // The listing's cards, set-based like the rows above.
+    await refreshProductCards(tx, { shopId, now });
     return { products: count };
   }).then(async (result) => {
     // Fresh statistics, so the planner knows the table's new size at once.
-    await sql`ANALYZE products, variants, stock, price_history, product_images`.execute(db);
+    await sql`ANALYZE products, variants, stock, price_history, product_images, product_cards`.execute(db);
     return result;
   });
 }

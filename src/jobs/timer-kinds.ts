@@ -14,9 +14,11 @@
 // `POST /api/admin/dev/clock` all take their handlers from here.
 import type { TimerHandlers } from './timer-runner.js';
 import { deleteExpiredCart } from '../store/carts.js';
+import { productCardTimerKind, refreshProductCardOnTimer } from '../store/product-cards.js';
 
 export function timerHandlers(): TimerHandlers {
   return {
     'cart.expire': deleteExpiredCart, // CA-2
+    [productCardTimerKind]: refreshProductCardOnTimer, // PR-4 / PR-6: a scheduled price takes effect in the listing
   };
 }

@@ -1,4 +1,5 @@
-import { Kysely, Migrator, PostgresDriver, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, Migrator, sql, PostgresDriver, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Transaction } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -12,10 +13,38 @@ export type Queryable = Db | Tx;
 // never shifted through a JS Date in the server's time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
+/**
+ * Marks a hot query of fixed shape as a named prepared statement: PostgreSQL
+ * plans it once per connection instead of on every call (planning costs more
+ * than executing the catalogue's listing and product queries). Put it first in
+ * the text (`sql` template) or after SELECT (`.modifyFront(prepared)`). Only
+ * marked queries are named, so the statements kept per connection stay few.
+ */
+export const prepared = sql.raw('/* prepared */ ');
+const preparedMark = /^(?:select )?\/\* prepared \*\//;
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `comptoir_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export function createDb(connectionString: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
   // An idle client losing its server (restart, network) must not crash the engine.
   pool.on('error', () => undefined);
+  // Queries marked `prepared` go as named statements (kysely sends text + values).
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) =>
+      typeof config === 'string' && preparedMark.test(config)
+        ? query({ name: statementName(config), text: config, values }, callback)
+        : query(config, values, callback);
+  });
   return new Kysely<Database>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),

@@ -268,6 +268,32 @@ export interface StockAlertsTable {
   notified_at: Instant | null;
 }
 
+// ---- Issue 3 §9: the catalogue listing's read model (migration 0005) ----
+export interface ProductCardsTable {
+  product_id: Int8;
+  shop_id: string;
+  position: number;
+  category_id: Int8 | null;
+  category_slug: string | null;
+  slug: string;
+  name: Json<Localised>;
+  image_path: string | null;
+  in_stock: boolean;
+  expected_arrival: ColumnType<string, string, string> | null;
+  backorder_allowed: boolean;
+  hygiene_sealed: boolean;
+  personalised: boolean;
+  extra_lead_working_days: number;
+  second_hand: boolean;
+  outlet: boolean;
+  perishable: boolean;
+  eco_fee_minor: Int8;
+  prices: Json<Record<string, CardPrice>>;
+}
+
+/** PR-4 / PR-6: the lowest price in force (`minor`) from `from` until `until` (epoch ms; null: unbounded). */
+export type CardPrice = { minor: number | null; from: number | null; until: number | null };
+
 export interface Database {
   shops: ShopsTable;
   policy_versions: PolicyVersionsTable;
@@ -292,4 +318,5 @@ export interface Database {
   promotion_usages: PromotionUsagesTable;
   carts: CartsTable;
   cart_lines: CartLinesTable;
+  product_cards: ProductCardsTable;
 }

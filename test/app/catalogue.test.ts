@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countProducts, listProducts, type ProductSummary } from '../../src/app/catalogue.js';
+import { countProducts, listCountedPage, listProductPage, listProducts, type ProductSummary } from '../../src/app/catalogue.js';
+import { addPrice } from '../../src/app/catalogue-admin.js';
+import { setStock } from '../../src/app/stock.js';
 import { seedCatalogue } from '../../src/app/seed-catalogue.js';
 import { DomainError } from '../../src/domain/errors.js';
 import type { Db } from '../../src/store/db.js';
@@ -25,17 +27,18 @@ async function variantId(db: Db, shopId: string, sku: string): Promise<string> {
   return rows[0]!.id;
 }
 
-/** PR-6: the price history is append-only; a change is a new row. */
+/**
+ * PR-6: the price history is append-only; a change is a new row, recorded
+ * through the use case (which keeps the listing's card in step, issue 3 §9).
+ */
 async function recordPrice(db: Db, shopId: string, sku: string, amountMinor: number, effectiveAt: Date, currency = 'EUR'): Promise<void> {
   const id = await variantId(db, shopId, sku);
-  await sql`INSERT INTO price_history (variant_id, currency, amount_minor, effective_at, recorded_at)
-            VALUES (${id}, ${currency}, ${amountMinor}, ${effectiveAt}, ${seededAt})`.execute(db);
+  await addPrice(db, { shopId, variantId: id, currency, amountMinor, effectiveAt, currencies: [currency as 'EUR'], actor: { kind: 'system' }, now: seededAt });
 }
 
 async function setWarehouseStock(db: Db, shopId: string, sku: string, quantity: number): Promise<void> {
-  await sql`UPDATE stock SET quantity = ${quantity}
-            WHERE variant_id = (SELECT id FROM variants WHERE shop_id = ${shopId} AND sku = ${sku})
-              AND location_id = (SELECT id FROM locations WHERE shop_id = ${shopId} AND kind = 'warehouse')`.execute(db);
+  const { rows } = await sql<{ code: string }>`SELECT code FROM locations WHERE shop_id = ${shopId} AND kind = 'warehouse'`.execute(db);
+  await setStock(db, { shopId, variantId: await variantId(db, shopId, sku), levels: [{ locationCode: rows[0]!.code, quantity }], actor: { kind: 'system' }, now: seededAt });
 }
 
 const bySlug = (list: ProductSummary[], slug: string): ProductSummary => {
@@ -137,6 +140,12 @@ describe('listProducts / countProducts', () => {
 
   it('pages with limit and offset, and refuses an invalid page', async () => {
     expect((await list(at(1), { limit: 3, offset: 3 })).map((p) => p.slug)).toEqual(['ssd-flux', 'clavier-frappe', 'routeur-maille']);
+    // Whether a page follows is read with the page (one card more), not counted.
+    expect((await listProductPage(t.db, { shopId: 'el', currency: 'EUR', now: at(1), limit: 3, offset: 6 })).hasMore).toBe(true);
+    expect((await listProductPage(t.db, { shopId: 'el', currency: 'EUR', now: at(1), limit: 4, offset: 6 })).hasMore).toBe(false);
+    expect((await listCountedPage(t.db, { shopId: 'el', currency: 'EUR', now: at(1), limit: 3, offset: 3 })).total).toBe(10);
+    expect((await listCountedPage(t.db, { shopId: 'el', currency: 'EUR', now: at(1), limit: 20, offset: 0 })).total).toBe(10);
+    expect((await listCountedPage(t.db, { shopId: 'el', currency: 'EUR', now: at(1), limit: 20, offset: 40 })).total).toBe(10);
     expect(await list(at(1), { limit: 5, offset: 10 })).toEqual([]);
     for (const page of [{ limit: 0 }, { limit: 101 }, { limit: 2.5 }, { offset: -1 }]) {
       const error = await list(at(1), page).catch((e: unknown) => e);
@@ -165,7 +174,9 @@ describe('listProducts / countProducts', () => {
       const products = await listProducts(counted, { shopId: 'el', currency: 'EUR', now: at(1), limit: 50, offset: 0 });
       expect(products).toHaveLength(10);
       expect(queries).toHaveLength(1);
-      expect(queries[0]).toMatch(/join lateral/i);
+      // The listing reads the cards (src/store/product-cards.ts), not the variants.
+      expect(queries[0]).toMatch(/from "product_cards"/i);
+      expect(queries[0]).not.toMatch(/join lateral/i);
     });
   });
 });

@@ -2,7 +2,7 @@
 // /products/:slug. Plain GET pages; the forms they carry post to the cart
 // (POST /cart/lines) and to the back-in-stock alert list (POST /stock-alerts).
 import type { FastifyPluginAsync } from 'fastify';
-import { countProducts, getProductDetail, listCategories, listProducts, priceDisplayOf, type PriceDisplayView } from '../../app/catalogue.js';
+import { getProductDetail, listCategories, listCountedPage, priceDisplayOf, type PriceDisplayView } from '../../app/catalogue.js';
 import type { AppContext } from '../../app/context.js';
 import { DomainError } from '../../domain/errors.js';
 import { vatTreatment } from '../../domain/pricing/vat.js';
@@ -37,9 +37,8 @@ export const cataloguePageRoutes = (ctx: AppContext): FastifyPluginAsync => asyn
     }
     const where = { shopId: ctx.shop.id, categorySlug: filter.category, search: filter.q };
     const now = await ctx.clock.now();
-    const [products, total, categories] = await Promise.all([
-      listProducts(ctx.db, { ...where, currency, now, limit: pageSize, offset: (asked - 1) * pageSize }),
-      countProducts(ctx.db, where),
+    const [{ products, total }, categories] = await Promise.all([
+      listCountedPage(ctx.db, { ...where, currency, now, limit: pageSize, offset: (asked - 1) * pageSize }),
       listCategories(ctx.db, { shopId: ctx.shop.id }),
     ]);
     return sendPage(

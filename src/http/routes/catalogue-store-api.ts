@@ -4,7 +4,7 @@
 // unit shown apart (PR-3) and the PR-6 reduction display.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { countProducts, getProductDetail, listCategories, listProducts, maxPageSize, priceDisplayOf, type PriceDisplayView } from '../../app/catalogue.js';
+import { countProducts, getProductDetail, listCategories, listProductPage, maxPageSize, priceDisplayOf, type PriceDisplayView } from '../../app/catalogue.js';
 import type { AppContext } from '../../app/context.js';
 import { DomainError } from '../../domain/errors.js';
 import { isCurrency, money, type Currency } from '../../domain/money.js';
@@ -57,10 +57,12 @@ export const catalogueStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod 
           q: z.string().max(200).optional(),
           limit: z.coerce.number().int().min(1).max(maxPageSize).default(20),
           offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+          total: z.enum(['true', 'false']).optional().describe('true: also count every matching product (an extra query, O(matches))'),
         }),
         response: {
           200: z.object({
-            total: z.number().int(),
+            total: z.number().int().optional().describe('only with total=true'),
+            hasMore: z.boolean().describe('another page follows'),
             limit: z.number().int(),
             offset: z.number().int(),
             products: z.array(
@@ -84,13 +86,14 @@ export const catalogueStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod 
       const currency = catalogueCurrency(policy, request.query.currency);
       const { limit, offset } = request.query;
       const filter = { shopId, categorySlug: request.query.category ?? null, search: request.query.q ?? null };
-      const [products, total] = await Promise.all([
-        listProducts(ctx.db, { ...filter, currency, now: await ctx.clock.now(), limit, offset }),
-        countProducts(ctx.db, filter),
+      const [{ products, hasMore }, total] = await Promise.all([
+        listProductPage(ctx.db, { ...filter, currency, now: await ctx.clock.now(), limit, offset }),
+        request.query.total === 'true' ? countProducts(ctx.db, filter) : undefined,
       ]);
       const base = baseCurrency(policy);
       return {
-        total,
+        ...(total === undefined ? {} : { total }),
+        hasMore,
         limit,
         offset,
         products: products.map((p) => ({

@@ -1,6 +1,6 @@
 // Storefront pages: home (demo catalogue) and the terms with their history (ID-2, ID-3).
 import type { FastifyPluginAsync } from 'fastify';
-import { countProducts, listProducts } from '../../app/catalogue.js';
+import { listCountedPage } from '../../app/catalogue.js';
 import type { AppContext } from '../../app/context.js';
 import { listTermsVersions } from '../../app/terms.js';
 import { DomainError } from '../../domain/errors.js';
@@ -20,10 +20,7 @@ export const storefrontRoutes = (ctx: AppContext): FastifyPluginAsync => async (
   app.get('/', async (request, reply) => {
     const lang = resolveLanguage(request, reply);
     const now = await ctx.clock.now();
-    const [products, total] = await Promise.all([
-      listProducts(ctx.db, { shopId: ctx.shop.id, currency, now, limit: 48, offset: 0 }),
-      countProducts(ctx.db, { shopId: ctx.shop.id }),
-    ]);
+    const { products, total } = await listCountedPage(ctx.db, { shopId: ctx.shop.id, currency, now, limit: 48, offset: 0 });
     return sendPage(reply, <HomePage lang={lang} shop={shop} products={products} total={total} />);
   });
 

@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_outbox_mail.js';
 import * as m0003 from './0003_catalogue.js';
 import * as m0004 from './0004_cart_promotions.js';
+import * as m0005 from './0005_product_cards.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_outbox_mail': m0002,
   '0003_catalogue': m0003,
   '0004_cart_promotions': m0004,
+  '0005_product_cards': m0005,
 };

@@ -1,6 +1,7 @@
 // Issue 3 §2/§3: the catalogue through HTTP (store API and storefront pages)
 // for several shops — EL eco-fee per unit and awaiting-stock arrival date, PF
 // in GBP, FA hygiene-sealed flag, PR-6 scheduled reduction with the manual clock.
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { signIn, useTestApp, type TestApp } from '../../support/app.js';
 
@@ -41,13 +42,17 @@ describe('EL — eco-fee per unit, awaiting stock with its arrival date', () => 
   });
 
   it('GET /api/store/products: category, search, pages; /api/store/categories', async () => {
-    const audio = await get<{ total: number; products: { slug: string }[] }>(t, '/api/store/products?category=audio');
-    expect(audio.body.total).toBe(2);
+    const audio = await get<{ total: number; hasMore: boolean; products: { slug: string }[] }>(t, '/api/store/products?category=audio&total=true');
+    expect(audio.body).toMatchObject({ total: 2, hasMore: false });
     const search = await get<{ total: number; products: { slug: string; ecoFee: unknown }[] }>(t, '/api/store/products?q=ECRAN');
     expect(search.body.products.map((p) => p.slug)).toEqual(['ecran-panorama-27']);
     expect(search.body.products[0]!.ecoFee).toEqual({ amount: 250, currency: 'EUR' });
-    const page = await get<{ total: number; limit: number; offset: number; products: unknown[] }>(t, '/api/store/products?limit=3&offset=3');
-    expect(page.body).toMatchObject({ total: 10, limit: 3, offset: 3 });
+    // issue 3 §9: the catalogue is counted only when asked (total=true); hasMore comes with every page.
+    const page = await get<{ total?: number; hasMore: boolean; limit: number; offset: number; products: unknown[] }>(t, '/api/store/products?limit=3&offset=3');
+    expect(page.body).toMatchObject({ hasMore: true, limit: 3, offset: 3 });
+    expect(page.body.total).toBeUndefined();
+    expect((await get<{ total: number }>(t, '/api/store/products?limit=3&offset=3&total=true')).body.total).toBe(10);
+    expect((await get<{ hasMore: boolean }>(t, '/api/store/products?limit=3&offset=9')).body.hasMore).toBe(false);
     expect(page.body.products).toHaveLength(3);
     const cats = await get<{ categories: { slug: string; products: number }[] }>(t, '/api/store/categories');
     expect(cats.body.categories.find((c) => c.slug === 'audio')).toMatchObject({ products: 2 });
@@ -83,6 +88,10 @@ describe('EL — eco-fee per unit, awaiting stock with its arrival date', () => 
     expect(added.statusCode).toBe(201);
     expect(added.json()).toMatchObject({ scheduled: true });
 
+    type Listed = { products: { slug: string; price: { amount: number } | null }[] };
+    const listedPrice = async () => (await get<Listed>(t, '/api/store/products?q=casque')).body.products.find((p) => p.slug === 'casque-onde')!.price!.amount;
+    const listedBefore = await listedPrice();
+
     const before = await get<Detail>(t, '/api/store/products/casque-onde');
     expect(before.body.variants[0]!.priceDisplay).toEqual({ current: { amount: current, currency: 'EUR' }, reduced: null });
     expect((await get(t, '/products/casque-onde?lang=en', html)).text).not.toContain('Reference price');
@@ -95,6 +104,12 @@ describe('EL — eco-fee per unit, awaiting stock with its arrival date', () => 
       current: { amount: current - 2000, currency: 'EUR' },
       reduced: { reference: { amount: current, currency: 'EUR' }, percentOff, since: scheduledAt.toISOString() },
     });
+    // The listing follows too (lowest price of the variants), from its card: the
+    // product_card.refresh timer fired at the scheduled instant.
+    expect(await listedPrice()).toBe(Math.min(listedBefore, current - 2000));
+    const { rows } = await sql<{ price: { minor: number; from: number } }>`
+      SELECT c.prices -> 'EUR' AS price FROM product_cards c WHERE c.shop_id = 'el' AND c.slug = 'casque-onde'`.execute(t.ctx.db);
+    expect(rows[0]!.price).toMatchObject({ minor: Math.min(listedBefore, current - 2000), from: scheduledAt.getTime() });
     const page = await get(t, '/products/casque-onde?lang=en', html);
     expect(page.text).toContain('Reference price');
     expect(page.text).toContain(`−${percentOff} %`);

@@ -165,11 +165,13 @@ describe('FA — fashion, 29 countries, terms v2 in force', () => {
   });
 
   it('pages the catalogue listing', async () => {
-    const all = await get<{ total: number; products: { id: string; price: { currency: string } | null }[] }>(t, '/api/store/products?limit=100');
+    // issue 3 §9: the total only when asked (total=true); hasMore always.
+    const all = await get<{ total: number; hasMore: boolean; products: { id: string; price: { currency: string } | null }[] }>(t, '/api/store/products?limit=100&total=true');
     expect(all.body.total).toBe(t.catalogue.products);
+    expect(all.body.hasMore).toBe(false);
     expect(all.body.products).toHaveLength(t.catalogue.products);
     const first = await get<{ total: number; products: { id: string }[] }>(t, '/api/store/products?limit=5');
-    const second = await get<{ total: number; products: { id: string }[] }>(t, '/api/store/products?limit=5&offset=5');
+    const second = await get<{ total: number; products: { id: string }[] }>(t, '/api/store/products?limit=5&offset=5&total=true');
     expect(first.body.products.map((p) => p.id)).toEqual(all.body.products.slice(0, 5).map((p) => p.id));
     expect(second.body.products.map((p) => p.id)).toEqual(all.body.products.slice(5, 10).map((p) => p.id));
     expect(second.body.total).toBe(t.catalogue.products);
