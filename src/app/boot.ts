@@ -8,6 +8,7 @@ import { outboxHandlers } from '../jobs/outbox-kinds.js';
 import { timerHandlers } from '../jobs/timer-kinds.js';
 import { loadShop, type LoadedShop } from '../policy/loader.js';
 import type { Db } from '../store/db.js';
+import { refreshProductCards } from '../store/product-cards.js';
 import type { AppContext } from './context.js';
 import { installShop } from './install-shop.js';
 import { seedCatalogue } from './seed-catalogue.js';
@@ -21,12 +22,25 @@ export type Booted = {
 };
 
 /** `options.shop`: the shop's files already loaded (start-up loads them before opening the database, to fail fast). */
+/** Products without a listing card (a catalogue older than migration 0005) get one. */
+async function ensureProductCards(db: Db, shopId: string, now: Date): Promise<void> {
+  const missing = await db
+    .selectFrom('products as p')
+    .select('p.id')
+    .where('p.shop_id', '=', shopId)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('product_cards as c').select('c.product_id').whereRef('c.product_id', '=', 'p.id'))))
+    .limit(1)
+    .executeTakeFirst();
+  if (missing) await refreshProductCards(db, { shopId, now });
+}
+
 export async function bootShop(config: Config, db: Db, options: { seed?: boolean; shop?: LoadedShop } = {}): Promise<Booted> {
   const shop = options.shop ?? (await loadShop(config.shopsDir, config.shopId));
   const clock = await openEngineClock(db, config.clock);
   const now = await clock.now();
   await installShop(db, shop, now);
   const catalogue = options.seed === false ? { seeded: false, products: 0 } : await seedCatalogue(db, { shopId: shop.id, shopDir: shop.dir, now });
+  await ensureProductCards(db, shop.id, now);
   const firstOwner = await ensureOwnerAccount(db, { shopId: shop.id, now });
   const mailer = openMailer({ smtpUrl: config.smtpUrl });
   const mailFrom = config.mailFrom ?? defaultSender(shop);

@@ -1,6 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../schema.js';
-import { refreshProductCards } from '../product-cards.js';
 
 // The catalogue listing's read model (issue 3 §9: the listing stays
 // index-backed at 100 000 products): one card per product with what a listing
@@ -44,6 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX product_cards_category ON product_cards (shop_id, category_slug, position, product_id);
 
   `.execute(db);
-  // Cards for catalogues seeded before this migration.
-  await refreshProductCards(db as unknown as Kysely<Database>, { productIds: 'all', now: new Date() });
+  // Catalogues seeded before this migration get their cards at the next start
+  // (src/app/boot.ts): a migration stays plain SQL, so it never depends on code
+  // that later migrations may change.
 }
