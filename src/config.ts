@@ -36,6 +36,7 @@ const envSchema = z.object({
     .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, 'must be an address such as shop@example.com or "Shop" <shop@example.com>')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SANDBOX_PAYMENTS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export type Config = {
@@ -57,6 +58,8 @@ export type Config = {
   /** Sender of customer emails; unset: the shop's trading name and customer-service address (ID-1). */
   mailFrom: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Webhook secret of the sandbox PSP; unset: generated and kept in the database (outside production), sandbox off (in production). */
+  sandboxPaymentsSecret?: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -93,6 +96,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,
+    sandboxPaymentsSecret: e.SANDBOX_PAYMENTS_SECRET,
     ...overrides,
   };
 }

@@ -11,6 +11,7 @@ import type { Db } from '../store/db.js';
 import { refreshProductCards } from '../store/product-cards.js';
 import type { AppContext } from './context.js';
 import { installShop } from './install-shop.js';
+import { openPayments } from './payments.js';
 import { seedCatalogue } from './seed-catalogue.js';
 import { ensureOwnerAccount } from './staff.js';
 
@@ -44,7 +45,8 @@ export async function bootShop(config: Config, db: Db, options: { seed?: boolean
   const firstOwner = await ensureOwnerAccount(db, { shopId: shop.id, now });
   const mailer = openMailer({ smtpUrl: config.smtpUrl });
   const mailFrom = config.mailFrom ?? defaultSender(shop);
-  return { ctx: { config, db, clock, shop, timers: timerHandlers(), mailer, outbox: outboxHandlers({ mailer, mailFrom }) }, firstOwner, catalogue };
+  const payments = await openPayments(config, db, clock, shop.id); // issue 4 §4: the sandbox PSP
+  return { ctx: { config, db, clock, shop, timers: timerHandlers(), mailer, outbox: outboxHandlers({ mailer, mailFrom, payments }), payments }, firstOwner, catalogue };
 }
 
 /** Without MAIL_FROM, customer emails come from the shop's customer service (ID-1). */

@@ -11,7 +11,7 @@ import { DomainError } from '../domain/errors.js';
 import { money, type Currency, type Money } from '../domain/money.js';
 import { priceDisplay } from '../domain/pricing/reductions.js';
 import type { Localised, ProductFlags } from '../policy/catalogue-file.js';
-import { prepared, type Queryable } from '../store/db.js';
+import { compiledQuery, prepared, type Queryable } from '../store/db.js';
 import { lowestPricesInForce } from '../store/product-cards.js';
 import type { CardPrice } from '../store/schema.js';
 
@@ -76,20 +76,71 @@ export function searchQuery(text: string | null | undefined): string | null {
  * index product_cards_category; search: the GIN index on products.search_vector.
  */
 function matching(q: Queryable, filter: CatalogueFilter) {
-  const { shopId, categorySlug } = filter;
+  return matchingCards(q, { shopId: filter.shopId, categorySlug: filter.categorySlug || null, tsquery: searchQuery(filter.search) });
+}
+
+/** The filter once parsed: the search as a tsquery (searchQuery); null for no category / no search. */
+type CardFilter = { shopId: string; categorySlug: string | null; tsquery: string | null };
+
+/**
+ * The kysely query of `matching`, its shape decided by which filters are
+ * present; with `values` (placeholders of a compiled query) in place of the
+ * values when given.
+ */
+function matchingCards(q: Queryable, shape: CardFilter, values: CardFilter = shape) {
+  const { shopId, categorySlug, tsquery } = values;
   let query = q.selectFrom('product_cards as c').where('c.shop_id', '=', shopId);
-  if (categorySlug) query = query.where('c.category_slug', '=', categorySlug);
-  const tsquery = searchQuery(filter.search);
-  if (tsquery !== null) {
+  if (shape.categorySlug !== null) query = query.where('c.category_slug', '=', categorySlug!);
+  if (shape.tsquery !== null) {
     // The products found by name (GIN index), in the category too when there is one.
     query = query.where(
       sql<boolean>`c.product_id IN (SELECT products.id FROM products WHERE products.shop_id = ${shopId}
         AND products.search_vector @@ to_tsquery('simple', catalogue_search_fold(${tsquery}))
-        ${categorySlug ? sql`AND products.category_id = (SELECT categories.id FROM categories WHERE categories.shop_id = ${shopId} AND categories.slug = ${categorySlug})` : sql``})`,
+        ${shape.categorySlug !== null ? sql`AND products.category_id = (SELECT categories.id FROM categories WHERE categories.shop_id = ${shopId} AND categories.slug = ${categorySlug})` : sql``})`,
     );
   }
   return query;
 }
+
+type ListingParams = CardFilter & { currency: string; limit: number; offset: number };
+
+/** The listing's query for one shape of filter (no category / category × no search / search), compiled once. */
+function listingQuery(shape: { category: boolean; search: boolean }) {
+  return compiledQuery(['shopId', 'categorySlug', 'tsquery', 'currency', 'limit', 'offset'], (q, p: ListingParams) =>
+    matchingCards(q, { shopId: '', categorySlug: shape.category ? '' : null, tsquery: shape.search ? '' : null }, p)
+      .modifyFront(prepared)
+      .select([
+        sql<string>`c.product_id::text`.as('id'),
+        'c.slug',
+        'c.name',
+        'c.category_slug',
+        'c.image_path',
+        sql<CardPrice | null>`c.prices -> ${p.currency}`.as('price'),
+        'c.in_stock',
+        'c.expected_arrival',
+        'c.backorder_allowed',
+        'c.hygiene_sealed',
+        'c.personalised',
+        'c.extra_lead_working_days',
+        'c.second_hand',
+        'c.outlet',
+        'c.perishable',
+        'c.eco_fee_minor',
+      ])
+      .orderBy('c.position')
+      .orderBy('c.product_id')
+      .limit(p.limit)
+      .offset(p.offset),
+  );
+}
+
+/** Index: category present + 2 × search present. */
+const listingQueries = [
+  listingQuery({ category: false, search: false }),
+  listingQuery({ category: true, search: false }),
+  listingQuery({ category: false, search: true }),
+  listingQuery({ category: true, search: true }),
+];
 
 export const maxPageSize = 100;
 
@@ -131,32 +182,12 @@ export async function listProductPage(q: Queryable, input: ListProductsInput): P
   }
 
   // One index scan of the cards (product_cards_listing / _category; the GIN
-  // index of products for a search), nothing joined.
-  const rows = await matching(q, input)
-    .modifyFront(prepared)
-    .select([
-      sql<string>`c.product_id::text`.as('id'),
-      'c.slug',
-      'c.name',
-      'c.category_slug',
-      'c.image_path',
-      sql<CardPrice | null>`c.prices -> ${currency}`.as('price'),
-      'c.in_stock',
-      'c.expected_arrival',
-      'c.backorder_allowed',
-      'c.hygiene_sealed',
-      'c.personalised',
-      'c.extra_lead_working_days',
-      'c.second_hand',
-      'c.outlet',
-      'c.perishable',
-      'c.eco_fee_minor',
-    ])
-    .orderBy('c.position')
-    .orderBy('c.product_id')
-    .limit(limit + 1)
-    .offset(offset)
-    .execute();
+  // index of products for a search), nothing joined. Built and compiled once
+  // per shape of filter (listingQueries), executed with this call's values.
+  const tsquery = searchQuery(input.search);
+  const categorySlug = input.categorySlug || null;
+  const shape = (categorySlug === null ? 0 : 1) + (tsquery === null ? 0 : 2);
+  const rows = await listingQueries[shape]!(q, { shopId: input.shopId, categorySlug, tsquery, currency, limit: limit + 1, offset });
 
   // PR-4 / PR-6: the card's price when `now` lies in the interval it holds for;
   // else (a scheduled price whose refresh has not run yet, a past instant) the
@@ -275,15 +306,9 @@ type DetailRow = {
   }[];
 };
 
-/**
- * CAT-1: a product by its slug with its category, images and variants — each
- * with its options, SKU, availability (CAT-2, from warehouse stock) and price
- * history in `currency` up to `now` (PR-4: the last one is the price in force).
- * ONE query. Throws `product.not_found`.
- */
-export async function getProductDetail(q: Queryable, input: { shopId: string; slug: string; currency: Currency; now: Date }): Promise<ProductDetail> {
-  const { shopId, slug, currency, now } = input;
-  const { rows } = await sql<DetailRow>`${prepared}
+/** getProductDetail's query, compiled once (src/store/db.ts compiledQuery). */
+const detailQuery = compiledQuery(['shopId', 'slug', 'currency', 'now'], (_q, p: { shopId: string; slug: string; currency: string; now: Date }) =>
+  sql<DetailRow>`${prepared}
     SELECT p.id::text AS id, p.slug, p.name, p.description, p.composition,
            c.slug AS category_slug, c.name AS category_name,
            p.hygiene_sealed, p.personalised, p.extra_lead_working_days, p.second_hand, p.outlet, p.perishable,
@@ -301,13 +326,24 @@ export async function getProductDetail(q: Queryable, input: { shopId: string; sl
                        'prices', (SELECT coalesce(json_agg(json_build_object('amountMinor', ph.amount_minor::text, 'effectiveAt', ph.effective_at)
                                                            ORDER BY ph.effective_at, ph.id), '[]')
                                   FROM price_history ph
-                                  WHERE ph.variant_id = v.id AND ph.currency = ${currency} AND ph.effective_at <= ${now})
+                                  WHERE ph.variant_id = v.id AND ph.currency = ${p.currency} AND ph.effective_at <= ${p.now})
                      ) ORDER BY v.position, v.id)
                      FROM variants v WHERE v.product_id = p.id), '[]') AS variants
     FROM products p
     LEFT JOIN categories c ON c.id = p.category_id
-    WHERE p.shop_id = ${shopId} AND p.slug = ${slug}
-  `.execute(q);
+    WHERE p.shop_id = ${p.shopId} AND p.slug = ${p.slug}
+  `,
+);
+
+/**
+ * CAT-1: a product by its slug with its category, images and variants — each
+ * with its options, SKU, availability (CAT-2, from warehouse stock) and price
+ * history in `currency` up to `now` (PR-4: the last one is the price in force).
+ * ONE query. Throws `product.not_found`.
+ */
+export async function getProductDetail(q: Queryable, input: { shopId: string; slug: string; currency: Currency; now: Date }): Promise<ProductDetail> {
+  const { shopId, slug, currency, now } = input;
+  const rows = await detailQuery(q, { shopId, slug, currency, now });
   const row = rows[0];
   if (!row) throw new DomainError('product.not_found', { field: 'slug', slug }, `No product '${slug}'.`);
   return {

@@ -7,6 +7,7 @@ import type { OutboxHandlers } from '../jobs/outbox-dispatcher.js';
 import type { TimerHandlers } from '../jobs/timer-runner.js';
 import type { LoadedShop } from '../policy/loader.js';
 import type { Db } from '../store/db.js';
+import type { PaymentsContext } from './payments.js';
 
 export type AppContext = {
   config: Config;
@@ -18,4 +19,6 @@ export type AppContext = {
   mailer: Mailer;
   /** Handlers of the outbox dispatcher (src/jobs/outbox-kinds.ts). */
   outbox: OutboxHandlers;
+  /** The payment provider (the sandbox PSP); absent in production without SANDBOX_PAYMENTS_SECRET (src/app/payments.ts). */
+  payments?: PaymentsContext | undefined;
 };

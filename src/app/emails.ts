@@ -9,9 +9,12 @@ import type { Mailer } from '../adapters/mail/mailer.js';
 import type { OutboxHandler } from '../jobs/outbox-dispatcher.js';
 import type { Tx } from '../store/db.js';
 import { insertEmail, markEmailSent } from '../store/emails.js';
+import { appendEvidence } from '../store/evidence.js';
 import { enqueue } from '../store/outbox.js';
 
 export const EMAIL_SEND = 'email.send';
+/** The evidence event of an email handed to the transport (DOC-5), in the transaction that stores it. */
+export const EMAIL_SENT = 'email.sent';
 
 const payloadSchema = z.object({
   to: z.string().min(3).max(320),
@@ -64,7 +67,8 @@ export function messageIdFor(key: string, from: string): string {
 
 /**
  * The `email.send` handler. In the dispatcher's transaction: stores the email
- * (DOC-5), sends it, marks it sent. The dev mailbox sends nothing (the row is
+ * (DOC-5), sends it, marks it sent and records `email.sent` (with the content
+ * hash) in the evidence log. The dev mailbox sends nothing (the row is
  * the mailbox: exactly once); SMTP sends before the commit (at least once, same
  * Message-ID).
  */
@@ -73,6 +77,7 @@ export function emailSendHandler(deps: { mailer: Mailer; from: string }): Outbox
     const email = payloadSchema.parse(message.payload);
     const from = email.from ?? deps.from;
     const messageId = messageIdFor(message.key, from);
+    const contentSha256 = emailContentHash(email);
     const id = await insertEmail(tx, {
       shopId: message.shopId,
       outboxId: message.id,
@@ -82,7 +87,7 @@ export function emailSendHandler(deps: { mailer: Mailer; from: string }): Outbox
       text: email.text,
       html: email.html,
       language: email.language ?? null,
-      contentSha256: emailContentHash(email),
+      contentSha256,
       transport: deps.mailer.transport,
       messageId,
       related: email.related ?? null,
@@ -97,5 +102,25 @@ export function emailSendHandler(deps: { mailer: Mailer; from: string }): Outbox
       messageId,
     });
     await markEmailSent(tx, id, sent, now);
+    // DOC-5 / OR-6: what was said, to whom, when. The handler's last write: the
+    // shop's evidence lock is then held only for the 'done' mark and the commit.
+    await appendEvidence(tx, {
+      shopId: message.shopId,
+      kind: EMAIL_SENT,
+      subject: email.related ? { type: email.related.kind, id: email.related.id } : { type: 'email', id },
+      actor: 'system',
+      data: {
+        emailId: id,
+        to: email.to,
+        from,
+        subject: email.subject,
+        language: email.language ?? null,
+        contentSha256,
+        messageId: sent.messageId,
+        transport: sent.transport,
+        related: email.related ? { kind: email.related.kind, id: email.related.id } : null,
+      },
+      at: now,
+    });
   };
 }

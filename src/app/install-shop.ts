@@ -2,10 +2,15 @@
 // policy version (by content hash, OR-4 freezes it into orders later) and every
 // terms version (ID-2). A terms version is immutable: the same id with another
 // text is refused — publish a new version instead.
+// Each version first stored is recorded in the evidence log (`terms.published`).
 import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import type { LoadedShop } from '../policy/loader.js';
 import type { Db } from '../store/db.js';
+import { appendEvidence } from '../store/evidence.js';
+
+/** The evidence event of a terms version first stored (ID-2, OR-6). */
+export const TERMS_PUBLISHED = 'terms.published';
 
 export async function installShop(db: Db, shop: LoadedShop, now: Date): Promise<void> {
   await db.transaction().execute(async (tx) => {
@@ -49,6 +54,16 @@ export async function installShop(db: Db, shop: LoadedShop, now: Date): Promise<
           stored_at: now,
         })
         .execute();
+      // OR-6: when each version became known to the engine, with the hashes of
+      // its exact texts (ID-2). Only here, when first stored: a restart adds nothing.
+      await appendEvidence(tx, {
+        shopId: shop.id,
+        kind: TERMS_PUBLISHED,
+        subject: { type: 'terms', id: version.id },
+        actor: 'system',
+        data: { id: version.id, effectiveAt: version.effectiveAt.toISOString(), summary: version.summary, hashes: { fr: version.hash.fr, en: version.hash.en } },
+        at: now,
+      });
     }
   });
 }

@@ -10,6 +10,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CliCommand
   policy: { summary: 'policy lint <shop | file> [--json]: check a policy against the legal floor', load: async () => (await import('./policy-lint.js')).policyLintCommand },
   clock: { summary: 'clock show | advance <duration> | set <instant>: the engine clock (manual in dev/test)', load: async () => (await import('./clock.js')).clockCommand },
   admin: { summary: 'admin create | list | token create | token revoke: staff accounts and API tokens', load: async () => (await import('./admin.js')).adminCommand },
+  evidence: { summary: 'evidence verify: prove the evidence log (hash chain, OR-6) is intact', load: async () => (await import('./evidence.js')).evidenceCommand },
 };
 
 function usage(): string {

@@ -11,9 +11,15 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^auth\.forbidden$/, 403],
   [/\.not_found$/, 404],
   [/^staff\.email_taken$/, 409],
+  [/^customer\.email_taken$/, 409],
+  [/^customer\.order_refused$/, 403],
   [/^(product\.slug_taken|variant\.sku_taken)$/, 409],
   [/^clock\.(backwards|not_manual)$/, 409],
   [/^request\./, 400],
+  [/^payment\.webhook_signature_invalid$/, 401],
+  [/^payment\.webhook_(timestamp_stale|invalid)$/, 400],
+  [/^payment\.webhook_out_of_order$/, 409],
+  [/^sandbox\.session_closed$/, 409],
   [/^clock\.invalid_(duration|instant)$/, 400],
 ];
 
@@ -29,7 +35,19 @@ export function errorBody(code: string, message: string, extra: Omit<ErrorBody['
   return { error: { code, message, ...extra } };
 }
 
+/**
+ * Codes whose details are for the merchant only (CU-4: the reason a customer is
+ * refused): the customer gets this neutral message, the code and the rule, nothing else.
+ */
+const neutralMessages: Readonly<Record<string, string>> = {
+  'customer.order_refused': 'We cannot accept an order from this account at the moment. Please contact customer service.',
+};
+
 function fromDomainError(error: DomainError): { status: number; body: ErrorBody } {
+  const neutral = neutralMessages[error.code];
+  if (neutral !== undefined) {
+    return { status: statusFor(error.code), body: errorBody(error.code, neutral, error.details.rule ? { rule: error.details.rule } : {}) };
+  }
   const { field, rule, ...details } = error.details;
   return {
     status: statusFor(error.code),

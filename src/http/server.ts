@@ -17,12 +17,17 @@ import type { AppContext } from '../app/context.js';
 import { getOrCreateSecret } from '../store/secrets.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
+import { registerCustomerAuth } from './customer-auth.js';
+import { customerApiRoutes } from './routes/customer-api.js';
+import { customerAdminApiRoutes } from './routes/customer-admin-api.js';
+import { accountPageRoutes } from './routes/account-pages.js';
 import { healthRoutes } from './routes/health.js';
 import { storeApiRoutes } from './routes/store-api.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { storefrontRoutes } from './routes/storefront.js';
 import { backOfficeRoutes } from './routes/back-office.js';
 import { mailboxApiRoutes, mailboxPageRoutes } from './routes/mailbox.js';
+import { evidenceApiRoutes } from './routes/evidence-api.js';
 import { stockAlertApiRoutes, stockAlertFormRoutes } from './routes/stock-alerts.js';
 import { catalogueStoreApiRoutes } from './routes/catalogue-store-api.js';
 import { catalogueAdminApiRoutes } from './routes/catalogue-admin-api.js';
@@ -32,6 +37,8 @@ import { cartApiRoutes } from './routes/cart-api.js';
 import { cartPageRoutes } from './routes/cart-pages.js';
 import { promotionsApiRoutes } from './routes/promotions-api.js';
 import { promotionsBackOfficeRoutes } from './routes/promotions-back-office.js';
+import { paymentWebhookRoutes } from './routes/payment-webhooks.js';
+import { sandboxPaymentRoutes } from '../adapters/payments/sandbox/routes.js';
 import { errorPageSender } from './web/pages/error.js';
 import { shopView } from './web/shop-view.js';
 
@@ -98,6 +105,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: path.join(ctx.shop.dir, 'images'), prefix: '/media/', decorateReply: false });
 
   registerAuth(app);
+  registerCustomerAuth(app);
   await app.register(healthRoutes(ctx));
   await app.register(storeApiRoutes(ctx), { prefix: '/api/store' });
   await app.register(adminApiRoutes(ctx), { prefix: '/api/admin' });
@@ -112,8 +120,15 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(promotionsApiRoutes(ctx), { prefix: '/api/admin' });
   await app.register(promotionsBackOfficeRoutes(ctx), { prefix: '/admin' });
   await app.register(mailboxApiRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(evidenceApiRoutes(ctx), { prefix: '/api/admin' });
   await app.register(mailboxPageRoutes(ctx), { prefix: '/admin' });
   await app.register(stockAlertApiRoutes(ctx), { prefix: '/api/store' });
   await app.register(stockAlertFormRoutes(ctx));
+  await app.register(customerApiRoutes(ctx), { prefix: '/api/store' });
+  await app.register(customerAdminApiRoutes(ctx), { prefix: '/api/admin' });
+  await app.register(accountPageRoutes(ctx));
+  // Issue 4 §4: the provider's webhooks (signed, not staff routes) and the sandbox PSP's hosted pages.
+  await app.register(paymentWebhookRoutes(ctx), { prefix: '/api/webhooks' });
+  if (ctx.payments) await app.register(sandboxPaymentRoutes(ctx.payments.sandbox, ctx.clock));
   return app;
 }

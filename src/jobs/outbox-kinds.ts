@@ -10,16 +10,20 @@
 // The server's outbox loop (src/cli/start.ts) takes its handlers from here.
 import type { Mailer } from '../adapters/mail/mailer.js';
 import { EMAIL_SEND, emailSendHandler } from '../app/emails.js';
+import { paymentOutboxHandlers, type PaymentsContext } from '../app/payments.js';
 import type { OutboxHandlers } from './outbox-dispatcher.js';
 
 export type OutboxDeps = {
   mailer: Mailer;
   /** Sender of customer emails (MAIL_FROM, or the shop's customer-service address). */
   mailFrom: string;
+  /** The payment provider; without it, no payment kinds (production without the sandbox). */
+  payments?: PaymentsContext | undefined;
 };
 
 export function outboxHandlers(deps: OutboxDeps): OutboxHandlers {
   return {
     [EMAIL_SEND]: emailSendHandler({ mailer: deps.mailer, from: deps.mailFrom }), // DOC-5
+    ...(deps.payments ? paymentOutboxHandlers(deps.payments) : {}), // payment.provider_call, sandbox.webhook
   };
 }

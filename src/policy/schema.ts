@@ -21,6 +21,7 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { currencyDigits, isCurrency, parseAmount, type Currency, type Money } from '../domain/money.js';
+import { isValidBic, isValidIban } from '../domain/payments/bank-transfer.js';
 
 // ---------------------------------------------------------------------------
 // Scalars
@@ -375,6 +376,17 @@ const instalmentsSchema = z
   })
   .describe('PA-4: split payment through a financing partner');
 
+const bankAccountSchema = z
+  .strictObject({
+    holder: z.string().min(1).describe('PA-5: account holder shown to the customer'),
+    iban: z
+      .string()
+      .transform((v) => v.replace(/\s/g, '').toUpperCase())
+      .refine(isValidIban, 'expected an IBAN whose checksum is valid (ISO 13616), such as FR76 1234 5000 0100 0123 4567 887'),
+    bic: z.string().refine(isValidBic, 'expected a BIC of 8 or 11 characters, such as ELECFRPPXXX'),
+  })
+  .describe('PA-5: the account the customer transfers the money to');
+
 const paymentSchema = z.strictObject({
   capture: z
     .enum(['at_order', 'at_dispatch'])
@@ -386,7 +398,10 @@ const paymentSchema = z.strictObject({
       paypal: z.strictObject({}).optional().describe('PA-1: PayPal (FA, PF, FR, EL)'),
       wallet: z.strictObject({ name: z.string().min(1) }).optional().describe('PA-1: another e-money wallet (FA)'),
       bankTransfer: z
-        .strictObject({ payWithinDays: periodSchema.describe('PA-5: without the money after this period the order is cancelled and its stock released (EL: 6 days)') })
+        .strictObject({
+          payWithinDays: periodSchema.describe('PA-5: without the money after this period the order is cancelled and its stock released (EL: 6 days)'),
+          account: bankAccountSchema,
+        })
         .optional(),
       instalments: instalmentsSchema.optional(),
       deferredB2B: z

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Kysely, Migrator, sql, PostgresDriver, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDriver, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type CompiledQuery, type QueryResult, type Transaction } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -31,6 +31,43 @@ function statementName(text: string): string {
     statementNames.set(text, name);
   }
   return name;
+}
+
+/** The row type of a kysely query builder (`execute(): Promise<O[]>`) or of a `sql` template (`execute(): Promise<QueryResult<O>>`). */
+export type RowOf<B> = B extends { execute(...args: never[]): Promise<QueryResult<infer O>> } ? O : B extends { execute(...args: never[]): Promise<(infer O)[]> } ? O : never;
+
+/** A parameter of a statement compiled once: stands for the value given at each execution. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/**
+ * A hot query of fixed shape, built with kysely (type-checked like any other)
+ * and compiled to SQL ONCE, then executed with each call's values: building
+ * and compiling a query costs more CPU than pg spends sending it. `build`
+ * receives placeholders in place of the values (use them only as values —
+ * comparisons, `sql` interpolations, limit/offset — never to decide the
+ * shape); compiled on first use, with the dialect of the first queryable.
+ * Combine with `prepared` so PostgreSQL plans it once per connection too.
+ */
+export function compiledQuery<P extends Record<string, unknown>, B extends { compile(executorProvider: Queryable): CompiledQuery }>(
+  names: readonly (keyof P & string)[],
+  build: (q: Queryable, params: P) => B,
+): (q: Queryable, params: P) => Promise<RowOf<B>[]> {
+  type R = RowOf<B>;
+  let template: { compiled: CompiledQuery; parameters: readonly unknown[] } | undefined;
+  return async (q, params) => {
+    if (template === undefined) {
+      const slots = Object.fromEntries(names.map((n) => [n, new Slot(n)])) as unknown as P;
+      const compiled = build(q, slots).compile(q);
+      template = { compiled, parameters: compiled.parameters };
+      const unknownSlot = template.parameters.find((p) => p instanceof Slot && !names.includes(p.name));
+      if (unknownSlot) throw new Error(`compiledQuery: unknown parameter ${String(unknownSlot)}`);
+    }
+    const parameters = template.parameters.map((p) => (p instanceof Slot ? params[p.name] : p));
+    const { rows } = await q.executeQuery<R>({ ...template.compiled, parameters });
+    return rows;
+  };
 }
 
 export function createDb(connectionString: string, options: { max?: number } = {}): Db {

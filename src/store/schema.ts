@@ -294,6 +294,182 @@ export interface ProductCardsTable {
 /** PR-4 / PR-6: the lowest price in force (`minor`) from `from` until `until` (epoch ms; null: unbounded). */
 export type CardPrice = { minor: number | null; from: number | null; until: number | null };
 
+// ---- Issue 4 §7: the evidence log (migration 0006; written by src/store/evidence.ts only) ----
+export interface EvidenceEventsTable {
+  shop_id: string;
+  seq: Int8;
+  recorded_at: Instant;
+  kind: string;
+  subject_type: string;
+  subject_id: string;
+  actor: string;
+  data: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface EvidenceHeadsTable {
+  shop_id: string;
+  seq: Int8;
+  hash: string;
+}
+
+// ---- Issue 4 §1: customers (migration 0007) ----
+export type CustomerAccountKind = 'consumer' | 'professional';
+
+export interface CustomersTable {
+  id: Id;
+  shop_id: string;
+  email: string;
+  password_hash: string;
+  name: Generated<string>;
+  language: Generated<'fr' | 'en'>;
+  kind: Generated<CustomerAccountKind>;
+  company_name: string | null;
+  registration_number: string | null;
+  vat_number: string | null;
+  headcount: number | null;
+  created_at: Instant;
+  email_verified_at: Instant | null;
+  disabled_at: Instant | null;
+}
+
+export interface CustomerAddressesTable {
+  id: Id;
+  customer_id: Int8;
+  label: Generated<string>;
+  name: string;
+  line1: string;
+  line2: string | null;
+  postal_code: Generated<string>;
+  city: string;
+  region: string | null;
+  country: string;
+  phone: string | null;
+  is_default_delivery: Generated<boolean>;
+  is_default_billing: Generated<boolean>;
+  created_at: Instant;
+  updated_at: Instant;
+}
+
+export interface CustomerTokensTable {
+  id: Id;
+  customer_id: Int8;
+  purpose: 'password_reset' | 'email_change';
+  token_hash: string;
+  new_email: string | null;
+  created_at: Instant;
+  expires_at: Instant;
+  used_at: Instant | null;
+}
+
+export type CustomerBlockKind = 'unpaid_order' | 'payment_dispute' | 'risk_flag';
+
+export interface CustomerBlocksTable {
+  id: Id;
+  shop_id: string;
+  customer_id: Int8;
+  kind: CustomerBlockKind;
+  reason: string;
+  created_by: Int8 | null;
+  created_at: Instant;
+  lifted_at: Instant | null;
+  lifted_by: Int8 | null;
+}
+
+export interface WishListItemsTable {
+  customer_id: Int8;
+  variant_id: Int8;
+  added_at: Instant;
+}
+
+// ---- Issue 4 §4: payments (migration 0008) ----
+export type PaymentStateColumn =
+  | 'pending'
+  | 'requires_action'
+  | 'authorised'
+  | 'partially_captured'
+  | 'captured'
+  | 'partially_refunded'
+  | 'refunded'
+  | 'voided'
+  | 'failed';
+
+export interface PaymentsTable {
+  id: string;
+  shop_id: string;
+  reference_kind: string;
+  reference_id: string;
+  method: 'card' | 'wallet' | 'bank_transfer' | 'instalments' | 'deferred';
+  currency: string;
+  amount_minor: Int8;
+  state: PaymentStateColumn;
+  failure_code: string | null;
+  capture_mode: 'automatic' | 'manual' | null;
+  provider: string | null;
+  provider_session_id: string | null;
+  redirect_url: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
+  authorised_minor: ColumnType<string, number | string | undefined, number | string>;
+  captured_minor: ColumnType<string, number | string | undefined, number | string>;
+  refunded_minor: ColumnType<string, number | string | undefined, number | string>;
+  capture_requested_minor: ColumnType<string, number | string | undefined, number | string>;
+  refund_requested_minor: ColumnType<string, number | string | undefined, number | string>;
+  void_requested_at: Instant | null;
+  bank_transfer_reference: string | null;
+  due_at: Instant | null;
+  created_at: Instant;
+  updated_at: Instant;
+}
+
+export interface PaymentEventsTable {
+  id: Id;
+  payment_id: string;
+  type: string;
+  provider_event_id: string | null;
+  state_before: string;
+  state_after: string;
+  received_at: Instant;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface SandboxPspSessionsTable {
+  id: string;
+  merchant: string;
+  merchant_reference: string;
+  method: 'card' | 'wallet';
+  capture_mode: 'automatic' | 'manual';
+  currency: string;
+  amount_minor: Int8;
+  return_url: string;
+  state: 'open' | 'requires_action' | 'authorised' | 'partially_captured' | 'captured' | 'partially_refunded' | 'refunded' | 'voided' | 'failed';
+  failure_code: string | null;
+  authorised_minor: ColumnType<string, number | string | undefined, number | string>;
+  captured_minor: ColumnType<string, number | string | undefined, number | string>;
+  refunded_minor: ColumnType<string, number | string | undefined, number | string>;
+  card_brand: string | null;
+  card_last4: string | null;
+  created_at: Instant;
+  updated_at: Instant;
+}
+
+export interface SandboxPspIdempotencyTable {
+  key: string;
+  operation: string;
+  request_hash: string;
+  response: Json<Record<string, unknown>>;
+  created_at: Instant;
+}
+
+export interface SandboxPspEventsTable {
+  id: string;
+  session_id: string;
+  type: string;
+  data: Json<Record<string, unknown>>;
+  created_at: Instant;
+}
+
 export interface Database {
   shops: ShopsTable;
   policy_versions: PolicyVersionsTable;
@@ -319,4 +495,16 @@ export interface Database {
   carts: CartsTable;
   cart_lines: CartLinesTable;
   product_cards: ProductCardsTable;
+  evidence_events: EvidenceEventsTable;
+  evidence_heads: EvidenceHeadsTable;
+  customers: CustomersTable;
+  customer_addresses: CustomerAddressesTable;
+  customer_tokens: CustomerTokensTable;
+  customer_blocks: CustomerBlocksTable;
+  wish_list_items: WishListItemsTable;
+  payments: PaymentsTable;
+  payment_events: PaymentEventsTable;
+  sandbox_psp_sessions: SandboxPspSessionsTable;
+  sandbox_psp_idempotency: SandboxPspIdempotencyTable;
+  sandbox_psp_events: SandboxPspEventsTable;
 }

@@ -102,9 +102,16 @@ async function benchSize(adminUrl: string, size: number): Promise<void> {
   const port = await freePort();
   const server = await serve(['src/cli.ts', 'start'], { ...env, PORT: String(port) }, /started in/);
   const base = `http://127.0.0.1:${port}`;
+  // A returning browser sends back the session cookie its first visit received
+  // (it holds the CSRF secret of the add-to-cart form): the page then reuses the
+  // secret instead of creating, encrypting and setting a new session.
+  const first = await fetch(`${base}/products/${sample.slug}`);
+  const sessionCookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  if (!sessionCookie.includes('comptoir_session=')) throw new Error('the product page set no session cookie');
   const scenarios: Scenario[] = [
     { name: 'catalogue listing (20 products, prices, availability)', path: '/api/store/products?limit=20', target: { ratio: 0.3, p99Ms: 50 } },
     { name: 'product page (HTML)', path: `/products/${sample.slug}`, target: { ratio: 0.3, p99Ms: 50 } },
+    { name: 'product page (HTML), returning visitor (session cookie)', path: `/products/${sample.slug}`, headers: { cookie: sessionCookie } },
     {
       name: 'add to cart (new guest cart each time)',
       path: '/api/store/cart/lines',

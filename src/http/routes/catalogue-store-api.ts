@@ -2,7 +2,8 @@
 // search and pages, categories, and one product's detail with its variants'
 // availability (CAT-2), prices in the asked currency (PR-1), the eco-fee per
 // unit shown apart (PR-3) and the PR-6 reduction display.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { isDeepStrictEqual } from 'node:util';
+import { serializerCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { countProducts, getProductDetail, listCategories, listProductPage, maxPageSize, priceDisplayOf, type PriceDisplayView } from '../../app/catalogue.js';
 import type { AppContext } from '../../app/context.js';
@@ -40,14 +41,40 @@ export const baseCurrency = (policy: Policy): Currency => currencyFor(policy, po
 const displayView = (d: PriceDisplayView | null) =>
   d === null ? null : { current: d.current, reduced: d.reduced ? { ...d.reduced, since: d.reduced.since.toISOString() } : null };
 
+/**
+ * The response serializer of the hot catalogue routes. Their handlers build
+ * exactly the objects their response schema describes (no extra key, no
+ * transform), so in production the response is JSON.stringify'd without zod
+ * walking it first. Elsewhere (development, tests) zod still checks it, as for
+ * every other route, and the plain string must say the same as zod's output.
+ * `schema.response` stays: the OpenAPI document is unchanged.
+ */
+export function hotRouteSerializer(env: AppContext['config']['env']): <S>(route: { schema: S; method: string; url: string }) => (data: unknown) => string {
+  if (env === 'production') return () => (data) => JSON.stringify(data);
+  return (route) => {
+    // Fastify passes each status's response schema, which its route-level typing does not say.
+    const checked = serializerCompiler(route as unknown as Parameters<typeof serializerCompiler>[0]);
+    return (data) => {
+      const out = checked(data);
+      const plain = JSON.stringify(data);
+      if (out !== plain && !isDeepStrictEqual(JSON.parse(out), JSON.parse(plain))) {
+        throw new Error(`${route.method} ${route.url}: the response holds more than its schema; the production serializer would send it`);
+      }
+      return out;
+    };
+  };
+}
+
 export const catalogueStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async (app) => {
   const { policy } = ctx.shop;
   const shopId = ctx.shop.id;
   const tags = ['store: catalogue'];
+  const serializer = hotRouteSerializer(ctx.config.env);
 
   app.get(
     '/products',
     {
+      serializerCompiler: serializer,
       schema: {
         tags,
         summary: 'Catalogue listing with current price and availability; filter by category, search by name (FR/EN, case and accents ignored)',
@@ -126,6 +153,7 @@ export const catalogueStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod 
   app.get(
     '/products/:slug',
     {
+      serializerCompiler: serializer,
       schema: {
         tags,
         summary: 'One product: variants (options, SKU, availability CAT-2, price and its PR-6 display), eco-fee per unit (PR-3), flags (CAT-4/CAT-5), images, category',

@@ -55,6 +55,9 @@ export function Layout({ lang, title, shop, path, area, staffLabel, csrfToken, c
                 <a href="/cart">{t.cart}</a>
               </li>
               <li>
+                <a href="/account">{t.myAccount}</a>
+              </li>
+              <li>
                 <a href="/terms">{t.termsShort}</a>
               </li>
               <li>

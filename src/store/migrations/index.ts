@@ -4,6 +4,9 @@ import * as m0002 from './0002_outbox_mail.js';
 import * as m0003 from './0003_catalogue.js';
 import * as m0004 from './0004_cart_promotions.js';
 import * as m0005 from './0005_product_cards.js';
+import * as m0006 from './0006_evidence.js';
+import * as m0007 from './0007_customers.js';
+import * as m0008 from './0008_payments.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -12,4 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0003_catalogue': m0003,
   '0004_cart_promotions': m0004,
   '0005_product_cards': m0005,
+  '0006_evidence': m0006,
+  '0007_customers': m0007,
+  '0008_payments': m0008,
 };

@@ -311,7 +311,11 @@ describe('EL — electronics, France, overseas departments, Europe and Switzerla
     const { body } = await get<{ capture: string; methods: { id: string; details: Record<string, unknown> }[] }>(t, '/api/store/payment-methods');
     expect(body.capture).toBe('at_order');
     expect(body.methods.map((m) => m.id)).toEqual(['card', 'paypal', 'bankTransfer', 'deferredB2B']);
-    expect(body.methods.find((m) => m.id === 'bankTransfer')!.details).toEqual({ payWithinDays: { days: 6, kind: 'calendar' } });
+    // PA-5: the account the customer pays into is public, shown before ordering.
+    expect(body.methods.find((m) => m.id === 'bankTransfer')!.details).toEqual({
+      payWithinDays: { days: 6, kind: 'calendar' },
+      account: { holder: 'Voltaïque Distribution SARL', iban: 'FR7612345000010001234567887', bic: 'VOLTFRPPXXX' },
+    });
   });
 
   it('gives the legal 14 days of withdrawal (the 30-day money-back guarantee is separate)', async () => {

@@ -1,0 +1,504 @@
+// Issue 4 §4, the payment side: the use cases the order work calls.
+//
+// - startPayment: a card or wallet payment — the payment row, then a session
+//   at the provider (idempotency key `payment.session:<id>`); the customer is
+//   sent to the provider's hosted page (PA-1: card data never touches the engine).
+// - handleProviderWebhook: verify (signature + engine-time freshness) → dedupe
+//   by the provider's event id → lifecycle transition, in one transaction.
+// - capturePayment / voidPayment / refundPayment: checked against what was
+//   authorised / captured (requests in flight included), then sent to the
+//   provider THROUGH THE OUTBOX (kind `payment.provider_call`) with an
+//   idempotency key derived from the caller's key (style.md §4). The state
+//   moves when the provider's webhook confirms; a refusal by the provider is
+//   compensated explicitly (the requested amount is released, an event says why).
+// - startBankTransferPayment / recordBankTransferReceived / expireBankTransfer (PA-5).
+//
+// Why a session is created synchronously and not through the outbox: the
+// customer must be redirected now. The call carries an idempotency key, so a
+// retry never creates a second session; a session orphaned by a rolled-back
+// transaction is never paid (nobody knows its URL) and simply stays open.
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Clock } from '../adapters/clock.js';
+import { ProviderRefusal, type CaptureMode, type PaymentProvider, type PaymentSessionMethod, type ProviderEvent, type WebhookHeaders } from '../adapters/payments/provider.js';
+import { SandboxPaymentProvider } from '../adapters/payments/sandbox/provider.js';
+import { SANDBOX_WEBHOOK, SandboxPsp } from '../adapters/payments/sandbox/psp.js';
+import { sandboxWebhookHandler } from '../adapters/payments/sandbox/webhooks.js';
+import type { Config } from '../config.js';
+import { DomainError } from '../domain/errors.js';
+import { money, type Money } from '../domain/money.js';
+import {
+  bankTransferDeadline,
+  bankTransferReference,
+  normaliseBankTransferReference,
+  REFERENCE_ALPHABET,
+  REFERENCE_BODY_LENGTH,
+} from '../domain/payments/bank-transfer.js';
+import { canTransition, reachableFrom, transition, type PaymentState } from '../domain/payments/payment-lifecycle.js';
+import type { Policy } from '../policy/schema.js';
+import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
+import type { Db, Queryable, Tx } from '../store/db.js';
+import { appendEvidence } from '../store/evidence.js';
+import { enqueue, getOutboxMessage } from '../store/outbox.js';
+import {
+  getPayment,
+  insertPayment,
+  insertPaymentEvent,
+  lockPayment,
+  lockPaymentBySession,
+  lockPaymentByTransferReference,
+  paymentEventExists,
+  updatePayment,
+  type Payment,
+} from '../store/payments.js';
+import { getOrCreateSecret } from '../store/secrets.js';
+import { cancelTimer } from '../store/timers.js';
+
+export type { Payment, PaymentEventRow } from '../store/payments.js';
+export { listPaymentEvents, listPaymentsFor, getPayment } from '../store/payments.js';
+
+/** What the engine holds of its payment provider (AppContext.payments). */
+export type PaymentsContext = {
+  provider: PaymentProvider;
+  /** The sandbox PSP itself, for its hosted pages (src/adapters/payments/sandbox/routes.tsx). */
+  sandbox: SandboxPsp;
+  /** The secret the sandbox signs its webhooks with (the provider verifies with the same). */
+  webhookSecret: Buffer;
+};
+
+/**
+ * The sandbox PSP and its client. The webhook secret is SANDBOX_PAYMENTS_SECRET,
+ * or, outside production, one generated once and kept in the database. In
+ * production without the variable the sandbox is off (undefined): a live shop
+ * never takes test payments by accident.
+ */
+export async function openPayments(config: Config, db: Db, clock: Clock, shopId: string): Promise<PaymentsContext | undefined> {
+  let secret: Buffer;
+  if (config.sandboxPaymentsSecret) secret = Buffer.from(config.sandboxPaymentsSecret, 'utf8');
+  else if (config.env !== 'production') secret = await getOrCreateSecret(db, 'sandbox_payments_webhook', 32);
+  else return undefined;
+  const sandbox = new SandboxPsp({ db, merchant: shopId, baseUrl: config.publicUrl });
+  return { provider: new SandboxPaymentProvider(sandbox, clock, secret), sandbox, webhookSecret: secret };
+}
+
+/** PA-3: at_order → the provider authorises and captures at once; at_dispatch → authorise now, capture per shipment. */
+export function captureModeFor(policy: Policy): CaptureMode {
+  return policy.payment.capture === 'at_dispatch' ? 'manual' : 'automatic';
+}
+
+const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> =>
+  q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run);
+
+function assertReference(reference: { kind: string; id: string }): void {
+  if (!/^[a-z_]{1,40}$/.test(reference.kind)) throw new DomainError('payment.invalid_reference', { field: 'reference.kind' });
+  if (!reference.id || reference.id.length > 100) throw new DomainError('payment.invalid_reference', { field: 'reference.id' });
+}
+
+function assertAmount(amount: Money, field = 'amount'): void {
+  if (!Number.isSafeInteger(amount.amount) || amount.amount <= 0) throw new DomainError('payment.invalid_amount', { field });
+}
+
+async function evidence(tx: Tx, payment: Payment, kind: string, actor: string, data: Record<string, string | number | boolean | null>, now: Date): Promise<void> {
+  // OR-6: payment events land in the evidence log, about what was paid for.
+  await appendEvidence(tx, {
+    shopId: payment.shopId,
+    kind,
+    subject: { type: payment.reference.kind, id: payment.reference.id },
+    actor,
+    data: { paymentId: payment.id, method: payment.method, currency: payment.currency, ...data },
+    at: now,
+  });
+}
+
+// ---- Card and wallet ----------------------------------------------------------
+
+export type StartPaymentInput = {
+  shopId: string;
+  reference: { kind: string; id: string };
+  method: PaymentSessionMethod;
+  amount: Money;
+  captureMode: CaptureMode;
+  /** Where the provider sends the customer back (`?payment=<id>` is added). */
+  returnUrl: string;
+  now: Date;
+};
+
+/** A card or wallet payment: the payment row (pending) and a session at the provider. */
+export async function startPayment(tx: Tx, provider: PaymentProvider, input: StartPaymentInput): Promise<{ payment: Payment; redirectUrl: string }> {
+  assertReference(input.reference);
+  assertAmount(input.amount);
+  const id = randomUUID();
+  await insertPayment(tx, {
+    id,
+    shopId: input.shopId,
+    reference: input.reference,
+    method: input.method,
+    currency: input.amount.currency,
+    amount: input.amount.amount,
+    captureMode: input.captureMode,
+    provider: provider.name,
+    now: input.now,
+  });
+  const session = await provider.createSession({
+    paymentId: id,
+    amount: input.amount.amount,
+    currency: input.amount.currency,
+    method: input.method,
+    returnUrl: input.returnUrl,
+    idempotencyKey: `payment.session:${id}`,
+    captureMode: input.captureMode,
+  });
+  const payment = await updatePayment(tx, id, { provider_session_id: session.sessionId, redirect_url: session.redirectUrl }, input.now);
+  await insertPaymentEvent(tx, { paymentId: id, type: 'session.created', stateBefore: 'pending', stateAfter: 'pending', data: { sessionId: session.sessionId }, now: input.now });
+  await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, captureMode: input.captureMode }, input.now);
+  return { payment, redirectUrl: session.redirectUrl };
+}
+
+// ---- Webhooks -----------------------------------------------------------------
+
+export type WebhookOutcome = { outcome: 'processed' | 'duplicate' | 'ignored'; eventId: string; paymentId: string; state: PaymentState };
+
+function targetOf(event: ProviderEvent, payment: Payment): PaymentState {
+  const d = event.data;
+  switch (event.type) {
+    case 'payment.requires_action':
+      return 'requires_action';
+    case 'payment.authorised':
+      return 'authorised';
+    case 'payment.captured':
+      return d.capturedTotal >= payment.amount ? 'captured' : 'partially_captured';
+    case 'payment.refunded':
+      return d.refundedTotal >= Math.max(d.capturedTotal, payment.captured) ? 'refunded' : 'partially_refunded';
+    case 'payment.voided':
+      return 'voided';
+    case 'payment.failed':
+      return 'failed';
+  }
+}
+
+/**
+ * A provider's webhook: verified (forged → `payment.webhook_signature_invalid`
+ * 401, stale → `payment.webhook_timestamp_stale` 400), deduplicated by the
+ * provider's event id (a second delivery → 'duplicate', nothing reprocessed),
+ * then applied as one lifecycle transition with its event and evidence, in
+ * one transaction (`q` may be the pool or an open transaction).
+ *
+ * Order: PSPs do not promise it. An event whose state is already behind the
+ * payment (an `authorised` arriving after `captured`) is recorded and
+ * 'ignored'; an event that comes too early (a `captured` before its
+ * `authorised`) is refused with `payment.webhook_out_of_order` (409) so the
+ * provider sends it again later.
+ */
+export async function handleProviderWebhook(
+  q: Queryable,
+  provider: PaymentProvider,
+  rawBody: Buffer | string,
+  headers: WebhookHeaders,
+  now: Date,
+): Promise<WebhookOutcome> {
+  const event = provider.verifyWebhook(rawBody, headers, now);
+  return inTransaction(q, async (tx) => {
+    const payment = await lockPaymentBySession(tx, provider.name, event.data.sessionId);
+    if (!payment) throw new DomainError('payment.not_found', { field: 'data.sessionId' });
+    if (payment.id !== event.data.paymentId || payment.currency !== event.data.currency) {
+      throw new DomainError('payment.webhook_invalid', { field: 'data.paymentId' });
+    }
+    const result = (outcome: WebhookOutcome['outcome'], state: PaymentState): WebhookOutcome => ({ outcome, eventId: event.id, paymentId: payment.id, state });
+    // Dedupe under the payment's lock: a second delivery of this event id is acknowledged, not reprocessed.
+    if (await paymentEventExists(tx, event.id)) return result('duplicate', payment.state);
+
+    const target = targetOf(event, payment);
+    const data = { ...event.data, created: event.created.toISOString() } as Record<string, unknown>;
+    const legal = canTransition(payment.state, target);
+    if (!legal) {
+      if (reachableFrom(payment.state).has(target)) {
+        throw new DomainError('payment.webhook_out_of_order', { field: 'type', state: payment.state, type: event.type });
+      }
+      await insertPaymentEvent(tx, { paymentId: payment.id, type: event.type, providerEventId: event.id, stateBefore: payment.state, stateAfter: payment.state, data: { ...data, ignored: true }, now });
+      return result('ignored', payment.state);
+    }
+    const d = event.data;
+    const updated = await updatePayment(
+      tx,
+      payment.id,
+      {
+        state: target,
+        authorised_minor: Math.max(payment.authorised, d.authorisedTotal),
+        captured_minor: Math.max(payment.captured, d.capturedTotal),
+        refunded_minor: Math.max(payment.refunded, d.refundedTotal),
+        ...(target === 'failed' ? { failure_code: d.failureCode ?? 'failed' } : {}),
+        ...(d.card ? { card_brand: d.card.brand, card_last4: d.card.last4 } : {}),
+      },
+      now,
+    );
+    await insertPaymentEvent(tx, { paymentId: payment.id, type: event.type, providerEventId: event.id, stateBefore: payment.state, stateAfter: target, data, now });
+    await evidence(
+      tx,
+      updated,
+      event.type,
+      `provider:${provider.name}`,
+      {
+        providerEventId: event.id,
+        state: target,
+        amount: d.amount,
+        capturedTotal: updated.captured,
+        refundedTotal: updated.refunded,
+        failureCode: target === 'failed' ? (updated.failureCode ?? null) : null,
+      },
+      now,
+    );
+    return result('processed', target);
+  });
+}
+
+// ---- Capture, void, refund (through the outbox) --------------------------------
+
+export const PAYMENT_PROVIDER_CALL = 'payment.provider_call';
+
+type ProviderCall = { operation: 'capture' | 'void' | 'refund'; paymentId: string; sessionId: string; amount: number; currency: string };
+
+async function lockForOperation(tx: Tx, shopId: string, paymentId: string): Promise<Payment & { providerSessionId: string }> {
+  const payment = await lockPayment(tx, shopId, paymentId);
+  if (!payment) throw new DomainError('payment.not_found', { field: 'paymentId' });
+  if (!payment.providerSessionId) throw new DomainError('payment.no_provider_session', { field: 'paymentId', method: payment.method });
+  return payment as Payment & { providerSessionId: string };
+}
+
+function assertOperationKey(key: string): void {
+  if (!/^[A-Za-z0-9._:-]{1,100}$/.test(key)) throw new DomainError('payment.invalid_operation_key', { field: 'key' });
+}
+
+export type PaymentOperationInput = {
+  shopId: string;
+  paymentId: string;
+  /** The caller's key for this operation (e.g. `shipment:42`): calling again with it does nothing more. */
+  key: string;
+  now: Date;
+};
+
+/**
+ * PA-3: captures `amount` (all or part of what is authorised; at dispatch, the
+ * shipped items only). Refused above what is authorised minus the captures
+ * already asked: `payment.capture_exceeds_authorised`.
+ */
+export async function capturePayment(tx: Tx, input: PaymentOperationInput & { amount: Money }): Promise<Payment> {
+  assertOperationKey(input.key);
+  const payment = await lockForOperation(tx, input.shopId, input.paymentId);
+  const key = `payment.capture:${payment.id}:${input.key}`;
+  if (await getOutboxMessage(tx, key)) return payment; // same operation key: already asked
+  assertAmount(input.amount);
+  if (input.amount.currency !== payment.currency) throw new DomainError('payment.currency_mismatch', { field: 'amount', currency: payment.currency });
+  if ((payment.state !== 'authorised' && payment.state !== 'partially_captured') || payment.voidRequestedAt) {
+    throw new DomainError('payment.not_capturable', { field: 'paymentId', state: payment.state, rule: 'PA-3' });
+  }
+  if (payment.captureRequested + input.amount.amount > payment.authorised) {
+    throw new DomainError('payment.capture_exceeds_authorised', { field: 'amount', rule: 'PA-3', authorised: payment.authorised, requested: payment.captureRequested });
+  }
+  const call: ProviderCall = { operation: 'capture', paymentId: payment.id, sessionId: payment.providerSessionId, amount: input.amount.amount, currency: payment.currency };
+  await enqueue(tx, { shopId: payment.shopId, kind: PAYMENT_PROVIDER_CALL, key, payload: call }, input.now);
+  return updatePayment(tx, payment.id, { capture_requested_minor: payment.captureRequested + input.amount.amount }, input.now);
+}
+
+/** Releases an authorisation nothing was captured from (an order cancelled before dispatch). */
+export async function voidPayment(tx: Tx, input: Omit<PaymentOperationInput, 'key'>): Promise<Payment> {
+  const payment = await lockForOperation(tx, input.shopId, input.paymentId);
+  const key = `payment.void:${payment.id}`;
+  if (await getOutboxMessage(tx, key)) return payment;
+  if (payment.state !== 'authorised' || payment.captureRequested > 0) {
+    throw new DomainError('payment.not_voidable', { field: 'paymentId', state: payment.state });
+  }
+  const call: ProviderCall = { operation: 'void', paymentId: payment.id, sessionId: payment.providerSessionId, amount: payment.authorised, currency: payment.currency };
+  await enqueue(tx, { shopId: payment.shopId, kind: PAYMENT_PROVIDER_CALL, key, payload: call }, input.now);
+  return updatePayment(tx, payment.id, { void_requested_at: input.now }, input.now);
+}
+
+/**
+ * Refunds `amount` of what was captured (confirmed by the provider). Never
+ * above it: with the refunds already asked, `payment.refund_exceeds_captured`.
+ */
+export async function refundPayment(tx: Tx, input: PaymentOperationInput & { amount: Money }): Promise<Payment> {
+  assertOperationKey(input.key);
+  const payment = await lockForOperation(tx, input.shopId, input.paymentId);
+  const key = `payment.refund:${payment.id}:${input.key}`;
+  if (await getOutboxMessage(tx, key)) return payment;
+  assertAmount(input.amount);
+  if (input.amount.currency !== payment.currency) throw new DomainError('payment.currency_mismatch', { field: 'amount', currency: payment.currency });
+  if (!['captured', 'partially_captured', 'partially_refunded'].includes(payment.state)) {
+    throw new DomainError('payment.not_refundable', { field: 'paymentId', state: payment.state });
+  }
+  if (payment.refundRequested + input.amount.amount > payment.captured) {
+    throw new DomainError('payment.refund_exceeds_captured', { field: 'amount', captured: payment.captured, refundRequested: payment.refundRequested });
+  }
+  const call: ProviderCall = { operation: 'refund', paymentId: payment.id, sessionId: payment.providerSessionId, amount: input.amount.amount, currency: payment.currency };
+  await enqueue(tx, { shopId: payment.shopId, kind: PAYMENT_PROVIDER_CALL, key, payload: call }, input.now);
+  return updatePayment(tx, payment.id, { refund_requested_minor: payment.refundRequested + input.amount.amount }, input.now);
+}
+
+/**
+ * The outbox handler of `payment.provider_call`: performs the call with the
+ * message's key as idempotency key (a retry after a crash is the same call).
+ * A refusal by the provider is compensated here: the requested amount is
+ * released and the refusal recorded; a transient error is thrown and retried.
+ */
+export function providerCallHandler(provider: PaymentProvider) {
+  return async (tx: Tx, message: { shopId: string; key: string; payload: Record<string, unknown> }, now: Date): Promise<void> => {
+    const call = message.payload as ProviderCall;
+    const amount = money(call.amount, call.currency as Money['currency']);
+    try {
+      if (call.operation === 'capture') await provider.capture(call.sessionId, amount, message.key);
+      else if (call.operation === 'void') await provider.void(call.sessionId, message.key);
+      else await provider.refund(call.sessionId, amount, message.key);
+    } catch (error) {
+      if (!(error instanceof ProviderRefusal)) throw error;
+      const payment = await lockPayment(tx, message.shopId, call.paymentId);
+      if (!payment) throw error;
+      const release =
+        call.operation === 'capture'
+          ? { capture_requested_minor: Math.max(0, payment.captureRequested - call.amount) }
+          : call.operation === 'refund'
+            ? { refund_requested_minor: Math.max(0, payment.refundRequested - call.amount) }
+            : { void_requested_at: null };
+      await updatePayment(tx, payment.id, release, now);
+      await insertPaymentEvent(tx, {
+        paymentId: payment.id,
+        type: `${call.operation}.refused`,
+        stateBefore: payment.state,
+        stateAfter: payment.state,
+        data: { code: error.code, amount: call.amount, key: message.key },
+        now,
+      });
+    }
+  };
+}
+
+/** The outbox kinds of the payment side (registered in src/jobs/outbox-kinds.ts). */
+export function paymentOutboxHandlers(payments: PaymentsContext) {
+  return {
+    [PAYMENT_PROVIDER_CALL]: providerCallHandler(payments.provider),
+    // The sandbox's webhooks, delivered in-process to the same function as
+    // POST /api/webhooks/sandbox-payments (see src/adapters/payments/sandbox/webhooks.ts).
+    [SANDBOX_WEBHOOK]: sandboxWebhookHandler({
+      secret: payments.webhookSecret,
+      deliver: async (tx, rawBody, headers, now) => {
+        try {
+          const outcome = await handleProviderWebhook(tx, payments.provider, rawBody, headers, now);
+          return { status: 200, body: outcome };
+        } catch (error) {
+          if (error instanceof DomainError) return { status: 400, body: { code: error.code } };
+          throw error;
+        }
+      },
+    }),
+  };
+}
+
+// ---- Bank transfer (PA-5) --------------------------------------------------------
+
+/** Timer kind of the bank transfer deadline; the order work registers its handler and schedules it. */
+export const BANK_TRANSFER_DEADLINE_TIMER = 'payment.bank_transfer_deadline';
+
+/** The key the order work schedules the deadline under (cancelled when the money arrives). */
+export function bankTransferTimerKey(shopId: string, paymentId: string): string {
+  return `${BANK_TRANSFER_DEADLINE_TIMER}:${shopId}:${paymentId}`;
+}
+
+export type BankTransferInstructions = {
+  reference: string;
+  holder: string;
+  iban: string;
+  bic: string;
+  amount: Money;
+  /** Last day for the money to arrive, and the instant the order is cancelled without it. */
+  lastDay: string;
+  dueAt: Date;
+};
+
+/**
+ * PA-5: a payment waiting for a bank transfer, with its reference and the
+ * shop's account; `dueAt` is when the order work's timer (BANK_TRANSFER_DEADLINE_TIMER,
+ * key `bankTransferTimerKey`) cancels the order.
+ */
+export async function startBankTransferPayment(
+  tx: Tx,
+  input: { shopId: string; policy: Policy; reference: { kind: string; id: string }; amount: Money; now: Date },
+): Promise<{ payment: Payment; instructions: BankTransferInstructions }> {
+  assertReference(input.reference);
+  assertAmount(input.amount);
+  const method = input.policy.payment.methods.bankTransfer;
+  if (!method) throw new DomainError('payment.method_not_offered', { field: 'method', rule: 'PA-1', method: 'bank_transfer' });
+  const deadline = bankTransferDeadline({
+    orderedAt: input.now,
+    payWithin: method.payWithinDays,
+    timeZone: input.policy.shop.timeZone,
+    place: { country: input.policy.shop.dispatchCountry },
+  });
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const transferReference = bankTransferReference(Array.from({ length: REFERENCE_BODY_LENGTH }, () => randomInt(REFERENCE_ALPHABET.length)));
+    const payment = await insertPayment(tx, {
+      id: randomUUID(),
+      shopId: input.shopId,
+      reference: input.reference,
+      method: 'bank_transfer',
+      currency: input.amount.currency,
+      amount: input.amount.amount,
+      bankTransferReference: transferReference,
+      dueAt: deadline.dueAt,
+      now: input.now,
+    });
+    if (!payment) continue; // reference already used in this shop: draw another
+    await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.awaited', stateBefore: 'pending', stateAfter: 'pending', data: { reference: transferReference, dueAt: deadline.dueAt.toISOString() }, now: input.now });
+    await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, transferReference, dueAt: deadline.dueAt.toISOString() }, input.now);
+    return {
+      payment,
+      instructions: { reference: transferReference, holder: method.account.holder, iban: method.account.iban, bic: method.account.bic, amount: input.amount, lastDay: deadline.lastDay, dueAt: deadline.dueAt },
+    };
+  }
+  throw new Error('startBankTransferPayment: could not draw a free reference');
+}
+
+/**
+ * PA-5, staff: the transfer arrived (found by its reference as typed on the
+ * statement, or by payment id). The full amount only: a different amount is
+ * refused (`payment.bank_transfer_amount_mismatch`) for staff to sort out.
+ */
+export async function recordBankTransferReceived(
+  tx: Tx,
+  input: { shopId: string; reference?: string; paymentId?: string; amount: Money; actor: Actor; now: Date },
+): Promise<Payment> {
+  let payment: Payment | undefined;
+  if (input.paymentId) payment = await lockPayment(tx, input.shopId, input.paymentId);
+  else {
+    const reference = normaliseBankTransferReference(input.reference ?? '');
+    if (!reference) throw new DomainError('payment.bank_transfer_reference_invalid', { field: 'reference', rule: 'PA-5' });
+    payment = await lockPaymentByTransferReference(tx, input.shopId, reference);
+  }
+  if (!payment || payment.method !== 'bank_transfer') throw new DomainError('payment.not_found', { field: input.paymentId ? 'paymentId' : 'reference' });
+  if (payment.state !== 'pending') throw new DomainError('payment.bank_transfer_not_pending', { field: 'reference', rule: 'PA-5', state: payment.state });
+  if (input.amount.currency !== payment.currency || input.amount.amount !== payment.amount) {
+    throw new DomainError('payment.bank_transfer_amount_mismatch', { field: 'amount', rule: 'PA-5', expected: payment.amount, currency: payment.currency });
+  }
+  const state = transition(transition(payment.state, 'authorise'), 'capture_full');
+  const updated = await updatePayment(tx, payment.id, { state, authorised_minor: payment.amount, captured_minor: payment.amount, capture_requested_minor: payment.amount }, input.now);
+  await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.received', stateBefore: payment.state, stateAfter: state, data: { amount: payment.amount, by: actorLabel(input.actor) }, now: input.now });
+  await cancelTimer(tx, bankTransferTimerKey(payment.shopId, payment.id), input.now);
+  await recordAudit(tx, { shopId: payment.shopId, actor: input.actor, action: 'payment.bank_transfer_received', target: payment.id, details: { amount: payment.amount, currency: payment.currency }, at: input.now });
+  await evidence(tx, updated, 'payment.captured', actorLabel(input.actor), { amount: payment.amount, transferReference: payment.bankTransferReference }, input.now);
+  return updated;
+}
+
+/** PA-5: the deadline passed without the money — the payment fails (the order work cancels the order and releases its stock). */
+export async function expireBankTransfer(tx: Tx, input: { shopId: string; paymentId: string; now: Date }): Promise<Payment> {
+  const payment = await lockPayment(tx, input.shopId, input.paymentId);
+  if (!payment || payment.method !== 'bank_transfer') throw new DomainError('payment.not_found', { field: 'paymentId' });
+  if (payment.state !== 'pending') return payment; // paid meanwhile: nothing to do
+  const state = transition(payment.state, 'fail');
+  const updated = await updatePayment(tx, payment.id, { state, failure_code: 'bank_transfer_not_received' }, input.now);
+  await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.expired', stateBefore: payment.state, stateAfter: state, data: { dueAt: payment.dueAt?.toISOString() ?? null }, now: input.now });
+  await evidence(tx, updated, 'payment.failed', 'system', { failureCode: 'bank_transfer_not_received' }, input.now);
+  return updated;
+}
+
+/** The payment as the storefront may show it after the provider's redirect (`?payment=<id>`). */
+export async function paymentStatus(q: Queryable, shopId: string, paymentId: string): Promise<Pick<Payment, 'id' | 'state' | 'amount' | 'currency' | 'method' | 'failureCode'> | undefined> {
+  const p = await getPayment(q, shopId, paymentId);
+  return p ? { id: p.id, state: p.state, amount: p.amount, currency: p.currency, method: p.method, failureCode: p.failureCode } : undefined;
+}
