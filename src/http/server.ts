@@ -77,13 +77,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     },
   });
   await app.register(cookie);
-  await app.register(secureSession, {
-    key: await sessionKey(ctx),
-    cookieName: 'comptoir_session',
-    expiry: 8 * 60 * 60,
-    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.cookieSecure },
-  });
-  await app.register(csrf, { sessionPlugin: '@fastify/secure-session' });
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
 
@@ -104,31 +97,49 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: path.join(here, 'web', 'assets'), prefix: '/assets/', decorateReply: false });
   await app.register(fastifyStatic, { root: path.join(ctx.shop.dir, 'images'), prefix: '/media/', decorateReply: false });
 
-  registerAuth(app);
-  registerCustomerAuth(app);
-  await app.register(healthRoutes(ctx));
-  await app.register(storeApiRoutes(ctx), { prefix: '/api/store' });
-  await app.register(adminApiRoutes(ctx), { prefix: '/api/admin' });
-  await app.register(catalogueStoreApiRoutes(ctx), { prefix: '/api/store' });
-  await app.register(catalogueAdminApiRoutes(ctx), { prefix: '/api/admin/catalogue' });
-  await app.register(storefrontRoutes(ctx));
-  await app.register(cataloguePageRoutes(ctx));
-  await app.register(backOfficeRoutes(ctx), { prefix: '/admin' });
-  await app.register(catalogueBackOfficeRoutes(ctx), { prefix: '/admin/catalogue' });
-  await app.register(cartApiRoutes(ctx), { prefix: '/api/store' });
-  await app.register(cartPageRoutes(ctx));
-  await app.register(promotionsApiRoutes(ctx), { prefix: '/api/admin' });
-  await app.register(promotionsBackOfficeRoutes(ctx), { prefix: '/admin' });
-  await app.register(mailboxApiRoutes(ctx), { prefix: '/api/admin' });
-  await app.register(evidenceApiRoutes(ctx), { prefix: '/api/admin' });
-  await app.register(mailboxPageRoutes(ctx), { prefix: '/admin' });
-  await app.register(stockAlertApiRoutes(ctx), { prefix: '/api/store' });
-  await app.register(stockAlertFormRoutes(ctx));
-  await app.register(customerApiRoutes(ctx), { prefix: '/api/store' });
-  await app.register(customerAdminApiRoutes(ctx), { prefix: '/api/admin' });
-  await app.register(accountPageRoutes(ctx));
-  // Issue 4 §4: the provider's webhooks (signed, not staff routes) and the sandbox PSP's hosted pages.
-  await app.register(paymentWebhookRoutes(ctx), { prefix: '/api/webhooks' });
-  if (ctx.payments) await app.register(sandboxPaymentRoutes(ctx.payments.sandbox, ctx.clock));
+  // Routes that never read the session cookie: cookie-less JSON facts, the
+  // catalogue (the hot read paths, issue 3 §9), signed provider webhooks. The
+  // encrypted session is not opened for them.
+  await app.register(async (open) => {
+    await open.register(healthRoutes(ctx));
+    await open.register(storeApiRoutes(ctx), { prefix: '/api/store' });
+    await open.register(catalogueStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await open.register(stockAlertApiRoutes(ctx), { prefix: '/api/store' });
+    // Issue 4 §4: the provider's webhooks (signed, not staff routes).
+    await open.register(paymentWebhookRoutes(ctx), { prefix: '/api/webhooks' });
+    // The sandbox PSP's hosted pages stand for a separate service: no shop session.
+    if (ctx.payments) await open.register(sandboxPaymentRoutes(ctx.payments.sandbox, ctx.clock));
+  });
+
+  // Everything that may read or write the session (staff, customer, CSRF secret).
+  const key = await sessionKey(ctx);
+  await app.register(async (scope) => {
+    await scope.register(secureSession, {
+      key,
+      cookieName: 'comptoir_session',
+      expiry: 8 * 60 * 60,
+      cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.cookieSecure },
+    });
+    await scope.register(csrf, { sessionPlugin: '@fastify/secure-session' });
+    registerAuth(scope);
+    registerCustomerAuth(scope);
+    await scope.register(adminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(catalogueAdminApiRoutes(ctx), { prefix: '/api/admin/catalogue' });
+    await scope.register(promotionsApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(mailboxApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(evidenceApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(customerAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(cartApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(customerApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(storefrontRoutes(ctx));
+    await scope.register(cataloguePageRoutes(ctx));
+    await scope.register(cartPageRoutes(ctx));
+    await scope.register(stockAlertFormRoutes(ctx));
+    await scope.register(accountPageRoutes(ctx));
+    await scope.register(backOfficeRoutes(ctx), { prefix: '/admin' });
+    await scope.register(catalogueBackOfficeRoutes(ctx), { prefix: '/admin/catalogue' });
+    await scope.register(promotionsBackOfficeRoutes(ctx), { prefix: '/admin' });
+    await scope.register(mailboxPageRoutes(ctx), { prefix: '/admin' });
+  });
   return app;
 }
