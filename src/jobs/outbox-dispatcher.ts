@@ -26,9 +26,9 @@
 // blocks those after it.
 import { sql } from 'kysely';
 import type { Clock } from '../adapters/clock.js';
-import { DomainError } from '../domain/errors.js';
 import type { Db, Tx } from '../store/db.js';
 import { lockNextDueMessage, markMessageDone, recordMessageFailure, type DueMessage } from '../store/outbox.js';
+import { describeError, handlerFor, startPollingLoop, type LoopLog, type PollingLoop } from './polling-loop.js';
 
 export type { DueMessage } from '../store/outbox.js';
 
@@ -72,8 +72,6 @@ export type DispatchOptions = RetryPolicy & {
   limit?: number;
 };
 
-const LAST_ERROR_MAX = 2000;
-
 /**
  * Dispatches every pending message due at `now` (next_attempt_at <= now), each
  * in its own transaction. Messages enqueued by handlers and due at `now` are
@@ -96,7 +94,7 @@ export async function dispatchOutbox(db: Db, handlers: OutboxHandlers, now: Date
         locked = message;
         await sql`SAVEPOINT outbox_handler`.execute(tx);
         try {
-          await handlerFor(handlers, message.kind)(tx, message, now);
+          await handlerFor(handlers, message.kind, 'outbox kind "%s" (src/jobs/outbox-kinds.ts)')(tx, message, now);
           await sql`RELEASE SAVEPOINT outbox_handler`.execute(tx);
         } catch (error) {
           await sql`ROLLBACK TO SAVEPOINT outbox_handler`.execute(tx);
@@ -130,16 +128,9 @@ export async function dispatchOutbox(db: Db, handlers: OutboxHandlers, now: Date
   return report;
 }
 
-/** Structured logger the loop writes to (a pino logger fits). */
-export type OutboxLoopLog = {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-};
+export type OutboxLoopLog = LoopLog;
 
-export type OutboxLoop = {
-  /** Stops polling; resolves once the message being dispatched has committed. */
-  stop(): Promise<void>;
-};
+export type OutboxLoop = PollingLoop;
 
 /**
  * For the server: a pass right away, then one every `intervalMs` after the
@@ -157,14 +148,10 @@ export function startOutboxLoop(options: {
   retry?: RetryPolicy;
 }): OutboxLoop {
   const { db, clock, handlers, intervalMs, log } = options;
-  const abort = new AbortController();
-  let wait: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
-  const pass = async (): Promise<void> => {
+  return startPollingLoop(async (signal) => {
     try {
       const now = await clock.now();
-      const report = await dispatchOutbox(db, handlers, now, { ...options.retry, signal: abort.signal });
+      const report = await dispatchOutbox(db, handlers, now, { ...options.retry, signal });
       for (const f of report.failures) {
         // The key may name a customer's record but never carries personal data itself.
         log.error(
@@ -176,33 +163,7 @@ export function startOutboxLoop(options: {
     } catch (error) {
       log.error({ err: describeError(error) }, 'outbox pass aborted');
     }
-  };
-  const run = (): void => {
-    wait = undefined;
-    running = pass().finally(() => {
-      running = undefined;
-      if (!abort.signal.aborted) {
-        wait = setTimeout(run, intervalMs);
-        wait.unref();
-      }
-    });
-  };
-  run();
-
-  return {
-    async stop() {
-      abort.abort();
-      if (wait) clearTimeout(wait);
-      wait = undefined;
-      await running;
-    },
-  };
-}
-
-function handlerFor(handlers: OutboxHandlers, kind: string): OutboxHandler {
-  const handler = Object.hasOwn(handlers, kind) ? handlers[kind] : undefined;
-  if (!handler) throw new Error(`No handler registered for outbox kind "${kind}" (src/jobs/outbox-kinds.ts)`);
-  return handler;
+  }, intervalMs);
 }
 
 function failureOf(message: DueMessage, after: { state: string; attempts: number; nextAttemptAt: Date } | undefined, error: string): OutboxFailure {
@@ -218,10 +179,3 @@ function failureOf(message: DueMessage, after: { state: string; attempts: number
   };
 }
 
-function describeError(error: unknown): string {
-  let text: string;
-  if (error instanceof DomainError) text = `${error.code}: ${error.message}`;
-  else if (error instanceof Error) text = `${error.name}: ${error.message}`;
-  else text = String(error);
-  return text.length > LAST_ERROR_MAX ? `${text.slice(0, LAST_ERROR_MAX - 1)}…` : text;
-}

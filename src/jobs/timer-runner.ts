@@ -21,6 +21,7 @@ import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import type { Db, Tx } from '../store/db.js';
 import { lockNextDueTimer, markTimerFired, nextPendingDueAt, recordTimerFailure, type DueTimer } from '../store/timers.js';
+import { describeError, handlerFor, startPollingLoop, type LoopLog, type PollingLoop } from './polling-loop.js';
 
 export type { DueTimer } from '../store/timers.js';
 
@@ -56,8 +57,6 @@ export type FireOptions = {
   signal?: AbortSignal;
 };
 
-const LAST_ERROR_MAX = 2000;
-
 /**
  * Fires every pending timer due at `now` (due_at <= now), in due order, each
  * in its own transaction. Timers scheduled by handlers that are due at `now`
@@ -79,7 +78,7 @@ export async function fireDueTimers(db: Db, handlers: TimerHandlers, now: Date, 
         locked = timer;
         await sql`SAVEPOINT timer_handler`.execute(tx);
         try {
-          await handlerFor(handlers, timer.kind)(tx, timer, now);
+          await handlerFor(handlers, timer.kind, 'timer kind "%s" (src/jobs/timer-kinds.ts)')(tx, timer, now);
           await sql`RELEASE SAVEPOINT timer_handler`.execute(tx);
         } catch (error) {
           await sql`ROLLBACK TO SAVEPOINT timer_handler`.execute(tx);
@@ -163,16 +162,9 @@ export async function advanceManualClock(
   return result;
 }
 
-/** Structured logger the loop writes to (a pino logger fits). */
-export type TimerLoopLog = {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-};
+export type TimerLoopLog = LoopLog;
 
-export type TimerLoop = {
-  /** Stops polling; resolves once a pass in progress has finished its current timer. */
-  stop(): Promise<void>;
-};
+export type TimerLoop = PollingLoop;
 
 /**
  * For the server: a pass right away, then one every `intervalMs` after the
@@ -190,14 +182,10 @@ export function startTimerLoop(options: {
   maxAttempts?: number;
 }): TimerLoop {
   const { db, clock, handlers, intervalMs, log } = options;
-  const abort = new AbortController();
-  let wait: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
-  const pass = async (): Promise<void> => {
+  return startPollingLoop(async (signal) => {
     try {
       const now = await clock.now();
-      const report = await fireDueTimers(db, handlers, now, { maxAttempts: options.maxAttempts, signal: abort.signal });
+      const report = await fireDueTimers(db, handlers, now, { maxAttempts: options.maxAttempts, signal });
       for (const f of report.failures) {
         log.error({ timer: { id: f.id, key: f.key, kind: f.kind, attempts: f.attempts }, gaveUp: f.gaveUp, err: f.error }, f.gaveUp ? 'timer failed for good' : 'timer attempt failed');
       }
@@ -205,43 +193,10 @@ export function startTimerLoop(options: {
     } catch (error) {
       log.error({ err: describeError(error) }, 'timers pass aborted');
     }
-  };
-  const run = (): void => {
-    wait = undefined;
-    running = pass().finally(() => {
-      running = undefined;
-      if (!abort.signal.aborted) {
-        wait = setTimeout(run, intervalMs);
-        wait.unref();
-      }
-    });
-  };
-  run();
-
-  return {
-    async stop() {
-      abort.abort();
-      if (wait) clearTimeout(wait);
-      wait = undefined;
-      await running;
-    },
-  };
-}
-
-function handlerFor(handlers: TimerHandlers, kind: string): TimerHandler {
-  const handler = Object.hasOwn(handlers, kind) ? handlers[kind] : undefined;
-  if (!handler) throw new Error(`No handler registered for timer kind "${kind}" (src/jobs/timer-kinds.ts)`);
-  return handler;
+  }, intervalMs);
 }
 
 function failureOf(timer: DueTimer, attempts: number, gaveUp: boolean, error: string): TimerFailure {
   return { id: timer.id, key: timer.key, kind: timer.kind, attempts, gaveUp, error };
 }
 
-function describeError(error: unknown): string {
-  let text: string;
-  if (error instanceof DomainError) text = `${error.code}: ${error.message}`;
-  else if (error instanceof Error) text = `${error.name}: ${error.message}`;
-  else text = String(error);
-  return text.length > LAST_ERROR_MAX ? `${text.slice(0, LAST_ERROR_MAX - 1)}…` : text;
-}
