@@ -10,7 +10,6 @@
 // for a limited time of ENGINE time, used once. Emails leave through the
 // outbox in the use case's transaction (src/app/emails.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
 import { sql, type Selectable, type Updateable } from 'kysely';
 import { z } from 'zod';
 import { assertAddress, type AddressInput, type CheckedAddress } from '../domain/customers/address-rules.js';
@@ -23,7 +22,7 @@ import { lockCustomer } from '../store/customers.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
 import type { CustomerAccountKind, CustomerAddressesTable, CustomerBlockKind, CustomerBlocksTable, CustomersTable } from '../store/schema.js';
 import { queueEmail } from './emails.js';
-import { dummyPasswordHash, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './staff.js';
+import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordMatches } from './passwords.js';
 
 export type CustomerShop = { id: string; policy: Policy };
 export type CustomerLanguage = 'fr' | 'en';
@@ -79,7 +78,6 @@ export const EMAIL_CHANGE_VALIDITY_MS = 24 * 60 * 60 * 1000;
 export const MAX_ADDRESSES = 50;
 export const MAX_WISH_LIST_ITEMS = 200;
 
-const HASH_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const emailSchema = z.email().max(254);
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 const idPattern = /^[1-9][0-9]{0,17}$/;
@@ -182,13 +180,6 @@ function parseKind(kind: unknown): CustomerAccountKind {
   return kind;
 }
 
-async function passwordMatches(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await verify(passwordHash, password);
-  } catch {
-    return false;
-  }
-}
 
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 const newToken = () => randomBytes(32).toString('base64url');
@@ -241,7 +232,7 @@ export async function registerCustomer(
   const kind = parseKind(input.kind);
   assertKindAccepted(input.shop.policy, kind);
   const professional = kind === 'professional' ? checkProfessionalDetails(input.professional ?? {}, 'professional.') : null;
-  const passwordHash = await hash(password, HASH_OPTIONS);
+  const passwordHash = await hashPassword(password);
   const row = await q
     .insertInto('customers')
     .values({
@@ -607,7 +598,7 @@ async function useToken(tx: Tx, input: { shopId: string; token: string; purpose:
  */
 export async function resetPassword(q: Queryable, input: { shopId: string; token: string; newPassword: string; now: Date }): Promise<CustomerAccount> {
   const password = checkPassword(input.newPassword, 'newPassword');
-  const passwordHash = await hash(password, HASH_OPTIONS);
+  const passwordHash = await hashPassword(password);
   return inTransaction(q, async (tx) => {
     const { customer } = await useToken(tx, { shopId: input.shopId, token: input.token, purpose: 'password_reset', now: input.now });
     const row = await tx

@@ -4,7 +4,6 @@
 // check permissions with `can()` and these functions check them again for a
 // staff actor, so a forgotten check in a route cannot grant anything.
 import { createHash, randomBytes } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
 import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
@@ -12,6 +11,7 @@ import { can, isRole, staffRoles, type Permission, type StaffRole } from '../dom
 import { recordAudit, type Actor } from '../store/audit.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
 import type { StaffTable } from '../store/schema.js';
+import { dummyPasswordHash, generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordMatches } from './passwords.js';
 
 export type { Actor } from '../store/audit.js';
 
@@ -35,20 +35,10 @@ export type ApiTokenInfo = {
   revokedAt: Date | null;
 };
 
-export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 1024;
 export const API_TOKEN_PREFIX = 'cpt_';
 /** last_used_at is written at most once per this interval, not on every API call. */
 const TOKEN_USE_WRITE_INTERVAL_MS = 60_000;
 
-// argon2id (the library's default algorithm) with OWASP's minimum parameters:
-// 19 MiB, 2 passes, 1 lane.
-const HASH_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-// Verified when the email is unknown, so an unknown account takes as long as a
-// wrong password. Same parameters as HASH_OPTIONS (a test checks); its
-// password was random and thrown away.
-const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$sMLQoEEJKsTnLwdW6dG81g$5ltO3T4ZrFvzonlL/t62t2eJTUGNk/GyLfGIj3Tr0R0';
-export const dummyPasswordHash = DUMMY_HASH;
 
 const emailSchema = z.email().max(254);
 
@@ -113,22 +103,6 @@ function parseDisplayName(name: unknown): string {
   return trimmed;
 }
 
-/** 24 random bytes: 32 base64url characters, 192 bits. */
-export function generatePassword(): string {
-  return randomBytes(24).toString('base64url');
-}
-
-function hashPassword(password: string): Promise<string> {
-  return hash(password, HASH_OPTIONS);
-}
-
-async function passwordMatches(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await verify(passwordHash, password);
-  } catch {
-    return false; // a malformed stored hash matches nothing
-  }
-}
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -224,7 +198,7 @@ export async function authenticateStaff(
         .executeTakeFirst()
     : undefined;
   const password = typeof input.password === 'string' ? input.password : '';
-  const matches = await passwordMatches(row?.password_hash ?? DUMMY_HASH, password);
+  const matches = await passwordMatches(row?.password_hash ?? dummyPasswordHash, password);
   if (!row || !matches || row.disabled_at !== null) {
     throw new DomainError('auth.invalid_credentials', {}, 'Wrong email or password.');
   }

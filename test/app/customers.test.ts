@@ -22,7 +22,7 @@ import {
   registerCustomer,
   updateAddress,
 } from '../../src/app/customers.js';
-import { dummyPasswordHash } from '../../src/app/staff.js';
+import { dummyPasswordHash } from '../../src/app/passwords.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { toErrorResponse } from '../../src/http/errors.js';
 import { listAudit } from '../../src/store/audit.js';

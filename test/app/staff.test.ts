@@ -14,7 +14,6 @@ import {
   createApiToken,
   createStaff,
   disableStaff,
-  dummyPasswordHash,
   ensureOwnerAccount,
   getStaff,
   getStaffByEmail,
@@ -24,6 +23,7 @@ import {
   revokeApiToken,
   type Actor,
 } from '../../src/app/staff.js';
+import { dummyPasswordHash } from '../../src/app/passwords.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { listAudit, recordAudit } from '../../src/store/audit.js';
 import type { Db } from '../../src/store/db.js';
