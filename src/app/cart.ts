@@ -418,6 +418,27 @@ async function viewOf(q: Queryable, shop: CartShop, cart: CartState | null, now:
 }
 
 /**
+ * OR-3 / PR-9: a cart priced for its checkout — delivery to `destinationCountry`
+ * (in that destination's currency, PR-1) by `shippingMethodId` — with the same
+ * facts and the same calculator as the cart page (src/app/orders.ts freezes the result).
+ */
+export async function priceCartForCheckout(
+  q: Queryable,
+  input: { shop: CartShop; cart: CartState; destinationCountry: string; shippingMethodId: string; now: Date },
+): Promise<{ lines: CartLineFacts[]; priced: PricedCart }> {
+  const { shop, cart, now } = input;
+  return priceFacts(q, {
+    shop,
+    cart,
+    currency: currencyOf(shop.policy, input.destinationCountry),
+    destinationCountry: input.destinationCountry,
+    shippingMethodId: input.shippingMethodId,
+    codes: cart.codes,
+    now,
+  });
+}
+
+/**
  * CA-1: the visitor's cart priced now — current prices (PR-4 concerns orders:
  * the cart follows price changes), promotions, shipping, VAT. Reading creates
  * nothing: without a (live) cart, the empty cart is priced.

@@ -153,6 +153,28 @@ export async function startPayment(tx: Tx, provider: PaymentProvider, input: Sta
   return { payment, redirectUrl: session.redirectUrl };
 }
 
+// ---- What the payment is for -----------------------------------------------------
+
+/**
+ * Called in the transaction of a payment's state change (provider webhook,
+ * bank transfer received) for the payment's reference kind — e.g. the order
+ * work (src/app/orders.ts) registers 'order' and moves the order to `paid`.
+ * Runs after the payment row is updated and before the payment's evidence
+ * event, under the payment's lock (lock order: payment → what it pays for → evidence head).
+ */
+export type PaymentStateListener = (tx: Tx, payment: Payment, before: PaymentState, now: Date) => Promise<void>;
+const paymentStateListeners = new Map<string, PaymentStateListener>();
+
+/** Registers the one listener of a reference kind (a second registration replaces the first). */
+export function onPaymentStateChanged(referenceKind: string, listener: PaymentStateListener): void {
+  paymentStateListeners.set(referenceKind, listener);
+}
+
+async function notifyStateChanged(tx: Tx, payment: Payment, before: PaymentState, now: Date): Promise<void> {
+  if (payment.state === before) return;
+  await paymentStateListeners.get(payment.reference.kind)?.(tx, payment, before, now);
+}
+
 // ---- Webhooks -----------------------------------------------------------------
 
 export type WebhookOutcome = { outcome: 'processed' | 'duplicate' | 'ignored'; eventId: string; paymentId: string; state: PaymentState };
@@ -231,6 +253,7 @@ export async function handleProviderWebhook(
       now,
     );
     await insertPaymentEvent(tx, { paymentId: payment.id, type: event.type, providerEventId: event.id, stateBefore: payment.state, stateAfter: target, data, now });
+    await notifyStateChanged(tx, updated, payment.state, now);
     await evidence(
       tx,
       updated,
@@ -480,6 +503,7 @@ export async function recordBankTransferReceived(
   const updated = await updatePayment(tx, payment.id, { state, authorised_minor: payment.amount, captured_minor: payment.amount, capture_requested_minor: payment.amount }, input.now);
   await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.received', stateBefore: payment.state, stateAfter: state, data: { amount: payment.amount, by: actorLabel(input.actor) }, now: input.now });
   await cancelTimer(tx, bankTransferTimerKey(payment.shopId, payment.id), input.now);
+  await notifyStateChanged(tx, updated, payment.state, input.now);
   await recordAudit(tx, { shopId: payment.shopId, actor: input.actor, action: 'payment.bank_transfer_received', target: payment.id, details: { amount: payment.amount, currency: payment.currency }, at: input.now });
   await evidence(tx, updated, 'payment.captured', actorLabel(input.actor), { amount: payment.amount, transferReference: payment.bankTransferReference }, input.now);
   return updated;

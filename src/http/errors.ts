@@ -20,6 +20,8 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^payment\.webhook_(timestamp_stale|invalid)$/, 400],
   [/^payment\.webhook_out_of_order$/, 409],
   [/^sandbox\.session_closed$/, 409],
+  [/^order\.(sold_out|idempotency_key_reused|illegal_transition)$/, 409],
+  [/^checkout\.terms_outdated$/, 409],
   [/^clock\.invalid_(duration|instant)$/, 400],
 ];
 

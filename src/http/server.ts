@@ -34,6 +34,7 @@ import { catalogueAdminApiRoutes } from './routes/catalogue-admin-api.js';
 import { cataloguePageRoutes } from './routes/catalogue-pages.js';
 import { catalogueBackOfficeRoutes } from './routes/catalogue-back-office.js';
 import { cartApiRoutes } from './routes/cart-api.js';
+import { orderApiRoutes } from './routes/order-api.js';
 import { cartPageRoutes } from './routes/cart-pages.js';
 import { promotionsApiRoutes } from './routes/promotions-api.js';
 import { promotionsBackOfficeRoutes } from './routes/promotions-back-office.js';
@@ -130,6 +131,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     await scope.register(evidenceApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(customerAdminApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(cartApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(orderApiRoutes(ctx), { prefix: '/api/store' });
     await scope.register(customerApiRoutes(ctx), { prefix: '/api/store' });
     await scope.register(storefrontRoutes(ctx));
     await scope.register(cataloguePageRoutes(ctx));

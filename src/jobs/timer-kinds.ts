@@ -13,6 +13,7 @@
 // The server's timer loop, `comptoir clock advance|set` and
 // `POST /api/admin/dev/clock` all take their handlers from here.
 import type { TimerHandlers } from './timer-runner.js';
+import { BANK_TRANSFER_DEADLINE, cancelUnpaidTransferOrder } from '../app/orders.js';
 import { deleteExpiredCart } from '../store/carts.js';
 import { productCardTimerKind, refreshProductCardOnTimer } from '../store/product-cards.js';
 
@@ -20,5 +21,6 @@ export function timerHandlers(): TimerHandlers {
   return {
     'cart.expire': deleteExpiredCart, // CA-2
     [productCardTimerKind]: refreshProductCardOnTimer, // PR-4 / PR-6: a scheduled price takes effect in the listing
+    [BANK_TRANSFER_DEADLINE]: cancelUnpaidTransferOrder, // PA-5: unpaid transfer → order cancelled, stock released
   };
 }

@@ -507,4 +507,84 @@ export interface Database {
   sandbox_psp_sessions: SandboxPspSessionsTable;
   sandbox_psp_idempotency: SandboxPspIdempotencyTable;
   sandbox_psp_events: SandboxPspEventsTable;
+  order_number_counters: OrderNumberCountersTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+}
+
+// Migration 0009: orders (issue 4 §3).
+export interface OrderNumberCountersTable {
+  shop_id: string;
+  year: number;
+  last_number: number;
+}
+
+export type OrderStateColumn = 'awaiting_payment' | 'awaiting_transfer' | 'paid' | 'payment_failed' | 'cancelled';
+
+export interface OrdersTable {
+  id: Id;
+  shop_id: string;
+  number: string;
+  state: OrderStateColumn;
+  customer_id: Int8 | null;
+  email: string;
+  language: 'fr' | 'en';
+  customer_kind: 'consumer' | 'professional' | 'programme_reseller';
+  declarations: Json;
+  access_token_hash: string;
+  idempotency_key: string;
+  currency: string;
+  goods_minor: Int8;
+  eco_fees_minor: Int8;
+  discounts_minor: Int8;
+  shipping_minor: Int8;
+  total_minor: Int8;
+  vat_treatment: Json;
+  vat_breakdown: Json<object[]>;
+  promotions: Json<object[]>;
+  shipping_method_id: string;
+  shipping: Json;
+  delivery_address: Json;
+  billing_address: Json;
+  payment_method: 'card' | 'wallet' | 'bank_transfer';
+  seller: Json;
+  policy_hash: string;
+  terms_version_id: string;
+  terms_language: 'fr' | 'en';
+  terms_hash: string;
+  withdrawal_period: Json;
+  placed_at: Instant;
+  updated_at: Instant;
+  cancelled_at: Instant | null;
+  cancel_reason: string | null;
+}
+
+export interface OrderLinesTable {
+  order_id: Int8;
+  position: number;
+  variant_id: Int8;
+  product_id: Int8;
+  sku: string;
+  name_fr: string;
+  name_en: string;
+  options: Json<Record<string, string>>;
+  quantity: number;
+  unit_price_minor: Int8;
+  catalogue_unit_price_minor: Int8;
+  eco_fee_per_unit_minor: Int8;
+  goods_minor: Int8;
+  eco_fee_minor: Int8;
+  discount_minor: Int8;
+  total_minor: Int8;
+  vat_rate_basis_points: number;
+  is_gift: boolean;
+  initial_unit_price_minor: Int8 | null;
+  promotion_id: string | null;
+  hygiene_sealed: boolean;
+  personalised: boolean;
+  perishable: boolean;
+  second_hand: boolean;
+  outlet: boolean;
+  stock_taken: Json<{ locationId: string; quantity: number }[]>;
+  backordered_quantity: number;
 }

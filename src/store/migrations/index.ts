@@ -7,6 +7,7 @@ import * as m0005 from './0005_product_cards.js';
 import * as m0006 from './0006_evidence.js';
 import * as m0007 from './0007_customers.js';
 import * as m0008 from './0008_payments.js';
+import * as m0009 from './0009_orders.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_evidence': m0006,
   '0007_customers': m0007,
   '0008_payments': m0008,
+  '0009_orders': m0009,
 };

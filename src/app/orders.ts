@@ -1,0 +1,734 @@
+// Issue 4 §3: placing an order (OR-1…OR-7, CU-1…CU-4, PA-1, PA-3, PA-5, PR-4, CAT-7).
+//
+// `placeOrder` is ONE transaction, in this order:
+//   (a) idempotency: an order already placed under this key is returned as it is;
+//   (b) the cart row is locked (src/store/carts.ts), then the key checked again
+//       (a concurrent submit with the same key waited on that lock);
+//   (c) every refusal that needs no lock: account mode (CU-1), blocking (CU-4),
+//       kind and resale (CU-3), age (CU-2), addresses (OR-2), the terms version
+//       in force with the hash of the exact text accepted (ID-2), the payment
+//       method (PA-1), the cart priced with the cart's own calculator and its
+//       problems (shipping method serving the country, CAT-3, codes);
+//   (d) the stock rows locked through `lockStock` (sorted ids, src/app/stock.ts)
+//       and decremented at the warehouse — `order.sold_out` (409) otherwise —,
+//       the product cards refreshed;
+//   (e) the number taken from the per-shop/year counter row, order and lines inserted;
+//   (f) the cart deleted;
+//   (g) the payment started: a session at the provider (card, wallet) or the
+//       PA-5 instructions and deadline timer (bank transfer);
+//   (h) the confirmation email queued (outbox);
+//   (i) `order.validated` appended to the evidence log, last.
+//
+// Why no authorisation can exist without an order: the provider session is
+// created at step (g), after every refusal and after the stock is taken under
+// its lock — a sold-out order never reaches it. The session's URL is only given
+// to the customer in the answer of a COMMITTED transaction; if the commit
+// itself fails after (g), the session is orphaned but nobody knows its URL, so
+// it is never authorised (src/app/payments.ts). Authorisation happens on the
+// provider's page, after the redirect, i.e. for an order that exists.
+//
+// Locks, always in this order: cart → stock rows (sorted) → the shop's order
+// counter row → (new rows only) → the evidence head. The bank transfer
+// deadline takes payment → order → stock → evidence head; the webhook payment →
+// order → evidence head. None waits for a lock another holds in reverse order.
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { PaymentProvider } from '../adapters/payments/provider.js';
+import { type AddressInput, assertAddress, type CheckedAddress } from '../domain/customers/address-rules.js';
+import { assertKindAccepted, assertRetailOrder, checkAgeDeclaration, type AgeDeclaration } from '../domain/customers/eligibility.js';
+import { DomainError } from '../domain/errors.js';
+import { effectiveWithdrawalPeriod } from '../domain/legal-floor.js';
+import { formatMoney, money, type Currency } from '../domain/money.js';
+import { transition, type OrderState } from '../domain/orders/order-lifecycle.js';
+import type { PricedCart } from '../domain/pricing/cart-pricing.js';
+import { versionInForce } from '../domain/terms-versions.js';
+import type { CustomerKind, Policy } from '../policy/schema.js';
+import { lockCart } from '../store/carts.js';
+import type { Db, Queryable, Tx } from '../store/db.js';
+import { appendEvidence } from '../store/evidence.js';
+import { lockPayment, type Payment } from '../store/payments.js';
+import { refreshProductCards } from '../store/product-cards.js';
+import type { OrderStateColumn } from '../store/schema.js';
+import { scheduleTimer, type DueTimer } from '../store/timers.js';
+import { findCart, priceCartForCheckout } from './cart.js';
+import { assertCustomerMayOrder, getCustomer } from './customers.js';
+import { queueEmail } from './emails.js';
+import {
+  BANK_TRANSFER_DEADLINE_TIMER,
+  bankTransferTimerKey,
+  captureModeFor,
+  expireBankTransfer,
+  listPaymentsFor,
+  onPaymentStateChanged,
+  startBankTransferPayment,
+  startPayment,
+  type BankTransferInstructions,
+} from './payments.js';
+import { lockStock } from './stock.js';
+import { listTermsVersions } from './terms.js';
+
+export const ORDER_VALIDATED = 'order.validated';
+export const ORDER_PAID = 'order.paid';
+export const ORDER_CANCELLED = 'order.cancelled';
+
+export type OrderShop = { id: string; policy: Policy; policyHash: string };
+export type OrderPaymentMethod = 'card' | 'wallet' | 'bank_transfer';
+export type OrderLanguage = 'fr' | 'en';
+
+export type PlaceOrderInput = {
+  shop: OrderShop;
+  /** The payment provider (card, wallet); not needed for a bank transfer. */
+  provider?: PaymentProvider | undefined;
+  cartToken: string | null | undefined;
+  /** The signed-in customer; absent for a guest (CU-1: only where the shop allows guests). */
+  customerId?: string | null | undefined;
+  /** A guest's email (ignored for a customer: the account's email is used). */
+  email?: string | null | undefined;
+  deliveryAddress: AddressInput;
+  billingAddress?: AddressInput | null | undefined;
+  shippingMethodId: string;
+  paymentMethod: OrderPaymentMethod;
+  /** ID-2: the terms version the customer read and accepted, the language shown and the SHA-256 of that text. */
+  acceptedTerms: { versionId: string; hash: string; language: OrderLanguage };
+  declarations?: { age?: AgeDeclaration | null | undefined; forResale?: boolean | undefined } | undefined;
+  idempotencyKey: string;
+  /** Where the provider sends the customer back after paying. */
+  returnUrl: string;
+  now: Date;
+};
+
+export type OrderLine = {
+  position: number;
+  variantId: string;
+  sku: string;
+  name: { fr: string; en: string };
+  options: Record<string, string>;
+  quantity: number;
+  unitPrice: number;
+  ecoFeePerUnit: number;
+  discount: number;
+  total: number;
+  vatRateBasisPoints: number;
+  isGift: boolean;
+  backorderedQuantity: number;
+};
+
+export type Order = {
+  id: string;
+  number: string;
+  state: OrderState;
+  customerId: string | null;
+  email: string;
+  language: OrderLanguage;
+  currency: Currency;
+  goods: number;
+  ecoFees: number;
+  discounts: number;
+  shipping: number;
+  total: number;
+  vatBreakdown: unknown;
+  shippingMethodId: string;
+  shippingDetails: unknown;
+  deliveryAddress: CheckedAddress;
+  billingAddress: CheckedAddress;
+  paymentMethod: OrderPaymentMethod;
+  policyHash: string;
+  terms: { versionId: string; hash: string; language: OrderLanguage };
+  placedAt: Date;
+  lines: OrderLine[];
+};
+
+export type PlacedOrder = {
+  order: Order;
+  /** true when this call placed it; false when the idempotency key returned an order placed before. */
+  created: boolean;
+  /** For a guest to read the order later; only given when the order is created. */
+  accessToken: string | null;
+  /** Card / wallet: where to send the customer while the payment is pending. */
+  redirectUrl: string | null;
+  bankTransfer: Omit<BankTransferInstructions, 'dueAt'> & { dueAt: string } | null;
+};
+
+const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+const keyPattern = /^[A-Za-z0-9._:-]{8,200}$/;
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
+
+// ---------------------------------------------------------------------------
+// Reading
+
+async function loadOrder(q: Queryable, where: { shopId: string; number?: string; idempotencyKey?: string; forUpdate?: boolean }): Promise<Order | undefined> {
+  let query = q.selectFrom('orders').selectAll().where('shop_id', '=', where.shopId);
+  if (where.number !== undefined) query = query.where('number', '=', where.number);
+  if (where.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', where.idempotencyKey);
+  const row = await (where.forUpdate ? query.forUpdate() : query).executeTakeFirst();
+  if (!row) return undefined;
+  const lines = await q.selectFrom('order_lines').selectAll().where('order_id', '=', row.id).orderBy('position').execute();
+  return {
+    id: row.id,
+    number: row.number,
+    state: row.state,
+    customerId: row.customer_id,
+    email: row.email,
+    language: row.language,
+    currency: row.currency as Currency,
+    goods: Number(row.goods_minor),
+    ecoFees: Number(row.eco_fees_minor),
+    discounts: Number(row.discounts_minor),
+    shipping: Number(row.shipping_minor),
+    total: Number(row.total_minor),
+    vatBreakdown: row.vat_breakdown,
+    shippingMethodId: row.shipping_method_id,
+    shippingDetails: row.shipping,
+    deliveryAddress: row.delivery_address as CheckedAddress,
+    billingAddress: row.billing_address as CheckedAddress,
+    paymentMethod: row.payment_method,
+    policyHash: row.policy_hash,
+    terms: { versionId: row.terms_version_id, hash: row.terms_hash, language: row.terms_language },
+    placedAt: row.placed_at,
+    lines: lines.map((l) => ({
+      position: l.position,
+      variantId: l.variant_id,
+      sku: l.sku,
+      name: { fr: l.name_fr, en: l.name_en },
+      options: l.options,
+      quantity: l.quantity,
+      unitPrice: Number(l.unit_price_minor),
+      ecoFeePerUnit: Number(l.eco_fee_per_unit_minor),
+      discount: Number(l.discount_minor),
+      total: Number(l.total_minor),
+      vatRateBasisPoints: l.vat_rate_basis_points,
+      isGift: l.is_gift,
+      backorderedQuantity: l.backordered_quantity,
+    })),
+  };
+}
+
+/**
+ * The order `number` for whoever may read it: the signed-in customer who placed
+ * it, or a guest holding its access token. Anything else is `order.not_found`
+ * (404), never "forbidden": another customer learns nothing.
+ */
+export async function getOrderFor(q: Queryable, input: { shopId: string; number: string; customerId?: string | null; accessToken?: string | null }): Promise<Order> {
+  const row = await q.selectFrom('orders').select(['customer_id', 'access_token_hash']).where('shop_id', '=', input.shopId).where('number', '=', input.number).executeTakeFirst();
+  const mayRead =
+    row !== undefined &&
+    ((input.customerId != null && row.customer_id === input.customerId) || (input.accessToken != null && input.accessToken !== '' && hashToken(input.accessToken) === row.access_token_hash));
+  if (!mayRead) throw new DomainError('order.not_found', { field: 'number' }, `No order ${input.number}.`);
+  return (await loadOrder(q, { shopId: input.shopId, number: input.number }))!;
+}
+
+/** Where the customer stands with the payment of an order placed before (idempotent replay). */
+async function replay(q: Queryable, shopId: string, order: Order): Promise<PlacedOrder> {
+  const payments = await listPaymentsFor(q, shopId, { kind: 'order', id: order.number });
+  const payment = payments.at(-1);
+  const pending = payment?.state === 'pending';
+  return {
+    order,
+    created: false,
+    accessToken: null,
+    redirectUrl: pending && payment.redirectUrl ? payment.redirectUrl : null,
+    bankTransfer: null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Placing
+
+/** CU-1 … CU-4: who orders, with which email, language and kind. */
+async function identifyBuyer(
+  tx: Tx,
+  input: PlaceOrderInput,
+  cartCustomerId: string | null,
+): Promise<{ customerId: string | null; email: string; language: OrderLanguage; kind: CustomerKind }> {
+  const { shop } = input;
+  if (input.customerId) {
+    if (cartCustomerId !== null && cartCustomerId !== input.customerId) throw new DomainError('cart.not_found', { field: 'cart', rule: 'CA-2' }, 'No cart to order from.');
+    await assertCustomerMayOrder(tx, { shopId: shop.id, customerId: input.customerId, policy: shop.policy }); // CU-4
+    const customer = (await getCustomer(tx, shop.id, input.customerId))!;
+    return { customerId: customer.id, email: customer.email, language: customer.language, kind: customer.kind };
+  }
+  // CU-1: an account is required unless the shop allows guest checkout (PF).
+  if (shop.policy.customers.account !== 'guest_allowed') {
+    throw new DomainError('checkout.account_required', { field: 'email', rule: 'CU-1' }, 'Sign in or create an account to order.');
+  }
+  if (cartCustomerId !== null) throw new DomainError('cart.not_found', { field: 'cart', rule: 'CA-2' }, 'No cart to order from.');
+  const email = (input.email ?? '').trim();
+  if (!emailPattern.test(email) || email.length > 320) throw new DomainError('checkout.invalid_email', { field: 'email', rule: 'CU-1' }, 'Give a valid email address.');
+  return { customerId: null, email, language: input.acceptedTerms.language, kind: 'consumer' };
+}
+
+/** ID-2: the customer accepted the version in force now, and the hash is that of its text in the language shown. */
+async function checkAcceptedTerms(tx: Tx, input: PlaceOrderInput): Promise<void> {
+  const inForce = versionInForce(await listTermsVersions(tx, input.shop.id), input.now);
+  const { versionId, hash, language } = input.acceptedTerms;
+  if (!inForce || inForce.id !== versionId || (language !== 'fr' && language !== 'en') || inForce.hash[language] !== hash) {
+    throw new DomainError(
+      'checkout.terms_outdated',
+      { field: 'acceptedTerms', rule: 'ID-2', versionInForce: inForce?.id ?? null },
+      'The terms of sale have changed: read and accept the current version.',
+    );
+  }
+}
+
+/** PA-1: the shop offers this method (and the engine has a provider for it). */
+function checkPaymentMethod(input: PlaceOrderInput): void {
+  const methods = input.shop.policy.payment.methods;
+  const offered =
+    input.paymentMethod === 'card' ? methods.card !== undefined : input.paymentMethod === 'wallet' ? methods.wallet !== undefined || methods.paypal !== undefined : methods.bankTransfer !== undefined;
+  if (!offered) throw new DomainError('payment.method_not_offered', { field: 'paymentMethod', rule: 'PA-1', method: input.paymentMethod });
+  if (input.paymentMethod !== 'bank_transfer' && !input.provider) {
+    throw new DomainError('payment.provider_unavailable', { field: 'paymentMethod', rule: 'PA-1' }, 'Card payments are not available at the moment.');
+  }
+}
+
+/** OR-2 / SH-1 / CAT-3 / PR-7: what the cart's calculator reports, refused before anything is written. */
+function refuseProblems(priced: PricedCart): void {
+  const problem = priced.problems[0];
+  if (problem) {
+    const field = problem.code === 'shipping.method_not_available' ? 'shippingMethodId' : problem.code === 'destination.not_served' ? 'deliveryAddress.country' : 'lines';
+    const { code, rule, ...details } = problem;
+    throw new DomainError(code, { field, rule, ...details });
+  }
+  const rejected = priced.rejectedCodes[0];
+  if (rejected) throw new DomainError(rejected.reason, { field: 'codes', rule: 'PR-7', code: rejected.code });
+}
+
+type VariantFacts = {
+  id: string;
+  options: Record<string, string>;
+  backorder_allowed: boolean;
+  expected_arrival: string | null;
+  hygiene_sealed: boolean;
+  personalised: boolean;
+  perishable: boolean;
+  second_hand: boolean;
+  outlet: boolean;
+};
+
+type Allocation = { locationId: string; quantity: number };
+
+/**
+ * OR-3: takes the warehouse stock of every line, under the stock rows' locks.
+ * A line short of stock is back-ordered when the shop and the variant allow it
+ * (CAT-2), refused otherwise: `order.sold_out` naming every such variant.
+ * PR-8: a gift short of stock is dropped, never a reason to refuse the order.
+ */
+async function takeStock(
+  tx: Tx,
+  input: { shopId: string; policy: Policy; lines: PricedCart['lines']; facts: Map<string, VariantFacts> },
+): Promise<{ allocations: Map<string, Allocation[]>; backordered: Map<string, number>; droppedGifts: Set<string> }> {
+  const warehouses = await tx.selectFrom('locations').select('id').where('shop_id', '=', input.shopId).where('kind', '=', 'warehouse').execute();
+  const warehouseIds = new Set(warehouses.map((w) => String(w.id)));
+  const rows = await lockStock(
+    tx,
+    input.lines.map((l) => l.variantId),
+  );
+  const available = new Map<string, Allocation[]>();
+  for (const r of rows) if (warehouseIds.has(r.locationId)) available.set(r.variantId, [...(available.get(r.variantId) ?? []), { locationId: r.locationId, quantity: r.quantity }]);
+
+  const allocations = new Map<string, Allocation[]>();
+  const backordered = new Map<string, number>();
+  const droppedGifts = new Set<string>();
+  const soldOut: string[] = [];
+  // Paid lines first, gifts with what is left.
+  const ordered = [...input.lines].sort((a, b) => Number(a.isGift) - Number(b.isGift));
+  for (const line of ordered) {
+    const pool = available.get(line.variantId) ?? [];
+    const inStock = pool.reduce((n, a) => n + a.quantity, 0);
+    const facts = input.facts.get(line.variantId);
+    let take = line.quantity;
+    if (inStock < line.quantity) {
+      if (line.isGift) {
+        droppedGifts.add(line.lineId);
+        continue;
+      }
+      // CAT-2: awaiting stock with back-orders allowed (the shop's switch and the variant's).
+      if (input.policy.catalogue.backOrders && facts?.backorder_allowed) {
+        backordered.set(line.lineId, line.quantity - inStock);
+        take = inStock;
+      } else {
+        soldOut.push(line.variantId);
+        continue;
+      }
+    }
+    const taken: Allocation[] = [];
+    for (const a of pool) {
+      if (take === 0) break;
+      const q = Math.min(a.quantity, take);
+      if (q === 0) continue;
+      a.quantity -= q;
+      take -= q;
+      taken.push({ locationId: a.locationId, quantity: q });
+    }
+    allocations.set(line.lineId, taken);
+  }
+  if (soldOut.length > 0) {
+    throw new DomainError('order.sold_out', { field: 'lines', rule: 'OR-3', variantIds: [...new Set(soldOut)] }, 'Sorry, some items of your cart have just sold out.');
+  }
+  for (const line of input.lines) {
+    for (const a of allocations.get(line.lineId) ?? []) {
+      // The CHECK (quantity >= 0) of `stock` is the last guard; the locks make it unreachable.
+      await sql`UPDATE stock SET quantity = quantity - ${a.quantity}::int WHERE variant_id = ${line.variantId}::bigint AND location_id = ${a.locationId}::bigint`.execute(tx);
+    }
+  }
+  return { allocations, backordered, droppedGifts };
+}
+
+/** The next order number of the shop for the year of `now` in its time zone, e.g. FA-2026-000001 (gapless: taken in the placing transaction). */
+async function allocateOrderNumber(tx: Tx, shop: OrderShop, now: Date): Promise<string> {
+  const year = Number(new Intl.DateTimeFormat('en', { timeZone: shop.policy.shop.timeZone, year: 'numeric' }).format(now));
+  const { rows } = await sql<{ last_number: number }>`
+    INSERT INTO order_number_counters (shop_id, year, last_number) VALUES (${shop.id}, ${year}, 1)
+    ON CONFLICT (shop_id, year) DO UPDATE SET last_number = order_number_counters.last_number + 1
+    RETURNING last_number`.execute(tx);
+  return `${shop.id.toUpperCase()}-${year}-${String(rows[0]!.last_number).padStart(6, '0')}`;
+}
+
+/**
+ * OR-3: places the order of the cart — one transaction (see the header for its
+ * steps). Repeating a submit with the same `idempotencyKey` returns the same
+ * order and its pending payment, creating nothing.
+ */
+export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise<PlacedOrder> {
+  const { shop, now } = input;
+  if (!keyPattern.test(input.idempotencyKey)) throw new DomainError('order.invalid_idempotency_key', { field: 'idempotencyKey' }, 'Give an idempotency key of 8 to 200 characters.');
+  return inTransaction(db, async (tx) => {
+    const same = async () => {
+      const existing = await loadOrder(tx, { shopId: shop.id, idempotencyKey: input.idempotencyKey });
+      if (!existing) return undefined;
+      if ((existing.customerId ?? null) !== (input.customerId ?? null)) throw new DomainError('order.idempotency_key_reused', { field: 'idempotencyKey' });
+      return replay(tx, shop.id, existing);
+    };
+    // (a) a repeated submit
+    const before = await same();
+    if (before) return before;
+
+    // (b) the cart, locked; a concurrent submit with the same key may have placed the order meanwhile
+    const cart = await findCart(tx, { shopId: shop.id, token: input.cartToken, now });
+    if (!cart || !(await lockCart(tx, cart.id))) {
+      const placed = await same();
+      if (placed) return placed;
+      throw new DomainError('cart.not_found', { field: 'cart', rule: 'CA-2' }, 'No cart to order from.');
+    }
+    const after = await same();
+    if (after) return after;
+
+    // (c) refusals without stock locks
+    const buyer = await identifyBuyer(tx, input, cart.customerId);
+    assertKindAccepted(shop.policy, buyer.kind, 'customerKind'); // CU-3
+    assertRetailOrder(shop.policy, { forResale: input.declarations?.forResale === true }); // CU-3
+    const delivery = assertAddress(shop.policy, input.deliveryAddress, { purpose: 'delivery', fieldPrefix: 'deliveryAddress' }); // OR-2
+    const billing = input.billingAddress ? assertAddress(shop.policy, input.billingAddress, { purpose: 'billing', fieldPrefix: 'billingAddress' }) : delivery;
+    const age = checkAgeDeclaration(shop.policy, { country: delivery.country, declaration: input.declarations?.age }); // CU-2
+    await checkAcceptedTerms(tx, input); // ID-2
+    checkPaymentMethod(input); // PA-1
+
+    // (d) priced by the cart's calculator, for this destination and method (PR-4: the prices in force now)
+    const { lines: lineFacts, priced } = await priceCartForCheckout(tx, { shop, cart, destinationCountry: delivery.country, shippingMethodId: input.shippingMethodId, now });
+    if (priced.lines.length === 0) throw new DomainError('checkout.cart_empty', { field: 'lines', rule: 'OR-1' }, 'The cart is empty.');
+    refuseProblems(priced);
+    const shipping = priced.shipping!;
+    const variantIds = [...new Set(priced.lines.map((l) => l.variantId))];
+    const { rows: factRows } = await sql<VariantFacts>`
+      SELECT v.id::text AS id, v.options, v.backorder_allowed, v.expected_arrival, p.hygiene_sealed, p.personalised, p.perishable, p.second_hand, p.outlet
+        FROM variants v JOIN products p ON p.id = v.product_id
+       WHERE v.shop_id = ${shop.id} AND v.id = ANY(${variantIds}::bigint[])`.execute(tx);
+    const facts = new Map(factRows.map((r) => [r.id, r]));
+
+    // (e) stock, under its locks
+    const stock = await takeStock(tx, { shopId: shop.id, policy: shop.policy, lines: priced.lines, facts });
+    await refreshProductCards(tx, { variantIds, now }); // CAT-2: the listing shows the new availability
+
+    // (f) number, order, lines — everything frozen (OR-4, CAT-7)
+    const number = await allocateOrderNumber(tx, shop, now);
+    const accessToken = randomBytes(24).toString('base64url');
+    const withdrawal = effectiveWithdrawalPeriod(shop.policy, delivery.country).applied; // WD-1/WD-2
+    const initialState: OrderState = input.paymentMethod === 'bank_transfer' ? 'awaiting_transfer' : 'awaiting_payment';
+    const declarations = { age, forResale: input.declarations?.forResale === true };
+    const inserted = await tx
+      .insertInto('orders')
+      .values({
+        shop_id: shop.id,
+        number,
+        state: initialState,
+        customer_id: buyer.customerId,
+        email: buyer.email,
+        language: buyer.language,
+        customer_kind: buyer.kind,
+        declarations: JSON.stringify(declarations),
+        access_token_hash: hashToken(accessToken),
+        idempotency_key: input.idempotencyKey,
+        currency: priced.currency,
+        goods_minor: priced.goods.amount,
+        eco_fees_minor: priced.ecoFees.amount,
+        discounts_minor: priced.discounts.amount,
+        shipping_minor: shipping.amount.amount,
+        total_minor: priced.total.amount,
+        vat_treatment: JSON.stringify(priced.vat),
+        vat_breakdown: JSON.stringify(priced.vatBreakdown.map((r) => ({ rateBasisPoints: r.rateBasisPoints, base: r.base.amount, vat: r.vat.amount, treatment: r.treatment }))),
+        promotions: JSON.stringify(priced.appliedPromotions),
+        shipping_method_id: shipping.methodId,
+        shipping: JSON.stringify({ kind: shipping.kind, label: shipping.label, carrier: shipping.carrier, amount: shipping.amount.amount, rate: shipping.rate.amount, free: shipping.free, estimate: shipping.estimate }),
+        delivery_address: JSON.stringify(delivery),
+        billing_address: JSON.stringify(billing),
+        payment_method: input.paymentMethod,
+        seller: JSON.stringify({ identity: shop.policy.identity, mediator: shop.policy.mediator }),
+        policy_hash: shop.policyHash,
+        terms_version_id: input.acceptedTerms.versionId,
+        terms_language: input.acceptedTerms.language,
+        terms_hash: input.acceptedTerms.hash,
+        withdrawal_period: JSON.stringify(withdrawal),
+        placed_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const optionsOf = new Map(lineFacts.map((l) => [l.variantId, l.options]));
+    const kept = priced.lines.filter((l) => !stock.droppedGifts.has(l.lineId));
+    await tx
+      .insertInto('order_lines')
+      .values(
+        kept.map((l, position) => {
+          const f = facts.get(l.variantId);
+          return {
+            order_id: inserted.id,
+            position,
+            variant_id: l.variantId,
+            product_id: l.productId,
+            sku: l.sku,
+            name_fr: l.name.fr,
+            name_en: l.name.en,
+            options: JSON.stringify(optionsOf.get(l.variantId) ?? f?.options ?? {}),
+            quantity: l.quantity,
+            unit_price_minor: l.unitPrice.amount,
+            catalogue_unit_price_minor: l.catalogueUnitPrice.amount,
+            eco_fee_per_unit_minor: l.ecoFeePerUnit.amount,
+            goods_minor: l.lineGoods.amount,
+            eco_fee_minor: l.lineEcoFee.amount,
+            discount_minor: l.discount.amount,
+            total_minor: l.lineTotal.amount,
+            vat_rate_basis_points: l.vatRateBasisPoints,
+            is_gift: l.isGift,
+            initial_unit_price_minor: l.initialUnitPrice?.amount ?? null,
+            promotion_id: l.promotionId ?? null,
+            hygiene_sealed: f?.hygiene_sealed ?? false,
+            personalised: f?.personalised ?? false,
+            perishable: f?.perishable ?? false,
+            second_hand: f?.second_hand ?? false,
+            outlet: f?.outlet ?? false,
+            stock_taken: JSON.stringify(stock.allocations.get(l.lineId) ?? []),
+            backordered_quantity: stock.backordered.get(l.lineId) ?? 0,
+          };
+        }),
+      )
+      .execute();
+
+    // (g) the cart is spent (its expiry timer finds nothing later: CA-2's handler deletes only what exists)
+    await tx.deleteFrom('carts').where('id', '=', cart.id).execute();
+
+    // (h) the payment — after every refusal and the stock (see the header)
+    const reference = { kind: 'order', id: number };
+    let redirectUrl: string | null = null;
+    let bankTransfer: PlacedOrder['bankTransfer'] = null;
+    if (input.paymentMethod === 'bank_transfer') {
+      const started = await startBankTransferPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
+      // PA-5: without the money by then, the order is cancelled and its stock released (handler below).
+      await scheduleTimer(
+        tx,
+        { shopId: shop.id, kind: BANK_TRANSFER_DEADLINE, key: bankTransferTimerKey(shop.id, started.payment.id), dueAt: started.instructions.dueAt, payload: { paymentId: started.payment.id, orderNumber: number } },
+        now,
+      );
+      bankTransfer = { ...started.instructions, dueAt: started.instructions.dueAt.toISOString() };
+    } else {
+      const started = await startPayment(tx, input.provider!, {
+        shopId: shop.id,
+        reference,
+        method: input.paymentMethod,
+        amount: priced.total,
+        captureMode: captureModeFor(shop.policy), // PA-3
+        returnUrl: input.returnUrl,
+        now,
+      });
+      redirectUrl = started.redirectUrl;
+    }
+
+    const order = (await loadOrder(tx, { shopId: shop.id, number }))!;
+    // (i) OR-5: the confirmation email (the fuller one, with the model withdrawal form, comes with the checkout pages)
+    await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: confirmationEmail(shop.policy, order, withdrawal, bankTransfer) }, now);
+
+    // (j) OR-6: the proof, last
+    await appendEvidence(tx, {
+      shopId: shop.id,
+      kind: ORDER_VALIDATED,
+      subject: { type: 'order', id: number },
+      actor: buyer.customerId ? `customer:${buyer.customerId}` : `guest:${hashToken(buyer.email.toLowerCase()).slice(0, 16)}`,
+      data: {
+        number,
+        currency: priced.currency,
+        goods: priced.goods.amount,
+        ecoFees: priced.ecoFees.amount,
+        discounts: priced.discounts.amount,
+        shipping: shipping.amount.amount,
+        total: priced.total.amount,
+        paymentMethod: input.paymentMethod,
+        termsVersion: input.acceptedTerms.versionId,
+        termsLanguage: input.acceptedTerms.language,
+        termsHash: input.acceptedTerms.hash,
+        policyHash: shop.policyHash,
+        lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, total: l.total })),
+      },
+      at: now,
+    });
+    return { order, created: true, accessToken, redirectUrl, bankTransfer };
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Emails
+
+function withdrawalText(period: { days: number; kind: string }, lang: OrderLanguage): string {
+  const kind = lang === 'fr' ? { calendar: 'jours calendaires', working: 'jours ouvrés', working_and_saturdays: 'jours ouvrables' } : { calendar: 'calendar days', working: 'working days', working_and_saturdays: 'working days (Saturdays included)' };
+  return `${period.days} ${(kind as Record<string, string>)[period.kind] ?? period.kind}`;
+}
+
+/** OR-5 (first part): number, lines, totals, shipping, payment method, withdrawal period, transfer instructions. */
+function confirmationEmail(policy: Policy, order: Order, withdrawal: { days: number; kind: string }, bankTransfer: PlacedOrder['bankTransfer']) {
+  const lang = order.language;
+  const fr = lang === 'fr';
+  const m = (amount: number): string => formatMoney(money(amount, order.currency), lang);
+  const shipping = order.shippingDetails as { label: { fr: string; en: string }; estimate: { earliest: string; latest: string } };
+  const method = { card: fr ? 'carte bancaire' : 'bank card', wallet: fr ? 'portefeuille électronique' : 'e-wallet', bank_transfer: fr ? 'virement bancaire' : 'bank transfer' }[order.paymentMethod];
+  const lines = order.lines.map((l) => `- ${l.name[lang]} (${l.sku}) × ${l.quantity} : ${m(l.total)}${l.isGift ? (fr ? ' (cadeau)' : ' (gift)') : ''}`);
+  const text = [
+    fr ? `Merci pour votre commande ${order.number}.` : `Thank you for your order ${order.number}.`,
+    '',
+    ...lines,
+    '',
+    `${fr ? 'Articles' : 'Items'} : ${m(order.goods)}`,
+    ...(order.ecoFees > 0 ? [`${fr ? 'Éco-participation' : 'Eco-fee'} : ${m(order.ecoFees)}`] : []),
+    ...(order.discounts > 0 ? [`${fr ? 'Remises' : 'Discounts'} : -${m(order.discounts)}`] : []),
+    `${fr ? 'Livraison' : 'Delivery'} (${shipping.label[lang]}) : ${m(order.shipping)} — ${fr ? 'livraison estimée entre le' : 'estimated delivery between'} ${shipping.estimate.earliest} ${fr ? 'et le' : 'and'} ${shipping.estimate.latest}`,
+    `${fr ? 'Total TTC' : 'Total'} : ${m(order.total)}`,
+    `${fr ? 'Paiement' : 'Payment'} : ${method}`,
+    ...(bankTransfer
+      ? [
+          '',
+          fr ? 'Virement à effectuer :' : 'Please transfer:',
+          `${fr ? 'Montant' : 'Amount'} : ${formatMoney(bankTransfer.amount, lang)}`,
+          `${fr ? 'Titulaire' : 'Account holder'} : ${bankTransfer.holder}`,
+          `IBAN : ${bankTransfer.iban}`,
+          `BIC : ${bankTransfer.bic}`,
+          `${fr ? 'Référence à indiquer' : 'Reference'} : ${bankTransfer.reference}`,
+          fr ? `Sans réception au plus tard le ${bankTransfer.lastDay}, la commande sera annulée.` : `Without the money by ${bankTransfer.lastDay}, the order is cancelled.`,
+        ]
+      : []),
+    '',
+    fr ? `Droit de rétractation : ${withdrawalText(withdrawal, lang)} à compter de la réception.` : `Right of withdrawal: ${withdrawalText(withdrawal, lang)} from receipt.`,
+    '',
+    `${policy.identity.companyName} — ${policy.identity.customerService.email}`,
+  ].join('\n');
+  return {
+    to: order.email,
+    subject: fr ? `Confirmation de votre commande ${order.number}` : `Your order ${order.number} is confirmed`,
+    text,
+    html: null,
+    language: lang,
+    related: { kind: 'order', id: order.number },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Payment → order
+
+/** A payment of an order authorised or captured: the order is paid; a failed card payment: payment_failed. */
+async function orderPaymentChanged(tx: Tx, payment: Payment, _before: string, now: Date): Promise<void> {
+  const order = await loadOrder(tx, { shopId: payment.shopId, number: payment.reference.id, forUpdate: true });
+  if (!order) return;
+  const paidStates = ['authorised', 'partially_captured', 'captured'];
+  let target: OrderState | null = null;
+  if (paidStates.includes(payment.state) && (order.state === 'awaiting_payment' || order.state === 'awaiting_transfer')) target = 'paid';
+  else if (payment.state === 'failed' && order.state === 'awaiting_payment') target = 'payment_failed';
+  if (target === null) return;
+  await setOrderState(tx, order, target, now);
+  await appendEvidence(tx, {
+    shopId: payment.shopId,
+    kind: target === 'paid' ? ORDER_PAID : 'order.payment_failed',
+    subject: { type: 'order', id: order.number },
+    actor: 'system',
+    data: { number: order.number, paymentId: payment.id, paymentState: payment.state, amount: payment.amount, currency: payment.currency },
+    at: now,
+  });
+}
+onPaymentStateChanged('order', orderPaymentChanged);
+
+async function setOrderState(tx: Tx, order: Order, to: OrderState, now: Date, extra: { cancel_reason?: string } = {}): Promise<void> {
+  const state = transition(order.state, to) as OrderStateColumn;
+  await tx
+    .updateTable('orders')
+    .set({ state, updated_at: now, ...(to === 'cancelled' ? { cancelled_at: now, cancel_reason: extra.cancel_reason ?? null } : {}) })
+    .where('id', '=', order.id)
+    .execute();
+}
+
+// ---------------------------------------------------------------------------
+// PA-5: the bank transfer deadline
+
+/** The payments module's timer kind, handled here (src/jobs/timer-kinds.ts). */
+export const BANK_TRANSFER_DEADLINE = BANK_TRANSFER_DEADLINE_TIMER;
+
+/**
+ * Timer `payment.bank_transfer_deadline` (PA-5): the money did not arrive in
+ * time — the payment fails, the order is cancelled, its stock released, the
+ * customer told. Money recorded meanwhile cancels the timer; this handler
+ * checks again under the payment's lock (lock order: payment → order → stock → evidence).
+ */
+export async function cancelUnpaidTransferOrder(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
+  const paymentId = timer.payload['paymentId'];
+  if (typeof paymentId !== 'string') throw new Error(`${timer.kind} timer ${timer.key} has no paymentId`);
+  const payment = await lockPayment(tx, timer.shopId, paymentId);
+  if (!payment || payment.state !== 'pending') return; // paid meanwhile
+  const order = await loadOrder(tx, { shopId: timer.shopId, number: payment.reference.id, forUpdate: true });
+  if (!order || order.state !== 'awaiting_transfer') return;
+
+  const lines = await tx.selectFrom('order_lines').select(['variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
+  const variantIds = [...new Set(lines.map((l) => l.variant_id))];
+  await lockStock(tx, variantIds);
+  for (const line of lines) {
+    for (const a of line.stock_taken) {
+      await sql`UPDATE stock SET quantity = quantity + ${a.quantity}::int WHERE variant_id = ${line.variant_id}::bigint AND location_id = ${a.locationId}::bigint`.execute(tx);
+    }
+  }
+  await refreshProductCards(tx, { variantIds, now });
+  await setOrderState(tx, order, 'cancelled', now, { cancel_reason: 'bank_transfer_not_received' });
+  const fr = order.language === 'fr';
+  await queueEmail(
+    tx,
+    {
+      shopId: timer.shopId,
+      key: `order.cancelled:${timer.shopId}:${order.number}`,
+      email: {
+        to: order.email,
+        subject: fr ? `Commande ${order.number} annulée` : `Order ${order.number} cancelled`,
+        text: fr
+          ? `Nous n'avons pas reçu votre virement pour la commande ${order.number} dans le délai prévu : elle est annulée.`
+          : `We did not receive your bank transfer for order ${order.number} in time: the order is cancelled.`,
+        html: null,
+        language: order.language,
+        related: { kind: 'order', id: order.number },
+      },
+    },
+    now,
+  );
+  await expireBankTransfer(tx, { shopId: timer.shopId, paymentId, now }); // appends payment.failed
+  await appendEvidence(tx, {
+    shopId: timer.shopId,
+    kind: ORDER_CANCELLED,
+    subject: { type: 'order', id: order.number },
+    actor: 'system',
+    data: { number: order.number, reason: 'bank_transfer_not_received', rule: 'PA-5', paymentId },
+    at: now,
+  });
+}
+

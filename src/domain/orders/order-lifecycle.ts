@@ -1,0 +1,45 @@
+// The order lifecycle, declared as data (style.md §1): for each state, the
+// states it may go to. Each move is made by `transition`, and the use case
+// that makes it writes its evidence event (OR-6).
+//
+//   awaiting_payment ─▶ paid | payment_failed | cancelled      (card, wallet)
+//   awaiting_transfer ─▶ paid | cancelled                      (PA-5: cancelled when the deadline passes)
+//   payment_failed ─▶ cancelled
+//   paid ─▶ cancelled                                          (CU-4 / PA-6: by the merchant; fulfilment comes later)
+//
+// OR-7: once validated an order is not modified by the customer; only these
+// moves change it.
+import { DomainError } from '../errors.js';
+
+export const ORDER_STATES = ['awaiting_payment', 'awaiting_transfer', 'paid', 'payment_failed', 'cancelled'] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+type Lifecycle = Readonly<Record<OrderState, readonly OrderState[]>>;
+
+export const orderLifecycle = {
+  awaiting_payment: ['paid', 'payment_failed', 'cancelled'],
+  awaiting_transfer: ['paid', 'cancelled'], // PA-5
+  payment_failed: ['cancelled'],
+  paid: ['cancelled'],
+  cancelled: [],
+} as const satisfies Lifecycle;
+
+export function isOrderState(value: unknown): value is OrderState {
+  return typeof value === 'string' && (ORDER_STATES as readonly string[]).includes(value);
+}
+
+export function canTransition(from: OrderState, to: OrderState): boolean {
+  return Object.hasOwn(orderLifecycle, from) && (orderLifecycle[from] as readonly OrderState[]).includes(to);
+}
+
+/** `to`, or `order.illegal_transition` (409) when the lifecycle does not allow the move. */
+export function transition(from: OrderState, to: OrderState): OrderState {
+  if (!isOrderState(from) || !isOrderState(to) || !canTransition(from, to)) {
+    throw new DomainError('order.illegal_transition', { field: 'state', rule: 'OR-7', from, to });
+  }
+  return to;
+}
+
+export function isTerminal(state: OrderState): boolean {
+  return orderLifecycle[state].length === 0;
+}

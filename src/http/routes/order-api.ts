@@ -1,0 +1,81 @@
+// /api/store/orders (issue 4 §3): placing the cart's order and reading it back.
+// The HTML checkout pages come later; these are their JSON backbone. The cart
+// is the visitor's cart cookie (CA-2), the customer the session's (if any).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.js';
+import { getOrderFor, placeOrder } from '../../app/orders.js';
+import { DomainError } from '../../domain/errors.js';
+import { cartTokenOf } from '../cart-session.js';
+import { identifyCustomer } from '../customer-auth.js';
+
+const address = z.object({
+  name: z.string().max(200),
+  line1: z.string().max(200),
+  line2: z.string().max(200).nullish(),
+  postalCode: z.string().max(16).nullish(),
+  city: z.string().max(100),
+  region: z.string().max(100).nullish(),
+  country: z.string().max(2),
+  phone: z.string().max(40).nullish(),
+});
+
+const placeBody = z.object({
+  email: z.string().max(320).optional().describe('CU-1: a guest\'s email (shops allowing guests only)'),
+  deliveryAddress: address,
+  billingAddress: address.nullish(),
+  shippingMethodId: z.string().max(60),
+  paymentMethod: z.enum(['card', 'wallet', 'bank_transfer']).describe('PA-1'),
+  acceptedTerms: z.object({ versionId: z.string().max(100), hash: z.string().max(64), language: z.enum(['fr', 'en']) }).describe('ID-2: the version read and accepted, and the SHA-256 of its text'),
+  declarations: z
+    .object({ age: z.object({ meetsMinimumAge: z.boolean(), guardianConsent: z.boolean().optional() }).nullish(), forResale: z.boolean().optional() })
+    .optional()
+    .describe('CU-2 / CU-3'),
+  idempotencyKey: z.string().max(200).optional().describe('or the Idempotency-Key header'),
+  returnUrl: z.string().max(500).optional(),
+});
+
+export const orderApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async (app) => {
+  const tags = ['store: orders'];
+  const shop = { id: ctx.shop.id, policy: ctx.shop.policy, policyHash: ctx.shop.policyHash };
+
+  app.post('/orders', { schema: { tags, summary: 'Place the order of the visitor\'s cart (OR-3): one transaction; repeat-safe with an idempotency key', body: placeBody } }, async (request, reply) => {
+    const body = request.body;
+    const header = request.headers['idempotency-key'];
+    const idempotencyKey = (typeof header === 'string' ? header : undefined) ?? body.idempotencyKey;
+    if (!idempotencyKey) throw new DomainError('order.idempotency_key_required', { field: 'idempotencyKey' }, 'Send an Idempotency-Key header.');
+    const customer = await identifyCustomer(ctx, request);
+    const placed = await placeOrder(ctx.db, {
+      shop,
+      provider: ctx.payments?.provider,
+      cartToken: cartTokenOf(request),
+      customerId: customer?.id ?? null,
+      email: body.email,
+      deliveryAddress: body.deliveryAddress,
+      billingAddress: body.billingAddress,
+      shippingMethodId: body.shippingMethodId,
+      paymentMethod: body.paymentMethod,
+      acceptedTerms: body.acceptedTerms,
+      declarations: body.declarations,
+      idempotencyKey,
+      returnUrl: body.returnUrl && body.returnUrl.startsWith('/') && !body.returnUrl.startsWith('//') ? body.returnUrl : '/',
+      now: await ctx.clock.now(),
+    });
+    return reply.status(placed.created ? 201 : 200).send(placed);
+  });
+
+  app.get(
+    '/orders/:number',
+    { schema: { tags, summary: 'An order: the signed-in customer\'s own, or a guest\'s with its access token (?token= or X-Order-Token)', params: z.object({ number: z.string().max(40) }), querystring: z.object({ token: z.string().max(100).optional() }) } },
+    async (request) => {
+      const customer = await identifyCustomer(ctx, request).catch(() => null);
+      const header = request.headers['x-order-token'];
+      return getOrderFor(ctx.db, {
+        shopId: ctx.shop.id,
+        number: request.params.number,
+        customerId: customer?.id ?? null,
+        accessToken: request.query.token ?? (typeof header === 'string' ? header : null),
+      });
+    },
+  );
+};
