@@ -18,7 +18,7 @@
 // retry never creates a second session; a session orphaned by a rolled-back
 // transaction is never paid (nobody knows its URL) and simply stays open.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Clock } from '../adapters/clock.js';
+import { ManualClock, type Clock } from '../adapters/clock.js';
 import { ProviderRefusal, type CaptureMode, type PaymentProvider, type PaymentSessionMethod, type ProviderEvent, type WebhookHeaders } from '../adapters/payments/provider.js';
 import { SandboxPaymentProvider } from '../adapters/payments/sandbox/provider.js';
 import { SANDBOX_WEBHOOK, SandboxPsp } from '../adapters/payments/sandbox/psp.js';
@@ -36,7 +36,7 @@ import {
 import { canTransition, reachableFrom, transition, type PaymentState } from '../domain/payments/payment-lifecycle.js';
 import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { separatePool, type Db, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { enqueue, getOutboxMessage } from '../store/outbox.js';
 import {
@@ -76,8 +76,14 @@ export async function openPayments(config: Config, db: Db, clock: Clock, shopId:
   if (config.sandboxPaymentsSecret) secret = Buffer.from(config.sandboxPaymentsSecret, 'utf8');
   else if (config.env !== 'production') secret = await getOrCreateSecret(db, 'sandbox_payments_webhook', 32);
   else return undefined;
-  const sandbox = new SandboxPsp({ db, merchant: shopId, baseUrl: config.publicUrl });
-  return { provider: new SandboxPaymentProvider(sandbox, clock, secret), sandbox, webhookSecret: secret };
+  // The sandbox stands for a separate service: its own connections, its own
+  // reading of the (manual) clock. placeOrder asks it for a session while
+  // holding stock locks; on the engine's pool, ten concurrent checkouts could
+  // hold every connection and wait for it forever.
+  const sandboxDb = separatePool(db, 5);
+  const sandboxClock = clock instanceof ManualClock ? await ManualClock.open(sandboxDb) : clock;
+  const sandbox = new SandboxPsp({ db: sandboxDb, merchant: shopId, baseUrl: config.publicUrl });
+  return { provider: new SandboxPaymentProvider(sandbox, sandboxClock, secret), sandbox, webhookSecret: secret };
 }
 
 /** PA-3: at_order → the provider authorises and captures at once; at_dispatch → authorise now, capture per shipment. */

@@ -70,8 +70,14 @@ export function compiledQuery<P extends Record<string, unknown>, B extends { com
   };
 }
 
-export function createDb(connectionString: string, options: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+const connectionStrings = new WeakMap<Db, string>();
+
+/**
+ * `allowExitOnIdle`: idle connections do not keep the process alive (for pools
+ * nobody destroys explicitly, see separatePool).
+ */
+export function createDb(connectionString: string, options: { max?: number; allowExitOnIdle?: boolean } = {}): Db {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, allowExitOnIdle: options.allowExitOnIdle ?? false });
   // An idle client losing its server (restart, network) must not crash the engine.
   pool.on('error', () => undefined);
   // Queries marked `prepared` go as named statements (kysely sends text + values).
@@ -82,7 +88,7 @@ export function createDb(connectionString: string, options: { max?: number } = {
         ? query({ name: statementName(config), text: config, values }, callback)
         : query(config, values, callback);
   });
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
       createDriver: () => new PostgresDriver({ pool }),
@@ -90,6 +96,19 @@ export function createDb(connectionString: string, options: { max?: number } = {
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
   });
+  connectionStrings.set(db, connectionString);
+  return db;
+}
+
+/**
+ * Another pool on the same database, for a component that stands for a
+ * separate service (the sandbox PSP): an engine transaction that waits for it
+ * can then never starve it of connections. Idle connections close by themselves.
+ */
+export function separatePool(db: Db, max: number): Db {
+  const connectionString = connectionStrings.get(db);
+  if (!connectionString) throw new Error('separatePool needs a database opened with createDb');
+  return createDb(connectionString, { max, allowExitOnIdle: true });
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
