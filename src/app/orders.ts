@@ -38,7 +38,7 @@ import { type AddressInput, assertAddress, type CheckedAddress } from '../domain
 import { assertKindAccepted, assertRetailOrder, checkAgeDeclaration, type AgeDeclaration } from '../domain/customers/eligibility.js';
 import { DomainError } from '../domain/errors.js';
 import { effectiveWithdrawalPeriod } from '../domain/legal-floor.js';
-import { formatMoney, money, type Currency } from '../domain/money.js';
+import type { Currency } from '../domain/money.js';
 import { transition, type OrderState } from '../domain/orders/order-lifecycle.js';
 import type { PricedCart } from '../domain/pricing/cart-pricing.js';
 import { versionInForce } from '../domain/terms-versions.js';
@@ -53,6 +53,8 @@ import { scheduleTimer, type DueTimer } from '../store/timers.js';
 import { findCart, priceCartForCheckout } from './cart.js';
 import { assertCustomerMayOrder, getCustomer } from './customers.js';
 import { queueEmail } from './emails.js';
+import { issueInvoice } from './invoices.js';
+import { orderConfirmationEmail } from './order-emails.js';
 import {
   BANK_TRANSFER_DEADLINE_TIMER,
   bankTransferTimerKey,
@@ -158,7 +160,8 @@ const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T>
 // ---------------------------------------------------------------------------
 // Reading
 
-async function loadOrder(q: Queryable, where: { shopId: string; number?: string; idempotencyKey?: string; forUpdate?: boolean }): Promise<Order | undefined> {
+/** An order with its lines (`forUpdate`: its row locked — after the payment's, see the header). */
+export async function loadOrder(q: Queryable, where: { shopId: string; number?: string; idempotencyKey?: string; forUpdate?: boolean }): Promise<Order | undefined> {
   let query = q.selectFrom('orders').selectAll().where('shop_id', '=', where.shopId);
   if (where.number !== undefined) query = query.where('number', '=', where.number);
   if (where.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', where.idempotencyKey);
@@ -555,8 +558,8 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     }
 
     const order = (await loadOrder(tx, { shopId: shop.id, number }))!;
-    // (i) OR-5: the confirmation email (the fuller one, with the model withdrawal form, comes with the checkout pages)
-    await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: confirmationEmail(shop.policy, order, withdrawal, bankTransfer) }, now);
+    // (i) OR-5: the confirmation email, with the model withdrawal form (src/app/order-emails.ts)
+    await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: orderConfirmationEmail(shop.policy, order, withdrawal, bankTransfer) }, now);
 
     // (j) OR-6: the proof, last
     await appendEvidence(tx, {
@@ -586,60 +589,6 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
 }
 
 // ---------------------------------------------------------------------------
-// Emails
-
-function withdrawalText(period: { days: number; kind: string }, lang: OrderLanguage): string {
-  const kind = lang === 'fr' ? { calendar: 'jours calendaires', working: 'jours ouvrés', working_and_saturdays: 'jours ouvrables' } : { calendar: 'calendar days', working: 'working days', working_and_saturdays: 'working days (Saturdays included)' };
-  return `${period.days} ${(kind as Record<string, string>)[period.kind] ?? period.kind}`;
-}
-
-/** OR-5 (first part): number, lines, totals, shipping, payment method, withdrawal period, transfer instructions. */
-function confirmationEmail(policy: Policy, order: Order, withdrawal: { days: number; kind: string }, bankTransfer: PlacedOrder['bankTransfer']) {
-  const lang = order.language;
-  const fr = lang === 'fr';
-  const m = (amount: number): string => formatMoney(money(amount, order.currency), lang);
-  const shipping = order.shippingDetails as { label: { fr: string; en: string }; estimate: { earliest: string; latest: string } };
-  const method = { card: fr ? 'carte bancaire' : 'bank card', wallet: fr ? 'portefeuille électronique' : 'e-wallet', bank_transfer: fr ? 'virement bancaire' : 'bank transfer' }[order.paymentMethod];
-  const lines = order.lines.map((l) => `- ${l.name[lang]} (${l.sku}) × ${l.quantity} : ${m(l.total)}${l.isGift ? (fr ? ' (cadeau)' : ' (gift)') : ''}`);
-  const text = [
-    fr ? `Merci pour votre commande ${order.number}.` : `Thank you for your order ${order.number}.`,
-    '',
-    ...lines,
-    '',
-    `${fr ? 'Articles' : 'Items'} : ${m(order.goods)}`,
-    ...(order.ecoFees > 0 ? [`${fr ? 'Éco-participation' : 'Eco-fee'} : ${m(order.ecoFees)}`] : []),
-    ...(order.discounts > 0 ? [`${fr ? 'Remises' : 'Discounts'} : -${m(order.discounts)}`] : []),
-    `${fr ? 'Livraison' : 'Delivery'} (${shipping.label[lang]}) : ${m(order.shipping)} — ${fr ? 'livraison estimée entre le' : 'estimated delivery between'} ${shipping.estimate.earliest} ${fr ? 'et le' : 'and'} ${shipping.estimate.latest}`,
-    `${fr ? 'Total TTC' : 'Total'} : ${m(order.total)}`,
-    `${fr ? 'Paiement' : 'Payment'} : ${method}`,
-    ...(bankTransfer
-      ? [
-          '',
-          fr ? 'Virement à effectuer :' : 'Please transfer:',
-          `${fr ? 'Montant' : 'Amount'} : ${formatMoney(bankTransfer.amount, lang)}`,
-          `${fr ? 'Titulaire' : 'Account holder'} : ${bankTransfer.holder}`,
-          `IBAN : ${bankTransfer.iban}`,
-          `BIC : ${bankTransfer.bic}`,
-          `${fr ? 'Référence à indiquer' : 'Reference'} : ${bankTransfer.reference}`,
-          fr ? `Sans réception au plus tard le ${bankTransfer.lastDay}, la commande sera annulée.` : `Without the money by ${bankTransfer.lastDay}, the order is cancelled.`,
-        ]
-      : []),
-    '',
-    fr ? `Droit de rétractation : ${withdrawalText(withdrawal, lang)} à compter de la réception.` : `Right of withdrawal: ${withdrawalText(withdrawal, lang)} from receipt.`,
-    '',
-    `${policy.identity.companyName} — ${policy.identity.customerService.email}`,
-  ].join('\n');
-  return {
-    to: order.email,
-    subject: fr ? `Confirmation de votre commande ${order.number}` : `Your order ${order.number} is confirmed`,
-    text,
-    html: null,
-    language: lang,
-    related: { kind: 'order', id: order.number },
-  };
-}
-
-// ---------------------------------------------------------------------------
 // Payment → order
 
 /** A payment of an order authorised or captured: the order is paid; a failed card payment: payment_failed. */
@@ -652,6 +601,8 @@ async function orderPaymentChanged(tx: Tx, payment: Payment, _before: string, no
   else if (payment.state === 'failed' && order.state === 'awaiting_payment') target = 'payment_failed';
   if (target === null) return;
   await setOrderState(tx, order, target, now);
+  // DOC-1 / PA-3: the money is taken now (capture at order, or a transfer received) — the invoice; at dispatch (PF) it comes with the dispatch.
+  if (target === 'paid' && payment.captureMode !== 'manual') await issueInvoice(tx, { shopId: payment.shopId, orderId: order.id, now });
   await appendEvidence(tx, {
     shopId: payment.shopId,
     kind: target === 'paid' ? ORDER_PAID : 'order.payment_failed',
@@ -663,13 +614,31 @@ async function orderPaymentChanged(tx: Tx, payment: Payment, _before: string, no
 }
 onPaymentStateChanged('order', orderPaymentChanged);
 
-async function setOrderState(tx: Tx, order: Order, to: OrderState, now: Date, extra: { cancel_reason?: string } = {}): Promise<void> {
+/** Moves the order through its lifecycle (`order.illegal_transition` otherwise); the caller appends the evidence. */
+export async function setOrderState(tx: Tx, order: Order, to: OrderState, now: Date, extra: { cancel_reason?: string } = {}): Promise<void> {
   const state = transition(order.state, to) as OrderStateColumn;
   await tx
     .updateTable('orders')
     .set({ state, updated_at: now, ...(to === 'cancelled' ? { cancelled_at: now, cancel_reason: extra.cancel_reason ?? null } : {}) })
     .where('id', '=', order.id)
     .execute();
+}
+
+/**
+ * OR-3, on cancellation (PA-5, PA-6): puts back at each location the stock the
+ * order's lines took (under `lockStock`, sorted ids) and refreshes the product
+ * cards. The caller holds the order's row lock and moves it to `cancelled`.
+ */
+export async function releaseOrderStock(tx: Tx, order: Pick<Order, 'id'>, now: Date): Promise<void> {
+  const lines = await tx.selectFrom('order_lines').select(['variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
+  const variantIds = [...new Set(lines.map((l) => l.variant_id))];
+  await lockStock(tx, variantIds);
+  for (const line of lines) {
+    for (const a of line.stock_taken) {
+      await sql`UPDATE stock SET quantity = quantity + ${a.quantity}::int WHERE variant_id = ${line.variant_id}::bigint AND location_id = ${a.locationId}::bigint`.execute(tx);
+    }
+  }
+  await refreshProductCards(tx, { variantIds, now });
 }
 
 // ---------------------------------------------------------------------------
@@ -692,15 +661,7 @@ export async function cancelUnpaidTransferOrder(tx: Tx, timer: DueTimer, now: Da
   const order = await loadOrder(tx, { shopId: timer.shopId, number: payment.reference.id, forUpdate: true });
   if (!order || order.state !== 'awaiting_transfer') return;
 
-  const lines = await tx.selectFrom('order_lines').select(['variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
-  const variantIds = [...new Set(lines.map((l) => l.variant_id))];
-  await lockStock(tx, variantIds);
-  for (const line of lines) {
-    for (const a of line.stock_taken) {
-      await sql`UPDATE stock SET quantity = quantity + ${a.quantity}::int WHERE variant_id = ${line.variant_id}::bigint AND location_id = ${a.locationId}::bigint`.execute(tx);
-    }
-  }
-  await refreshProductCards(tx, { variantIds, now });
+  await releaseOrderStock(tx, order, now);
   await setOrderState(tx, order, 'cancelled', now, { cancel_reason: 'bank_transfer_not_received' });
   const fr = order.language === 'fr';
   await queueEmail(

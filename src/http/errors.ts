@@ -22,6 +22,7 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^sandbox\.session_closed$/, 409],
   [/^order\.(sold_out|idempotency_key_reused|illegal_transition)$/, 409],
   [/^checkout\.terms_outdated$/, 409],
+  [/^fraud_review\.(not_holdable|not_on_hold)$/, 409],
   [/^clock\.invalid_(duration|instant)$/, 400],
 ];
 

@@ -14,6 +14,7 @@
 // `POST /api/admin/dev/clock` all take their handlers from here.
 import type { TimerHandlers } from './timer-runner.js';
 import { BANK_TRANSFER_DEADLINE, cancelUnpaidTransferOrder } from '../app/orders.js';
+import { cancelUnansweredReview, FRAUD_REVIEW_DEADLINE } from '../app/fraud-review.js';
 import { deleteExpiredCart } from '../store/carts.js';
 import { productCardTimerKind, refreshProductCardOnTimer } from '../store/product-cards.js';
 
@@ -22,5 +23,6 @@ export function timerHandlers(): TimerHandlers {
     'cart.expire': deleteExpiredCart, // CA-2
     [productCardTimerKind]: refreshProductCardOnTimer, // PR-4 / PR-6: a scheduled price takes effect in the listing
     [BANK_TRANSFER_DEADLINE]: cancelUnpaidTransferOrder, // PA-5: unpaid transfer → order cancelled, stock released
+    [FRAUD_REVIEW_DEADLINE]: cancelUnansweredReview, // PA-6: no answer to the review → order cancelled, stock released, money back
   };
 }

@@ -650,6 +650,9 @@ const recordsSchema = z.strictObject({
   orderArchive: z
     .strictObject({ years: positiveInt, fromOrderAmount: moneySchema })
     .describe('DOC-4: orders from this amount are kept with their evidence this long (law: 120 EUR, 10 years)'),
+  retentionOfTitle: localisedText
+    .optional()
+    .describe('PA-8: retention-of-title clause printed on invoices (FA, PF, EL): the goods remain the seller\'s until paid in full'),
 });
 
 const forceMajeureSchema = z

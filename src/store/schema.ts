@@ -510,6 +510,9 @@ export interface Database {
   order_number_counters: OrderNumberCountersTable;
   orders: OrdersTable;
   order_lines: OrderLinesTable;
+  fraud_reviews: FraudReviewsTable;
+  invoice_number_counters: InvoiceNumberCountersTable;
+  invoices: InvoicesTable;
 }
 
 // Migration 0009: orders (issue 4 §3).
@@ -519,7 +522,7 @@ export interface OrderNumberCountersTable {
   last_number: number;
 }
 
-export type OrderStateColumn = 'awaiting_payment' | 'awaiting_transfer' | 'paid' | 'payment_failed' | 'cancelled';
+export type OrderStateColumn = 'awaiting_payment' | 'awaiting_transfer' | 'paid' | 'payment_failed' | 'on_hold' | 'cancelled';
 
 export interface OrdersTable {
   id: Id;
@@ -587,4 +590,47 @@ export interface OrderLinesTable {
   outlet: boolean;
   stock_taken: Json<{ locationId: string; quantity: number }[]>;
   backordered_quantity: number;
+}
+
+// Migration 0011: fraud review (PA-6).
+export interface FraudReviewsTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  order_number: string;
+  state: 'open' | 'documents_received' | 'released' | 'expired';
+  held_from: 'awaiting_payment' | 'paid';
+  reason: string;
+  documents_requested: Json<string[]>;
+  /** A legal date (`date`), read as YYYY-MM-DD. */
+  last_day: ColumnType<string, string, string>;
+  due_at: Instant;
+  held_by: string;
+  held_at: Instant;
+  closed_by: string | null;
+  closed_at: Instant | null;
+  note: string | null;
+}
+
+// Migration 0010: invoices (issue 4 §5, DOC-1).
+export interface InvoiceNumberCountersTable {
+  shop_id: string;
+  kind: 'invoice' | 'credit_note';
+  year: number;
+  last_number: number;
+}
+
+export interface InvoicesTable {
+  id: Id;
+  shop_id: string;
+  kind: 'invoice' | 'credit_note';
+  year: number;
+  sequence: number;
+  number: string;
+  order_id: Int8;
+  issued_at: Instant;
+  currency: string;
+  total_minor: Int8;
+  content: Json;
+  content_sha256: string;
 }

@@ -31,6 +31,18 @@ const allowList = new Set(['POST /api/admin/session', 'DELETE /api/admin/session
 const key = (r: Route) => `${r.method} ${r.path}`;
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, '1');
 
+/**
+ * The placeholder `1` may name nothing (there is no order number "1"): a route
+ * with a parameter then answers its own `<thing>.not_found` (404), which it only
+ * does once access was granted. `route.not_found` would mean no route: refused.
+ */
+function letIn(route: Route, response: { statusCode: number; body: string }): boolean {
+  if (response.statusCode === 200) return true;
+  if (response.statusCode !== 404 || !/\/:[A-Za-z]+/.test(route.path)) return false;
+  const code = (JSON.parse(response.body) as { error?: { code?: string } }).error?.code ?? '';
+  return code.endsWith('.not_found') && code !== 'route.not_found';
+}
+
 const t = useTestApp('fa');
 let apiRoutes: Route[];
 let pageRoutes: Route[];
@@ -97,7 +109,7 @@ describe('/api/admin/*', () => {
     for (const route of apiRoutes.filter((r) => r.method === 'GET')) {
       for (const headers of [{ cookie: ownerCookie }, { authorization: `Bearer ${ownerToken}` }] as Record<string, string>[]) {
         const response = await t.app.inject(request(route, headers));
-        expect(response.statusCode, key(route)).toBe(200);
+        expect(letIn(route, response), `${key(route)}: ${response.statusCode} ${response.body.slice(0, 200)}`).toBe(true);
       }
     }
   });
@@ -116,8 +128,8 @@ describe('/admin/* pages', () => {
   it('lets the owner in on every GET page', async () => {
     for (const route of pageRoutes.filter((r) => r.method === 'GET')) {
       const response = await t.app.inject(request(route, { cookie: ownerCookie }));
-      expect(response.statusCode, key(route)).toBe(200);
-      expect(response.headers['content-type'], key(route)).toMatch(/^text\/html/);
+      expect(letIn(route, response), `${key(route)}: ${response.statusCode}`).toBe(true);
+      if (response.statusCode === 200) expect(response.headers['content-type'], key(route)).toMatch(/^text\/html/);
     }
   });
 

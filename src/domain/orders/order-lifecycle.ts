@@ -6,21 +6,25 @@
 //   awaiting_transfer ─▶ paid | cancelled                      (PA-5: cancelled when the deadline passes)
 //   payment_failed ─▶ cancelled
 //   paid ─▶ cancelled                                          (CU-4 / PA-6: by the merchant; fulfilment comes later)
+//   awaiting_payment | paid ─▶ on_hold                         (PA-6: held for a fraud review, src/app/fraud-review.ts)
+//   on_hold ─▶ awaiting_payment | paid | payment_failed        (PA-6: released, or documents received: the state restored)
+//   on_hold ─▶ cancelled                                       (PA-6: no answer within the policy's period)
 //
 // OR-7: once validated an order is not modified by the customer; only these
 // moves change it.
 import { DomainError } from '../errors.js';
 
-export const ORDER_STATES = ['awaiting_payment', 'awaiting_transfer', 'paid', 'payment_failed', 'cancelled'] as const;
+export const ORDER_STATES = ['awaiting_payment', 'awaiting_transfer', 'paid', 'payment_failed', 'on_hold', 'cancelled'] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
 type Lifecycle = Readonly<Record<OrderState, readonly OrderState[]>>;
 
 export const orderLifecycle = {
-  awaiting_payment: ['paid', 'payment_failed', 'cancelled'],
+  awaiting_payment: ['paid', 'payment_failed', 'on_hold', 'cancelled'],
   awaiting_transfer: ['paid', 'cancelled'], // PA-5
   payment_failed: ['cancelled'],
-  paid: ['cancelled'],
+  paid: ['on_hold', 'cancelled'],
+  on_hold: ['awaiting_payment', 'paid', 'payment_failed', 'cancelled'], // PA-6
   cancelled: [],
 } as const satisfies Lifecycle;
 

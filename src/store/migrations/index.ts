@@ -8,6 +8,8 @@ import * as m0006 from './0006_evidence.js';
 import * as m0007 from './0007_customers.js';
 import * as m0008 from './0008_payments.js';
 import * as m0009 from './0009_orders.js';
+import * as m0010 from './0010_invoices.js';
+import * as m0011 from './0011_fraud_review.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -20,4 +22,6 @@ export const migrations: Record<string, Migration> = {
   '0007_customers': m0007,
   '0008_payments': m0008,
   '0009_orders': m0009,
+  '0010_invoices': m0010,
+  '0011_fraud_review': m0011,
 };

@@ -1,0 +1,130 @@
+// Issue 4 §7–§8: the back office's reading of orders — the list with its
+// filters, one order with its payments, reviews and timeline (the evidence log
+// about `order/<number>`, OR-6), and the bank transfers still awaited (PA-5).
+// Reading only: every change goes through its own use case (orders.ts,
+// payments.ts, fraud-review.ts).
+import { sql } from 'kysely';
+import { DomainError } from '../domain/errors.js';
+import type { Currency } from '../domain/money.js';
+import { isOrderState, type OrderState } from '../domain/orders/order-lifecycle.js';
+import type { Queryable } from '../store/db.js';
+import { listEvidence, type EvidenceEvent } from '../store/evidence.js';
+import type { Payment } from '../store/payments.js';
+import { listReviewsOf, type FraudReview } from './fraud-review.js';
+import { loadOrder, type Order } from './orders.js';
+import { listPaymentsFor } from './payments.js';
+
+export type OrderSummary = {
+  number: string;
+  state: OrderState;
+  email: string;
+  currency: Currency;
+  total: number;
+  paymentMethod: 'card' | 'wallet' | 'bank_transfer';
+  placedAt: Date;
+  cancelReason: string | null;
+};
+
+export type OrderListFilter = {
+  state?: string | undefined;
+  /** An order number (or its start) or an email (or part of it), whatever the case. */
+  q?: string | undefined;
+  /** Default 50, at most 200. */
+  limit?: number | undefined;
+  /** The previous page's last order number: only older orders. */
+  before?: string | undefined;
+};
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Orders newest first (numbers grow with placement), filtered by state and by number / email. */
+export async function listOrders(q: Queryable, shopId: string, filter: OrderListFilter = {}): Promise<{ orders: OrderSummary[]; next: string | null }> {
+  const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 50) || 50, 1), 200);
+  let query = q
+    .selectFrom('orders')
+    .select(['number', 'state', 'email', 'currency', 'total_minor', 'payment_method', 'placed_at', 'cancel_reason'])
+    .where('shop_id', '=', shopId);
+  if (filter.state) {
+    if (!isOrderState(filter.state)) throw new DomainError('order.invalid_state_filter', { field: 'state', state: filter.state }, `Unknown order state ${filter.state}.`);
+    query = query.where('state', '=', filter.state);
+  }
+  const text = filter.q?.trim();
+  if (text) {
+    const pattern = `%${escapeLike(text.toLowerCase())}%`;
+    query = query.where((eb) => eb.or([eb(sql<string>`lower(number)`, 'like', pattern), eb(sql<string>`lower(email)`, 'like', pattern)]));
+  }
+  if (filter.before) query = query.where('number', '<', filter.before);
+  const rows = await query.orderBy('number', 'desc').limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  return {
+    orders: page.map((r) => ({
+      number: r.number,
+      state: r.state,
+      email: r.email,
+      currency: r.currency as Currency,
+      total: Number(r.total_minor),
+      paymentMethod: r.payment_method,
+      placedAt: r.placed_at,
+      cancelReason: r.cancel_reason,
+    })),
+    next: rows.length > limit ? (page.at(-1)?.number ?? null) : null,
+  };
+}
+
+export type OrderForStaff = {
+  order: Order & { cancelledAt: Date | null; cancelReason: string | null };
+  payments: Payment[];
+  reviews: FraudReview[];
+  /** OR-6: the evidence events about this order, oldest first. */
+  timeline: EvidenceEvent[];
+};
+
+/** One order as the back office shows it; `order.not_found` (404) otherwise. */
+export async function getOrderForStaff(q: Queryable, shopId: string, number: string): Promise<OrderForStaff> {
+  const order = await loadOrder(q, { shopId, number });
+  if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${number}.`);
+  const cancel = await q.selectFrom('orders').select(['cancelled_at', 'cancel_reason']).where('id', '=', order.id).executeTakeFirstOrThrow();
+  const [payments, reviews, events] = await Promise.all([
+    listPaymentsFor(q, shopId, { kind: 'order', id: number }),
+    listReviewsOf(q, shopId, number),
+    listEvidence(q, shopId, { subject: { type: 'order', id: number }, limit: 500 }),
+  ]);
+  return { order: { ...order, cancelledAt: cancel.cancelled_at, cancelReason: cancel.cancel_reason }, payments, reviews, timeline: events.reverse() };
+}
+
+export type AwaitedTransfer = {
+  orderNumber: string;
+  email: string;
+  reference: string;
+  amount: number;
+  currency: Currency;
+  /** The instant the order is cancelled without the money (PA-5). */
+  dueAt: Date | null;
+  placedAt: Date;
+};
+
+/** PA-5: orders waiting for a bank transfer, the nearest deadline first. */
+export async function listAwaitedTransfers(q: Queryable, shopId: string, options: { limit?: number } = {}): Promise<AwaitedTransfer[]> {
+  const rows = await q
+    .selectFrom('payments as p')
+    .innerJoin('orders as o', (join) => join.onRef('o.number', '=', 'p.reference_id').onRef('o.shop_id', '=', 'p.shop_id'))
+    .select(['o.number', 'o.email', 'o.placed_at', 'p.bank_transfer_reference', 'p.amount_minor', 'p.currency', 'p.due_at'])
+    .where('p.shop_id', '=', shopId)
+    .where('p.reference_kind', '=', 'order')
+    .where('p.method', '=', 'bank_transfer')
+    .where('p.state', '=', 'pending')
+    .where('o.state', '=', 'awaiting_transfer')
+    .orderBy('p.due_at')
+    .orderBy('o.number')
+    .limit(Math.min(Math.max(options.limit ?? 200, 1), 500))
+    .execute();
+  return rows.map((r) => ({
+    orderNumber: r.number,
+    email: r.email,
+    reference: r.bank_transfer_reference ?? '',
+    amount: Number(r.amount_minor),
+    currency: r.currency as Currency,
+    dueAt: r.due_at,
+    placedAt: r.placed_at,
+  }));
+}
