@@ -6,6 +6,7 @@
 import type { CartView } from '../../../app/cart.js';
 import { formatMoney, type Money } from '../../../domain/money.js';
 import { cartMessages } from '../cart-messages.js';
+import { TotalsTable } from '../totals-table.js';
 import { Layout, type ShopView } from '../layout.js';
 import type { Language } from '../language.js';
 
@@ -19,7 +20,6 @@ export type CartPageProps = {
   flash: { kind: 'error' | 'info'; message: string } | null;
 };
 
-const percent = (bp: number, lang: Language) => new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 2 }).format(bp / 100);
 
 export function CartPage(props: CartPageProps) {
   const { lang, view, csrfToken } = props;
@@ -195,46 +195,7 @@ export function CartPage(props: CartPageProps) {
 
       <section aria-labelledby="totals-title">
         <h2 id="totals-title">{t.totals}</h2>
-        <table class="totals">
-          <tbody>
-            <tr>
-              <th scope="row">{t.goods}</th>
-              <td>{m(priced.goods)}</td>
-            </tr>
-            {priced.ecoFees.amount > 0 ? (
-              <tr>
-                <th scope="row">{t.ecoFees}</th>
-                <td>{m(priced.ecoFees)}</td>
-              </tr>
-            ) : null}
-            {priced.discounts.amount > 0 ? (
-              <tr>
-                <th scope="row">{t.discounts}</th>
-                <td>−{m(priced.discounts)}</td>
-              </tr>
-            ) : null}
-            <tr>
-              <th scope="row">{t.shipping}</th>
-              <td>{priced.shipping ? (priced.shipping.free ? t.free : m(priced.shipping.amount)) : t.shippingToChoose}</td>
-            </tr>
-            <tr class="grand-total">
-              <th scope="row">{t.total}</th>
-              <td>
-                <strong>{m(priced.total)}</strong>
-              </td>
-            </tr>
-            {priced.vat.mode === 'included'
-              ? priced.vatBreakdown
-                  .filter((r) => r.treatment === 'included')
-                  .map((r) => (
-                    <tr key={r.rateBasisPoints} class="meta">
-                      <th scope="row">{t.vatIncluded(percent(r.rateBasisPoints, lang))}</th>
-                      <td>{m(r.vat)}</td>
-                    </tr>
-                  ))
-              : null}
-          </tbody>
-        </table>
+        <TotalsTable priced={priced} lang={lang} labels={{ ...t, shippingPending: t.shippingToChoose }} />
         {priced.vat.mention ? <p class="vat-mention">{priced.vat.mention[lang]}</p> : null}
         {view.cart ? <p class="meta">{t.keptUntil(new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long' }).format(view.cart.expiresAt))}</p> : null}
       </section>

@@ -12,6 +12,7 @@ import { formatMoney, money, type Money } from '../../../domain/money.js';
 import type { Period, Policy } from '../../../policy/schema.js';
 import { checkoutError, checkoutMessages } from '../checkout-messages.js';
 import { Layout, type ShopView } from '../layout.js';
+import { percentLabel, TotalsTable } from '../totals-table.js';
 import type { Language } from '../language.js';
 
 export type AddressForm = { name: string; line1: string; line2: string; postalCode: string; city: string; region: string; country: string; phone: string };
@@ -21,7 +22,6 @@ export type FieldErrors = Record<string, string>;
 
 export const emptyAddress: AddressForm = { name: '', line1: '', line2: '', postalCode: '', city: '', region: '', country: '', phone: '' };
 
-const percent = (bp: number, lang: Language) => new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 2 }).format(bp / 100);
 
 function Steps({ lang, current }: { lang: Language; current: 1 | 2 | 3 }) {
   const t = checkoutMessages[lang];
@@ -304,42 +304,7 @@ export function SummaryPage(props: SummaryPageProps) {
       <p>
         <a href="/cart">{t.editCart}</a>
       </p>
-      <table class="totals">
-        <tbody>
-          <tr>
-            <th scope="row">{t.goods}</th>
-            <td>{m(priced.goods)}</td>
-          </tr>
-          {priced.ecoFees.amount > 0 ? (
-            <tr>
-              <th scope="row">{t.ecoFees}</th>
-              <td>{m(priced.ecoFees)}</td>
-            </tr>
-          ) : null}
-          {priced.discounts.amount > 0 ? (
-            <tr>
-              <th scope="row">{t.discounts}</th>
-              <td>−{m(priced.discounts)}</td>
-            </tr>
-          ) : null}
-          <tr>
-            <th scope="row">{t.shipping}</th>
-            <td>{shipping ? (shipping.free ? t.free : m(shipping.amount)) : '—'}</td>
-          </tr>
-          <tr class="total">
-            <th scope="row">{t.total}</th>
-            <td>{m(priced.total)}</td>
-          </tr>
-          {priced.vatBreakdown
-            .filter((r) => r.vat.amount > 0)
-            .map((r) => (
-              <tr key={r.rateBasisPoints}>
-                <th scope="row">{t.vatIncluded(percent(r.rateBasisPoints, lang))}</th>
-                <td>{m(r.vat)}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <TotalsTable priced={priced} lang={lang} labels={{ ...t, shippingPending: '—' }} />
       {priced.vat.mention ? <p class="meta">{priced.vat.mention[lang]}</p> : null}
 
       <section aria-labelledby="delivery-title">
@@ -536,7 +501,7 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
             .filter((r) => r.vat > 0)
             .map((r) => (
               <tr key={r.rateBasisPoints}>
-                <th scope="row">{t.vatIncluded(percent(r.rateBasisPoints, lang))}</th>
+                <th scope="row">{t.vatIncluded(percentLabel(r.rateBasisPoints, lang))}</th>
                 <td>{m(r.vat)}</td>
               </tr>
             ))}
