@@ -19,6 +19,7 @@ import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
 import { registerCustomerAuth } from './customer-auth.js';
 import { customerApiRoutes } from './routes/customer-api.js';
+import { accountOrdersApiRoutes } from './routes/account-orders-api.js';
 import { customerAdminApiRoutes } from './routes/customer-admin-api.js';
 import { accountPageRoutes } from './routes/account-pages.js';
 import { healthRoutes } from './routes/health.js';
@@ -140,6 +141,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     await scope.register(invoiceStoreApiRoutes(ctx), { prefix: '/api/store' });
     await scope.register(invoiceAdminApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(customerApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(accountOrdersApiRoutes(ctx), { prefix: '/api/store' });
     await scope.register(storefrontRoutes(ctx));
     await scope.register(cataloguePageRoutes(ctx));
     await scope.register(cartPageRoutes(ctx));

@@ -1,8 +1,9 @@
-// Storefront account pages (issue 4 §1): register, sign in and out, the account
-// (profile, email change, addresses, wish list), password reset and email
-// change confirmation. Plain CSRF-protected POSTs that redirect (303) with a
+// Storefront account pages (issue 4 §1, §8): register, sign in and out, the
+// account (profile, email change, addresses, wish list), its orders and
+// invoices (CU-1, DOC-1), password reset and email change confirmation. Plain CSRF-protected POSTs that redirect (303) with a
 // flash message in FR/EN; the same use cases as the JSON API (routes/customer-api.ts).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { getCustomerOrder, listCustomerOrders } from '../../app/account-orders.js';
 import type { AppContext } from '../../app/context.js';
 import {
   addAddress,
@@ -25,8 +26,10 @@ import { requireCustomerPage, signInCustomer, signOutCustomer } from '../custome
 import { accountError, accountMessages } from '../web/account-messages.js';
 import { resolveLanguage, type Language } from '../web/language.js';
 import { AccountPage, EmailChangePage, LoginPage, PasswordResetPage, RegisterPage, type Flash } from '../web/pages/account.js';
+import { OrderPage, OrdersPage } from '../web/pages/account-orders.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
+import { invoicePdfPath } from './account-orders-api.js';
 
 type StoredFlash = { kind: 'error' | 'notice'; code: string };
 
@@ -44,7 +47,11 @@ const field = (body: unknown, name: string): string => {
 /** An optional form field: undefined when left empty. */
 const optional = (body: unknown, name: string): string | undefined => field(body, name) || undefined;
 
-/** Only storefront paths are followed after sign-in (no open redirect). */
+/**
+ * Where to go after signing in or registering (CU-1: back to the checkout that
+ * asked for an account): only these storefront paths, never another site
+ * (`//host`, `https://…`) — no open redirect.
+ */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(account|cart|checkout)(\/[\w\-/]*)?$/.test(next) ? next : '/account');
 
 export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
@@ -82,7 +89,7 @@ export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async 
   const csrf = { preHandler: app.csrfProtection };
 
   // ---- Register ----
-  const renderRegister = (request: FastifyRequest, reply: FastifyReply, flash: Flash, values: Record<string, string>, status = 200) => {
+  const renderRegister = (request: FastifyRequest, reply: FastifyReply, flash: Flash, values: Record<string, string>, next: string, status = 200) => {
     const lang = resolveLanguage(request, reply);
     return sendPage(
       reply,
@@ -94,13 +101,17 @@ export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async 
         values={values}
         professionalAccepted={accepted.includes('professional')}
         consumerAccepted={accepted.includes('consumer')}
+        next={next}
       />,
       status,
     );
   };
-  app.get('/account/register', async (request, reply) => renderRegister(request, reply, takeFlash(request, resolveLanguage(request, reply)), {}));
+  app.get('/account/register', async (request, reply) =>
+    renderRegister(request, reply, takeFlash(request, resolveLanguage(request, reply)), {}, safeNext((request.query as { next?: string }).next)),
+  );
   app.post('/account/register', { ...csrf, config: { rateLimit: { max: 20, timeWindow: '1 minute' } } }, async (request, reply) => {
     const b = request.body;
+    const next = safeNext(field(b, 'next'));
     const kind = field(b, 'kind') || (accepted.includes('consumer') ? 'consumer' : 'professional');
     try {
       const customer = await registerCustomer(ctx.db, {
@@ -117,11 +128,12 @@ export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async 
         now: await now(),
       });
       await signInCustomer(ctx, request, reply, customer);
-      return flashTo(request, reply, '/account', { kind: 'notice', code: 'registered' });
+      // The welcome notice belongs to the account page; elsewhere it would linger until the next visit there.
+      return next === '/account' ? flashTo(request, reply, next, { kind: 'notice', code: 'registered' }) : reply.redirect(next, 303);
     } catch (error) {
       const values = Object.fromEntries(['email', 'name', 'kind', 'companyName', 'registrationNumber', 'vatNumber', 'headcount'].map((k) => [k, field(b, k)]));
       const status = error instanceof DomainError && error.code === 'customer.email_taken' ? 409 : 422;
-      return renderRegister(request, reply, errorFlash(resolveLanguage(request, reply), error), values, status);
+      return renderRegister(request, reply, errorFlash(resolveLanguage(request, reply), error), values, next, status);
     }
   });
 
@@ -222,6 +234,24 @@ export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async 
   app.post('/account/addresses/:id/delete', { ...signedIn, ...csrf }, async (request, reply) =>
     submit(request, reply, 'address_deleted', async () => deleteAddress(ctx.db, { shopId: shop.id, customerId: request.customer!.id, addressId: (request.params as { id: string }).id })),
   );
+
+  // ---- Orders and invoices (CU-1, DOC-1): the customer's own only; another's is a 404 ----
+  const timeZone = ctx.shop.policy.shop.timeZone;
+  app.get('/account/orders', signedIn, async (request, reply) => {
+    const before = (request.query as { before?: unknown }).before;
+    const cursor = typeof before === 'string' && before ? before.slice(0, 40) : undefined;
+    const page = await listCustomerOrders(ctx.db, { shopId: shop.id, customerId: request.customer!.id, before: cursor });
+    return sendPage(
+      reply,
+      <OrdersPage lang={resolveLanguage(request, reply)} shop={view} timeZone={timeZone} orders={page.orders} next={page.next} paged={cursor !== undefined} invoiceUrl={invoicePdfPath} />,
+    );
+  });
+
+  app.get('/account/orders/:number', signedIn, async (request, reply) => {
+    const { number } = request.params as { number: string };
+    const detail = await getCustomerOrder(ctx.db, { shopId: shop.id, customerId: request.customer!.id, number: number.slice(0, 40) });
+    return sendPage(reply, <OrderPage lang={resolveLanguage(request, reply)} shop={view} timeZone={timeZone} detail={detail} invoiceUrl={invoicePdfPath(detail.order.number)} />);
+  });
 
   // The wish-list form of a product page (field variantId).
   app.post('/account/wish-list', { ...signedIn, ...csrf }, async (request, reply) =>

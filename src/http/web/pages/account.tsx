@@ -23,6 +23,9 @@ function FlashLine({ flash }: { flash: Flash }) {
   );
 }
 
+/** A link to the other of sign-in / register, carrying where to go afterwards (CU-1: back to the checkout). */
+const withNext = (path: string, next: string) => (next === '/account' ? path : `${path}?next=${encodeURIComponent(next)}`);
+
 function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
@@ -37,7 +40,7 @@ function Page(props: Base & { title: string; path: string; children: ComponentCh
   );
 }
 
-export function RegisterPage(props: Base & { professionalAccepted: boolean; consumerAccepted: boolean; values: Record<string, string> }) {
+export function RegisterPage(props: Base & { professionalAccepted: boolean; consumerAccepted: boolean; values: Record<string, string>; next: string }) {
   const t = accountMessages[props.lang];
   const v = props.values;
   return (
@@ -45,6 +48,7 @@ export function RegisterPage(props: Base & { professionalAccepted: boolean; cons
       <p>{t.registerLead}</p>
       <form method="post" action="/account/register" class="stack">
         <Csrf token={props.csrfToken} />
+        <input type="hidden" name="next" value={props.next} />
         <label>
           {t.email}
           <input type="email" name="email" required autoComplete="email" value={v.email ?? ''} />
@@ -91,7 +95,7 @@ export function RegisterPage(props: Base & { professionalAccepted: boolean; cons
         <button type="submit">{t.register}</button>
       </form>
       <p>
-        {t.haveAccount} <a href="/account/login">{t.login}</a>
+        {t.haveAccount} <a href={withNext('/account/login', props.next)}>{t.login}</a>
       </p>
     </Page>
   );
@@ -118,7 +122,7 @@ export function LoginPage(props: Base & { next: string; email: string }) {
         <a href="/account/password-reset">{t.forgotPassword}</a>
       </p>
       <p>
-        {t.noAccount} <a href="/account/register">{t.register}</a>
+        {t.noAccount} <a href={withNext('/account/register', props.next)}>{t.register}</a>
       </p>
     </Page>
   );
@@ -160,6 +164,13 @@ export function AccountPage(props: Base & { customer: CustomerAccount; addresses
           {t.logout} ({c.email})
         </button>
       </form>
+
+      <section aria-labelledby="orders">
+        <h2 id="orders">{t.orders}</h2>
+        <p>
+          <a href="/account/orders">{t.seeOrders}</a>
+        </p>
+      </section>
 
       <section aria-labelledby="profile">
         <h2 id="profile">{t.profile}</h2>

@@ -1,0 +1,146 @@
+// /api/store/account/orders (issue 4 §8; CU-1: an account gives its order
+// history and invoices to download, DOC-1). Signed-in customers only (401
+// `auth.required` otherwise), every query scoped to them: another customer's
+// order is a 404 `order.not_found`, never a 403. The invoice PDF itself is
+// served by routes/invoice-api.ts; these answers link to it.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { getCustomerOrder, listCustomerOrders } from '../../app/account-orders.js';
+import type { AppContext } from '../../app/context.js';
+import type { OrderLine } from '../../app/orders.js';
+import { ORDER_STATES } from '../../domain/orders/order-lifecycle.js';
+import { PAYMENT_STATES } from '../../domain/payments/payment-lifecycle.js';
+import { ORDER_PAYMENT_METHODS } from '../../domain/payments/payment-methods.js';
+import { requireCustomer } from '../customer-auth.js';
+
+/** DOC-1: where the invoice PDF of an order is downloaded (routes/invoice-api.ts). */
+export const invoicePdfPath = (orderNumber: string) => `/api/store/orders/${encodeURIComponent(orderNumber)}/invoice.pdf`;
+
+const paymentMethod = z.enum(ORDER_PAYMENT_METHODS).describe('PA-1');
+const invoiceJson = z.object({ number: z.string(), url: z.string().describe('the PDF (DOC-1)') });
+const invoiceOf = (orderNumber: string, number: string | null) => (number ? { number, url: invoicePdfPath(orderNumber) } : null);
+
+const summaryJson = z.object({
+  number: z.string(),
+  placedAt: z.string(),
+  state: z.enum(ORDER_STATES),
+  currency: z.string(),
+  total: z.number().int().describe('minor units'),
+  paymentMethod,
+  invoice: invoiceJson.nullable().describe('null until issued (DOC-1, PA-3)'),
+});
+
+const addressJson = z.object({
+  name: z.string(),
+  line1: z.string(),
+  line2: z.string().nullable(),
+  postalCode: z.string(),
+  city: z.string(),
+  region: z.string().nullable(),
+  country: z.string(),
+  phone: z.string().nullable(),
+});
+
+const lineJson = z.object({
+  sku: z.string(),
+  name: z.object({ fr: z.string(), en: z.string() }),
+  options: z.record(z.string(), z.string()),
+  quantity: z.number().int(),
+  unitPrice: z.number().int(),
+  ecoFeePerUnit: z.number().int(),
+  discount: z.number().int(),
+  total: z.number().int(),
+  vatRateBasisPoints: z.number().int(),
+  isGift: z.boolean(),
+});
+
+const detailJson = summaryJson.extend({
+  paymentState: z.enum(PAYMENT_STATES).nullable(),
+  goods: z.number().int(),
+  ecoFees: z.number().int(),
+  discounts: z.number().int(),
+  shipping: z.number().int(),
+  vatBreakdown: z.array(z.object({ rateBasisPoints: z.number().int(), base: z.number().int(), vat: z.number().int(), treatment: z.string() })),
+  deliveryAddress: addressJson,
+  billingAddress: addressJson,
+  lines: z.array(lineJson),
+});
+
+const toLineJson = (l: OrderLine) => ({
+  sku: l.sku,
+  name: l.name,
+  options: l.options,
+  quantity: l.quantity,
+  unitPrice: l.unitPrice,
+  ecoFeePerUnit: l.ecoFeePerUnit,
+  discount: l.discount,
+  total: l.total,
+  vatRateBasisPoints: l.vatRateBasisPoints,
+  isGift: l.isGift,
+});
+
+/** Register with prefix /api/store, inside the session scope. */
+export const accountOrdersApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async (app) => {
+  const tags = ['store: customers'];
+  const shopId = ctx.shop.id;
+  const signedIn = { onRequest: requireCustomer(ctx) };
+
+  app.get(
+    '/account/orders',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        summary: 'The signed-in customer\'s orders, newest first (CU-1), with their invoice (DOC-1); `next` is the `before` of the following page',
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(100).optional(),
+          before: z.string().max(40).optional().describe('the previous page\'s `next`'),
+        }),
+        response: { 200: z.object({ orders: z.array(summaryJson), next: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const page = await listCustomerOrders(ctx.db, { shopId, customerId: request.customer!.id, limit: request.query.limit, before: request.query.before });
+      return {
+        orders: page.orders.map((o) => ({ ...o, placedAt: o.placedAt.toISOString(), invoice: invoiceOf(o.number, o.invoiceNumber) })),
+        next: page.next,
+      };
+    },
+  );
+
+  app.get(
+    '/account/orders/:number',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        summary: 'One order of the signed-in customer: lines, amounts, addresses, states, invoice — 404 `order.not_found` for anyone else\'s',
+        params: z.object({ number: z.string().max(40) }),
+        response: { 200: z.object({ order: detailJson }) },
+      },
+    },
+    async (request) => {
+      const { order, vatBreakdown, paymentState, invoice } = await getCustomerOrder(ctx.db, { shopId, customerId: request.customer!.id, number: request.params.number });
+      return {
+        order: {
+          number: order.number,
+          placedAt: order.placedAt.toISOString(),
+          state: order.state,
+          currency: order.currency,
+          total: order.total,
+          paymentMethod: order.paymentMethod,
+          invoice: invoiceOf(order.number, invoice?.number ?? null),
+          paymentState,
+          goods: order.goods,
+          ecoFees: order.ecoFees,
+          discounts: order.discounts,
+          shipping: order.shipping,
+          vatBreakdown,
+          deliveryAddress: order.deliveryAddress,
+          billingAddress: order.billingAddress,
+          lines: order.lines.map(toLineJson),
+        },
+      };
+    },
+  );
+};

@@ -1,0 +1,172 @@
+// The customer's orders in the account (issue 4 §8; CU-1: order history and
+// invoices to download, DOC-1): the list, newest first, and one order with its
+// lines, amounts, addresses, states and invoice. Links only: no JavaScript.
+import type { AccountOrder, AccountOrderSummary } from '../../../app/account-orders.js';
+import { addressLines } from '../../../app/order-emails.js';
+import type { CheckedAddress } from '../../../domain/customers/address-rules.js';
+import { formatMoney, money, type Currency } from '../../../domain/money.js';
+import { accountMessages } from '../account-messages.js';
+import { checkoutMessages } from '../checkout-messages.js';
+import type { Language } from '../language.js';
+import { Layout, type ShopView } from '../layout.js';
+import { orderStateLabel } from '../order-state-labels.js';
+import { OrderTotalsTable } from '../order-totals.js';
+import { percentLabel } from '../totals-table.js';
+
+type Base = { lang: Language; shop: ShopView; timeZone: string };
+
+const orderPath = (number: string) => `/account/orders/${encodeURIComponent(number)}`;
+
+/** A placement instant as a calendar date of the shop's time zone. */
+const placedOn = (lang: Language, timeZone: string, at: Date) => new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeZone }).format(at);
+
+function InvoiceLink({ lang, url, number }: { lang: Language; url: string; number: string }) {
+  return (
+    <a href={url} type="application/pdf" data-invoice-number={number}>
+      {accountMessages[lang].invoicePdf(number)}
+    </a>
+  );
+}
+
+export function OrdersPage(props: Base & { orders: AccountOrderSummary[]; next: string | null; paged: boolean; invoiceUrl: (orderNumber: string) => string }) {
+  const { lang } = props;
+  const t = accountMessages[lang];
+  const m = (amount: number, currency: Currency) => formatMoney(money(amount, currency), lang);
+  return (
+    <Layout lang={lang} title={t.orders} shop={props.shop} path="/account/orders" area="store">
+      <h1>{t.orders}</h1>
+      <p>
+        <a href="/account">{t.account}</a>
+      </p>
+      {props.orders.length === 0 ? (
+        <p>{t.noOrders}</p>
+      ) : (
+        <table class="account-orders">
+          <thead>
+            <tr>
+              <th scope="col">{t.orderNumber}</th>
+              <th scope="col">{t.placedOn}</th>
+              <th scope="col">{t.state}</th>
+              <th scope="col">{t.total}</th>
+              <th scope="col">{t.invoice}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.orders.map((o) => (
+              <tr key={o.number} data-order-number={o.number}>
+                <td>
+                  <a href={orderPath(o.number)}>{o.number}</a>
+                </td>
+                <td>
+                  <time dateTime={o.placedAt.toISOString()}>{placedOn(lang, props.timeZone, o.placedAt)}</time>
+                </td>
+                <td data-order-state={o.state}>{orderStateLabel(lang, o.state)}</td>
+                <td>{m(o.total, o.currency)}</td>
+                <td>{o.invoiceNumber ? <InvoiceLink lang={lang} url={props.invoiceUrl(o.number)} number={o.invoiceNumber} /> : <span class="meta">{t.invoicePending}</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p>
+        {props.paged ? <a href="/account/orders">{t.newestOrders}</a> : null}{' '}
+        {props.next ? (
+          <a href={`/account/orders?before=${encodeURIComponent(props.next)}`} rel="next">
+            {t.olderOrders}
+          </a>
+        ) : null}
+      </p>
+    </Layout>
+  );
+}
+
+function AddressBlock({ title, address }: { title: string; address: CheckedAddress }) {
+  return (
+    <>
+      <h3>{title}</h3>
+      <address>
+        {addressLines(address).map((line, i) => (
+          <span key={i}>
+            {line}
+            <br />
+          </span>
+        ))}
+      </address>
+    </>
+  );
+}
+
+export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: string }) {
+  const { lang } = props;
+  const { order, vatBreakdown, paymentState, invoice } = props.detail;
+  const t = accountMessages[lang];
+  const c = checkoutMessages[lang];
+  const m = (amount: number) => formatMoney(money(amount, order.currency), lang);
+  const shipping = order.shippingDetails as { label?: { fr: string; en: string } } | null;
+  // PR-1: a rate is shown on a line only where VAT was charged (not under the franchise, nor on an export).
+  const chargedRates = new Set(vatBreakdown.filter((r) => r.treatment === 'included').map((r) => r.rateBasisPoints));
+  const percent = (bp: number) => (lang === 'fr' ? `${percentLabel(bp, lang)}\u00a0%` : `${percentLabel(bp, lang)}%`);
+  return (
+    <Layout lang={lang} title={t.order(order.number)} shop={props.shop} path={orderPath(order.number)} area="store">
+      <h1>{t.order(order.number)}</h1>
+      <p>
+        <a href="/account/orders">{t.backToOrders}</a>
+      </p>
+      <dl class="order-facts">
+        <dt>{t.placedOn}</dt>
+        <dd>
+          <time dateTime={order.placedAt.toISOString()}>{placedOn(lang, props.timeZone, order.placedAt)}</time>
+        </dd>
+        <dt>{t.state}</dt>
+        <dd data-order-state={order.state}>{orderStateLabel(lang, order.state)}</dd>
+        <dt>{t.paymentMethod}</dt>
+        <dd>{c.methods[order.paymentMethod] ?? order.paymentMethod}</dd>
+        <dt>{t.paymentState}</dt>
+        <dd data-payment-state={paymentState ?? ''}>{paymentState ? (c.paymentStates[paymentState] ?? paymentState) : '—'}</dd>
+        <dt>{t.invoice}</dt>
+        <dd>{invoice ? <InvoiceLink lang={lang} url={props.invoiceUrl} number={invoice.number} /> : <span class="meta">{t.invoicePending}</span>}</dd>
+      </dl>
+      <table class="cart-lines">
+        <thead>
+          <tr>
+            <th scope="col">{c.product}</th>
+            <th scope="col">{c.sku}</th>
+            <th scope="col">{c.quantity}</th>
+            <th scope="col">{c.unitPrice}</th>
+            <th scope="col">{t.vatRate}</th>
+            <th scope="col">{c.lineTotal}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {order.lines.map((l) => (
+            <tr key={l.position}>
+              <td>
+                {l.name[lang]}
+                {Object.keys(l.options).length > 0 ? <span class="meta"> — {Object.values(l.options).join(', ')}</span> : null}
+                {l.isGift ? <strong> ({c.gift})</strong> : null}
+              </td>
+              <td>{l.sku}</td>
+              <td>{l.quantity}</td>
+              <td>{m(l.unitPrice)}</td>
+              <td>{chargedRates.has(l.vatRateBasisPoints) ? percent(l.vatRateBasisPoints) : '—'}</td>
+              <td>{m(l.total)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <OrderTotalsTable order={order} vatBreakdown={vatBreakdown} lang={lang} labels={c} />
+      <section aria-labelledby="addresses-title">
+        <h2 id="addresses-title">{c.delivery}</h2>
+        {shipping?.label ? (
+          <p>
+            {t.shippingMethod}
+            {lang === 'fr' ? '\u00a0: ' : ': '}
+            {shipping.label[lang]}
+          </p>
+        ) : null}
+        <AddressBlock title={t.deliveryAddress} address={order.deliveryAddress} />
+        <AddressBlock title={t.billingAddress} address={order.billingAddress} />
+      </section>
+    </Layout>
+  );
+}
