@@ -10,16 +10,20 @@
 //   recordDocumentsReceived  (staff) the proof arrived: the timer is cancelled,
 //                            the order goes back to where it was.
 //   releaseFromReview        (staff) the doubt is lifted: same, without proof.
-//   cancelUnansweredReview   (timer) no answer in time: the order is cancelled,
-//                            its stock released (`releaseOrderStock`, the same
-//                            release as PA-5), the payment voided (authorised)
-//                            or refunded (captured) through the outbox, the
-//                            customer told.
+//   no answer in time        the timer's handler (`cancelUnansweredReview`,
+//                            src/app/order-cancellation.ts) cancels the order
+//                            through the one cancellation of the engine (OR-7):
+//                            stock released, authorisation voided or capture
+//                            refunded, customer told; the review ends `expired`.
+//                            Staff cancelling an order on hold end it `cancelled`
+//                            (`endReviewOnCancellation`).
 //
 // "Back to where it was": an order held before its payment came may have been
 // paid meanwhile (the payment's webhook leaves an `on_hold` order alone), so the
 // restored state is read from its payments: authorised or captured → paid;
-// failed → payment_failed; otherwise awaiting_payment.
+// failed → payment_failed; otherwise awaiting_payment. Paid that way, the
+// order gets its invoice at release (DOC-1: the money was taken during the
+// hold, but the webhook could not invoice an order on hold).
 //
 // The reason is the merchant's (CU-4): it is kept in `fraud_reviews` and the
 // audit log, never shown to the customer nor put in the evidence log.
@@ -28,18 +32,17 @@
 // ids) → the order → its review → stock rows → evidence head. A payment webhook
 // takes payment → order; nothing here waits on a lock in the reverse order.
 import { DomainError } from '../domain/errors.js';
-import { formatMoney, money, type Currency } from '../domain/money.js';
+import type { Currency } from '../domain/money.js';
 import { fraudReviewDeadline, isFraudReviewDocument, type FraudReviewDocument } from '../domain/orders/fraud-review.js';
 import type { OrderState } from '../domain/orders/order-lifecycle.js';
 import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Queryable, Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
-import { lockPayment, type Payment } from '../store/payments.js';
-import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
+import type { Payment } from '../store/payments.js';
+import { cancelTimer, scheduleTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
-import { loadOrder, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
-import { listPaymentsFor, refundPayment, voidPayment } from './payments.js';
+import { invoiceIfMoneyTaken, lockOrderWithPayments, setOrderState, type Order } from './orders.js';
 
 /** Timer kind of the answer deadline (registered in src/jobs/timer-kinds.ts). */
 export const FRAUD_REVIEW_DEADLINE = 'order.fraud_review_deadline';
@@ -52,7 +55,8 @@ export function fraudReviewTimerKey(shopId: string, orderNumber: string, reviewI
   return `${FRAUD_REVIEW_DEADLINE}:${shopId}:${orderNumber}:${reviewId}`;
 }
 
-export type FraudReviewState = 'open' | 'documents_received' | 'released' | 'expired';
+/** `expired`: cancelled by the deadline; `cancelled`: the order was cancelled by staff while on hold (OR-7). */
+export type FraudReviewState = 'open' | 'documents_received' | 'released' | 'expired' | 'cancelled';
 
 export type FraudReview = {
   id: string;
@@ -127,21 +131,10 @@ export async function listOpenReviews(q: Queryable, shopId: string, options: { l
 // ---------------------------------------------------------------------------
 // Locks
 
-/** payments (sorted ids) → order: the engine's lock order. `order.not_found` when there is no such order. */
-async function lockOrderWithPayments(tx: Tx, shopId: string, orderNumber: string): Promise<{ order: Order; payments: Payment[] }> {
-  const known = await listPaymentsFor(tx, shopId, { kind: 'order', id: orderNumber });
-  const payments: Payment[] = [];
-  for (const id of known.map((p) => p.id).sort()) {
-    const locked = await lockPayment(tx, shopId, id);
-    if (locked) payments.push(locked);
-  }
-  const order = await loadOrder(tx, { shopId, number: orderNumber, forUpdate: true });
-  if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${orderNumber}.`);
-  return { order, payments };
-}
-
-async function lockOpenReview(tx: Tx, shopId: string, orderId: string): Promise<ReviewRow | undefined> {
-  return tx.selectFrom('fraud_reviews').select(reviewColumns).where('shop_id', '=', shopId).where('order_id', '=', orderId).where('state', '=', 'open').forUpdate().executeTakeFirst();
+/** The open review of an order, locked — after its payments and the order (`lockOrderWithPayments`, src/app/orders.ts). */
+export async function lockOpenReview(tx: Tx, shopId: string, orderId: string): Promise<FraudReview | undefined> {
+  const row = await tx.selectFrom('fraud_reviews').select(reviewColumns).where('shop_id', '=', shopId).where('order_id', '=', orderId).where('state', '=', 'open').forUpdate().executeTakeFirst();
+  return row ? toReview(row) : undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -244,8 +237,10 @@ async function closeReview(tx: Tx, input: CloseReviewInput, outcome: 'documents_
     .executeTakeFirstOrThrow();
   await cancelTimer(tx, fraudReviewTimerKey(input.shopId, order.number, open.id), input.now);
   const byCreation = [...payments].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-  const state = restoredState(open.held_from, byCreation);
+  const state = restoredState(open.heldFrom, byCreation);
   await setOrderState(tx, order, state, input.now);
+  // DOC-1: paid during the hold (capture at order), the order is invoiced now; held once paid, it already was (issueInvoice returns that one).
+  if (state === 'paid') await invoiceIfMoneyTaken(tx, { shopId: input.shopId, orderId: order.id, payments: byCreation, now: input.now });
   const kind = outcome === 'documents_received' ? ORDER_REVIEW_DOCUMENTS_RECEIVED : ORDER_RELEASED_FROM_REVIEW;
   await recordAudit(tx, { shopId: input.shopId, actor: input.actor, action: kind, target: `order:${order.number}`, details: { reviewId: open.id, state, ...(note ? { note } : {}) }, at: input.now });
   await appendEvidence(tx, {
@@ -253,7 +248,7 @@ async function closeReview(tx: Tx, input: CloseReviewInput, outcome: 'documents_
     kind,
     subject: { type: 'order', id: order.number },
     actor: by,
-    data: { number: order.number, rule: 'PA-6', reviewId: open.id, state, paidDuringReview: open.held_from === 'awaiting_payment' && state === 'paid' },
+    data: { number: order.number, rule: 'PA-6', reviewId: open.id, state, paidDuringReview: open.heldFrom === 'awaiting_payment' && state === 'paid' },
     at: input.now,
   });
   return { review: toReview(closed), state };
@@ -270,61 +265,29 @@ export async function releaseFromReview(tx: Tx, input: CloseReviewInput): Promis
 }
 
 // ---------------------------------------------------------------------------
-// The deadline
-
-type MoneyAction = { paymentId: string; action: 'void' | 'refund' | 'manual_refund_due' | 'none'; amount: number; state: string };
-
-/** What becomes of each payment of an order cancelled after review: void what is only authorised, refund what was captured. */
-async function giveMoneyBack(tx: Tx, shopId: string, reviewId: string, payments: readonly Payment[], now: Date): Promise<MoneyAction[]> {
-  const actions: MoneyAction[] = [];
-  for (const p of payments) {
-    const refundable = p.captured - p.refundRequested;
-    if (p.state === 'authorised' && p.captureRequested === 0 && p.voidRequestedAt === null && p.providerSessionId) {
-      await voidPayment(tx, { shopId, paymentId: p.id, now });
-      actions.push({ paymentId: p.id, action: 'void', amount: p.authorised, state: p.state });
-    } else if (['captured', 'partially_captured', 'partially_refunded'].includes(p.state) && refundable > 0) {
-      if (p.providerSessionId) {
-        await refundPayment(tx, { shopId, paymentId: p.id, key: `fraud_review.${reviewId}`, amount: money(refundable, p.currency), now });
-        actions.push({ paymentId: p.id, action: 'refund', amount: refundable, state: p.state });
-      } else {
-        // A bank transfer: the money goes back by a transfer staff make (no provider to call).
-        actions.push({ paymentId: p.id, action: 'manual_refund_due', amount: refundable, state: p.state });
-      }
-    } else {
-      actions.push({ paymentId: p.id, action: 'none', amount: 0, state: p.state });
-    }
-  }
-  return actions;
-}
+// The order is cancelled (OR-7, src/app/order-cancellation.ts)
 
 /**
- * Timer `order.fraud_review_deadline` (PA-6): the customer did not answer in
- * time — the order is cancelled, its stock released, its money voided or
- * refunded, the customer told. A review ended meanwhile cancelled the timer;
- * this handler checks again under the locks.
+ * Ends the open review of an order being cancelled — `expired` when its
+ * deadline cancels it, `cancelled` when staff do — with its timer, unless that
+ * timer is the one firing now (the runner marks it fired). The caller holds
+ * the payments → order locks; this takes the review's.
  */
-export async function cancelUnansweredReview(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
-  const reviewId = timer.payload['reviewId'];
-  const orderNumber = timer.payload['orderNumber'];
-  if (typeof reviewId !== 'string' || typeof orderNumber !== 'string') throw new Error(`${timer.kind} timer ${timer.key} has no reviewId / orderNumber`);
-  const { order, payments } = await lockOrderWithPayments(tx, timer.shopId, orderNumber);
-  const open = order.state === 'on_hold' ? await lockOpenReview(tx, timer.shopId, order.id) : undefined;
-  if (!open || open.id !== reviewId) return; // answered or released meanwhile
-
-  await releaseOrderStock(tx, order, now);
-  await setOrderState(tx, order, 'cancelled', now, { cancel_reason: 'fraud_review_unanswered' });
-  await tx.updateTable('fraud_reviews').set({ state: 'expired', closed_by: 'system', closed_at: now }).where('id', '=', open.id).execute();
-  const actions = await giveMoneyBack(tx, timer.shopId, open.id, payments, now);
-  const moneyBack = actions.some((a) => a.action !== 'none');
-  await queueEmail(tx, { shopId: timer.shopId, key: `order.cancelled:${timer.shopId}:${order.number}`, email: cancelledEmail(order, moneyBack) }, now);
-  await appendEvidence(tx, {
-    shopId: timer.shopId,
-    kind: ORDER_CANCELLED,
-    subject: { type: 'order', id: order.number },
-    actor: 'system',
-    data: { number: order.number, reason: 'fraud_review_unanswered', rule: 'PA-6', reviewId: open.id, lastDay: open.last_day, payments: actions },
-    at: now,
-  });
+export async function endReviewOnCancellation(
+  tx: Tx,
+  input: { shopId: string; order: Pick<Order, 'id' | 'number'>; outcome: 'expired' | 'cancelled'; by: string; firingTimerKey?: string | undefined; now: Date },
+): Promise<FraudReview | undefined> {
+  const open = await lockOpenReview(tx, input.shopId, input.order.id);
+  if (!open) return undefined;
+  const closed = await tx
+    .updateTable('fraud_reviews')
+    .set({ state: input.outcome, closed_by: input.by, closed_at: input.now })
+    .where('id', '=', open.id)
+    .returning(reviewColumns)
+    .executeTakeFirstOrThrow();
+  const timerKey = fraudReviewTimerKey(input.shopId, input.order.number, open.id);
+  if (timerKey !== input.firingTimerKey) await cancelTimer(tx, timerKey, input.now);
+  return toReview(closed);
 }
 
 // ---------------------------------------------------------------------------
@@ -369,22 +332,6 @@ function requestEmail(policy: Policy, order: Order, documents: FraudReviewDocume
     text: text.join('\n'),
     html: null,
     language: lang,
-    related: { kind: 'order', id: order.number },
-  };
-}
-
-function cancelledEmail(order: Order, moneyBack: boolean) {
-  const fr = order.language === 'fr';
-  const total = formatMoney(money(order.total, order.currency), order.language);
-  const text = fr
-    ? `Sans réponse de votre part dans le délai indiqué, votre commande ${order.number} est annulée.${moneyBack ? ` La somme versée (${total}) vous est remboursée sur votre moyen de paiement.` : ''}`
-    : `As we did not hear from you in time, your order ${order.number} is cancelled.${moneyBack ? ` The money paid (${total}) is refunded to your payment method.` : ''}`;
-  return {
-    to: order.email,
-    subject: fr ? `Commande ${order.number} annulée` : `Order ${order.number} cancelled`,
-    text,
-    html: null,
-    language: order.language,
     related: { kind: 'order', id: order.number },
   };
 }

@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { INVOICE_FORMAT, type InvoiceAddress, type InvoiceContent, type Localised } from '../domain/invoices/invoice-content.js';
+import { localDateIn } from '../domain/calendar/local-date.js';
 import { DomainError } from '../domain/errors.js';
 import type { Currency } from '../domain/money.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
@@ -47,10 +48,6 @@ const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T>
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** The calendar date of `at` in `timeZone` (YYYY-MM-DD). */
-function dateIn(timeZone: string, at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
 
 type InvoiceRow = { id: string; shop_id: string; number: string; order_id: string; order_number: string; issued_at: Date; content: unknown; content_sha256: string };
 
@@ -146,7 +143,9 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
     if (!order) throw new DomainError('order.not_found', { field: 'orderId' }, `No order ${input.orderId}.`);
     const existing = await findInvoice(tx, { shopId: input.shopId, orderId: order.id });
     if (existing) return { ...existing, created: false };
-    if (order.state !== 'paid') throw new DomainError('invoice.order_not_paid', { field: 'orderId', rule: 'PA-3', state: order.state }, 'An invoice is issued once the order is paid.');
+    // PA-3: once the money is taken; PA-7: a deferred payment is invoiced at order, with its due date.
+    const deferred = order.state === 'payment_deferred';
+    if (order.state !== 'paid' && !deferred) throw new DomainError('invoice.order_not_paid', { field: 'orderId', rule: 'PA-3', state: order.state }, 'An invoice is issued once the order is paid.');
 
     const lines = await tx.selectFrom('order_lines').selectAll().where('order_id', '=', order.id).orderBy('position').execute();
     const version = await tx.selectFrom('policy_versions').select('policy').where('shop_id', '=', input.shopId).where('hash', '=', order.policy_hash).executeTakeFirstOrThrow();
@@ -155,7 +154,7 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
     const timeZone = policy.shop.timeZone;
 
     // (b) the number
-    const year = Number(dateIn(timeZone, input.now).slice(0, 4));
+    const year = Number(localDateIn(timeZone, input.now).slice(0, 4));
     const { sequence, number } = await allocateInvoiceNumber(tx, { shopId: input.shopId, kind: 'invoice', year });
 
     // (c) the content, frozen
@@ -170,10 +169,10 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
       kind: 'invoice',
       number,
       issuedAt: input.now.toISOString(),
-      issueDate: dateIn(timeZone, input.now),
+      issueDate: localDateIn(timeZone, input.now),
       language: order.language,
       currency: order.currency as Currency,
-      order: { number: order.number, placedAt: order.placed_at.toISOString(), placedDate: dateIn(timeZone, order.placed_at), paymentMethod: order.payment_method },
+      order: { number: order.number, placedAt: order.placed_at.toISOString(), placedDate: localDateIn(timeZone, order.placed_at), paymentMethod: order.payment_method },
       seller: {
         companyName: seller.companyName,
         tradingName: seller.tradingName,
@@ -216,7 +215,10 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
         vatExemption: mode === 'not_subject' ? (policy.pricing.vat.franchiseMention ?? null) : mode === 'export' ? EXPORT_EXEMPTION : null,
         retentionOfTitle: policy.records.retentionOfTitle ?? null,
         latePayment: order.customer_kind === 'consumer' ? null : latePaymentMention(policy),
-        paid: { fr: `Facture acquittée — commande payée le ${dateIn(timeZone, input.now)}.`, en: `Paid invoice — order paid on ${dateIn(timeZone, input.now)}.` },
+        paid: deferred ? null : { fr: `Facture acquittée — commande payée le ${localDateIn(timeZone, input.now)}.`, en: `Paid invoice — order paid on ${localDateIn(timeZone, input.now)}.` },
+        paymentDue: deferred
+          ? { fr: `Date d'échéance : ${order.payment_due_on} — paiement par virement, sans escompte pour paiement anticipé.`, en: `Due date: ${order.payment_due_on} — payment by bank transfer, no discount for early payment.` }
+          : null,
       },
     };
     assertAddsUp(content);

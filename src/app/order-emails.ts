@@ -35,7 +35,37 @@ export function withdrawalPeriodText(period: Period, lang: Lang): string {
 
 export function paymentMethodText(method: OrderPaymentMethod, lang: Lang): string {
   const fr = lang === 'fr';
-  return { card: fr ? 'Carte bancaire' : 'Bank card', wallet: fr ? 'Portefeuille électronique' : 'E-wallet', bank_transfer: fr ? 'Virement bancaire' : 'Bank transfer' }[method];
+  return {
+    card: fr ? 'Carte bancaire' : 'Bank card',
+    wallet: fr ? 'Portefeuille électronique' : 'E-wallet',
+    bank_transfer: fr ? 'Virement bancaire' : 'Bank transfer',
+    instalments: fr ? 'Paiement en plusieurs fois' : 'Payment in instalments',
+    deferred: fr ? 'Paiement différé (compte professionnel)' : 'Deferred payment (business account)',
+  }[method];
+}
+
+/**
+ * PA-4: the warning French consumer-credit law requires wherever credit is
+ * offered (art. L312-5 Code de la consommation, as amended for Directive
+ * 2023/2225 from 20 November 2026): credit costs money and must be repaid.
+ */
+export function creditWarning(lang: Lang): string {
+  return lang === 'fr'
+    ? 'Un crédit vous engage et doit être remboursé. Vérifiez vos capacités de remboursement avant de vous engager.'
+    : 'Borrowing money costs money and must be repaid. Check that you can repay it before committing.';
+}
+
+/** PA-4: the shares of a plan as the customer reads them: the first at shipment, the next ones a month apart. */
+export function instalmentSharesText(partner: string, shares: readonly Money[], lang: Lang): string[] {
+  const fr = lang === 'fr';
+  const when = (i: number) =>
+    i === 0 ? (fr ? "prélevée à l'expédition de la commande" : 'taken when the order is shipped') : fr ? `${i} mois plus tard, le même jour` : `${i} month${i > 1 ? 's' : ''} later, on the same day`;
+  return [
+    fr ? `${shares.length} échéances sans frais avec ${partner} :` : `${shares.length} instalments without fees with ${partner}:`,
+    ...shares.map((share, i) => `${i + 1}. ${formatMoney(share, lang)} — ${when(i)}`),
+    fr ? 'Vous disposez de 14 jours pour vous rétracter du crédit.' : 'You have 14 days to withdraw from the credit agreement.',
+    creditWarning(lang),
+  ];
 }
 
 /** PA-3: when the money is taken, as the customer reads it. */
@@ -43,6 +73,13 @@ export function debitText(policy: Pick<Policy, 'payment'>, method: OrderPaymentM
   const fr = lang === 'fr';
   if (method === 'bank_transfer') {
     return fr ? 'La commande est préparée à réception de votre virement.' : 'The order is prepared once your transfer has arrived.';
+  }
+  if (method === 'instalments') {
+    // PA-4: the first share is taken when shipment is confirmed.
+    return fr ? "Rien n'est prélevé à la commande : la première échéance l'est à l'expédition." : 'Nothing is taken when you order: the first instalment is taken at dispatch.';
+  }
+  if (method === 'deferred') {
+    return fr ? 'La facture est émise à la commande et payable par virement à son échéance.' : 'The invoice is issued with the order and payable by bank transfer by its due date.';
   }
   const card = method === 'card';
   if (policy.payment.capture === 'at_dispatch') {
@@ -117,6 +154,7 @@ export function orderConfirmationEmail(
   order: Order,
   withdrawal: Period,
   bankTransfer: PlacedOrder['bankTransfer'],
+  arrangements: { instalments?: { partner: string; shares: readonly Money[] } | null; deferred?: PlacedOrder['deferred'] } = {},
 ): EmailPayload {
   const lang = order.language;
   const fr = lang === 'fr';
@@ -165,6 +203,14 @@ export function orderConfirmationEmail(
               fr
                 ? `Sans réception au plus tard le ${legalDate(bankTransfer.lastDay, lang)}, la commande sera annulée.`
                 : `Without the money by ${legalDate(bankTransfer.lastDay, lang)}, the order is cancelled.`,
+            ]
+          : []),
+        ...(arrangements.instalments ? instalmentSharesText(arrangements.instalments.partner, arrangements.instalments.shares, lang) : []),
+        ...(arrangements.deferred
+          ? [
+              fr
+                ? `Facture payable au plus tard le ${legalDate(arrangements.deferred.dueOn, lang)}, par virement avec la référence ${arrangements.deferred.reference}.`
+                : `Invoice payable by ${legalDate(arrangements.deferred.dueOn, lang)}, by bank transfer with the reference ${arrangements.deferred.reference}.`,
             ]
           : []),
       ],

@@ -1,9 +1,10 @@
 // Issue 4 §7–§8: the back office's reading of orders — the list with its
-// filters, one order with its payments, reviews and timeline (the evidence log
-// about `order/<number>`, OR-6), and the bank transfers still awaited (PA-5).
-// Reading only: every change goes through its own use case (orders.ts,
-// payments.ts, fraud-review.ts).
+// filters, one order with its payments, refund transfers made, reviews and
+// timeline (the evidence log about `order/<number>`, OR-6), and the bank
+// transfers still awaited (PA-5). Reading only: every change goes through its
+// own use case (orders.ts, payments.ts, fraud-review.ts, order-cancellation.ts).
 import { sql } from 'kysely';
+import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
 import { DomainError } from '../domain/errors.js';
 import type { Currency } from '../domain/money.js';
 import { isOrderState, type OrderState } from '../domain/orders/order-lifecycle.js';
@@ -12,7 +13,7 @@ import { listEvidence, type EvidenceEvent } from '../store/evidence.js';
 import type { Payment } from '../store/payments.js';
 import { listReviewsOf, type FraudReview } from './fraud-review.js';
 import { loadOrder, type Order } from './orders.js';
-import { listPaymentsFor } from './payments.js';
+import { BANK_TRANSFER_REFUNDED, listPaymentsFor } from './payments.js';
 
 export type OrderSummary = {
   number: string;
@@ -20,7 +21,7 @@ export type OrderSummary = {
   email: string;
   currency: Currency;
   total: number;
-  paymentMethod: 'card' | 'wallet' | 'bank_transfer';
+  paymentMethod: OrderPaymentMethod;
   placedAt: Date;
   cancelReason: string | null;
 };
@@ -71,9 +72,15 @@ export async function listOrders(q: Queryable, shopId: string, filter: OrderList
   };
 }
 
+/** A refund transfer the shop made to the customer (`recordBankTransferRefund`). */
+export type TransferRefund = { paymentId: string; amount: number; currency: Currency; transferredOn: string; bankReference: string; by: string; recordedAt: Date };
+
 export type OrderForStaff = {
-  order: Order & { cancelledAt: Date | null; cancelReason: string | null };
+  /** `cancelNote`: the staff member's note on a cancellation (CU-4: for the merchant only). */
+  order: Order & { cancelledAt: Date | null; cancelReason: string | null; cancelNote: string | null };
   payments: Payment[];
+  /** Refund transfers made for money received by transfer, oldest first. */
+  refunds: TransferRefund[];
   reviews: FraudReview[];
   /** OR-6: the evidence events about this order, oldest first. */
   timeline: EvidenceEvent[];
@@ -83,13 +90,24 @@ export type OrderForStaff = {
 export async function getOrderForStaff(q: Queryable, shopId: string, number: string): Promise<OrderForStaff> {
   const order = await loadOrder(q, { shopId, number });
   if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${number}.`);
-  const cancel = await q.selectFrom('orders').select(['cancelled_at', 'cancel_reason']).where('id', '=', order.id).executeTakeFirstOrThrow();
+  const cancel = await q.selectFrom('orders').select(['cancelled_at', 'cancel_reason', 'cancel_note']).where('id', '=', order.id).executeTakeFirstOrThrow();
   const [payments, reviews, events] = await Promise.all([
     listPaymentsFor(q, shopId, { kind: 'order', id: number }),
     listReviewsOf(q, shopId, number),
     listEvidence(q, shopId, { subject: { type: 'order', id: number }, limit: 500 }),
   ]);
-  return { order: { ...order, cancelledAt: cancel.cancelled_at, cancelReason: cancel.cancel_reason }, payments, reviews, timeline: events.reverse() };
+  const refunds = await listTransferRefunds(q, payments);
+  return { order: { ...order, cancelledAt: cancel.cancelled_at, cancelReason: cancel.cancel_reason, cancelNote: cancel.cancel_note }, payments, refunds, reviews, timeline: events.reverse() };
+}
+
+async function listTransferRefunds(q: Queryable, payments: readonly Payment[]): Promise<TransferRefund[]> {
+  const ids = payments.filter((p) => p.refunded > 0 && p.providerSessionId === null).map((p) => p.id);
+  if (ids.length === 0) return [];
+  const rows = await q.selectFrom('payment_events').select(['payment_id', 'data', 'received_at']).where('payment_id', 'in', ids).where('type', '=', BANK_TRANSFER_REFUNDED).orderBy('id').execute();
+  return rows.map((r) => {
+    const d = r.data as { amount: number; currency: Currency; transferredOn: string; bankReference: string; by: string };
+    return { paymentId: r.payment_id, amount: d.amount, currency: d.currency, transferredOn: d.transferredOn, bankReference: d.bankReference, by: d.by, recordedAt: r.received_at };
+  });
 }
 
 export type AwaitedTransfer = {

@@ -33,13 +33,15 @@
 // order → evidence head. None waits for a lock another holds in reverse order.
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import type { FinancingPartner } from '../adapters/financing/partner.js';
 import type { PaymentProvider } from '../adapters/payments/provider.js';
 import { type AddressInput, assertAddress, type CheckedAddress } from '../domain/customers/address-rules.js';
 import { assertKindAccepted, assertRetailOrder, checkAgeDeclaration, type AgeDeclaration } from '../domain/customers/eligibility.js';
 import { DomainError } from '../domain/errors.js';
 import { effectiveWithdrawalPeriod } from '../domain/legal-floor.js';
-import type { Currency } from '../domain/money.js';
+import { money, type Currency, type Money } from '../domain/money.js';
 import { transition, type OrderState } from '../domain/orders/order-lifecycle.js';
+import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
 import type { PricedCart } from '../domain/pricing/cart-pricing.js';
 import { versionInForce } from '../domain/terms-versions.js';
 import type { CustomerKind, Policy } from '../policy/schema.js';
@@ -49,22 +51,29 @@ import { appendEvidence } from '../store/evidence.js';
 import { lockPayment, type Payment } from '../store/payments.js';
 import { refreshProductCards } from '../store/product-cards.js';
 import type { OrderStateColumn } from '../store/schema.js';
-import { scheduleTimer, type DueTimer } from '../store/timers.js';
+import { scheduleTimer } from '../store/timers.js';
 import { findCart, priceCartForCheckout } from './cart.js';
 import { assertCustomerMayOrder, getCustomer } from './customers.js';
+import { assertDeferredPaymentAllowed } from './deferred-payments.js';
 import { queueEmail } from './emails.js';
+import { recordInstalmentPlan, requestInstalmentPlan, type AcceptedPlan } from './instalments.js';
 import { issueInvoice } from './invoices.js';
 import { orderConfirmationEmail } from './order-emails.js';
 import {
   BANK_TRANSFER_DEADLINE_TIMER,
   bankTransferTimerKey,
   captureModeFor,
-  expireBankTransfer,
+  DEFERRED_PAYMENT_DUE_TIMER,
+  deferredPaymentDue,
+  deferredPaymentTimerKey,
   listPaymentsFor,
   onPaymentStateChanged,
+  refundPayment,
   startBankTransferPayment,
+  startDeferredPayment,
   startPayment,
   type BankTransferInstructions,
+  voidPayment,
 } from './payments.js';
 import { lockStock } from './stock.js';
 import { listTermsVersions } from './terms.js';
@@ -74,13 +83,15 @@ export const ORDER_PAID = 'order.paid';
 export const ORDER_CANCELLED = 'order.cancelled';
 
 export type OrderShop = { id: string; policy: Policy; policyHash: string };
-export type OrderPaymentMethod = 'card' | 'wallet' | 'bank_transfer';
+export type { OrderPaymentMethod };
 export type OrderLanguage = 'fr' | 'en';
 
 export type PlaceOrderInput = {
   shop: OrderShop;
   /** The payment provider (card, wallet); not needed for a bank transfer. */
   provider?: PaymentProvider | undefined;
+  /** The financing partner (PA-4), for instalments only. */
+  financing?: FinancingPartner | undefined;
   cartToken: string | null | undefined;
   /** The signed-in customer; absent for a guest (CU-1: only where the shop allows guests). */
   customerId?: string | null | undefined;
@@ -90,6 +101,8 @@ export type PlaceOrderInput = {
   billingAddress?: AddressInput | null | undefined;
   shippingMethodId: string;
   paymentMethod: OrderPaymentMethod;
+  /** PA-4: the number of instalments (3 or 4) when `paymentMethod` is `instalments`. */
+  instalmentCount?: number | undefined;
   /** ID-2: the terms version the customer read and accepted, the language shown and the SHA-256 of that text. */
   acceptedTerms: { versionId: string; hash: string; language: OrderLanguage };
   declarations?: { age?: AgeDeclaration | null | undefined; forResale?: boolean | undefined } | undefined;
@@ -134,6 +147,8 @@ export type Order = {
   deliveryAddress: CheckedAddress;
   billingAddress: CheckedAddress;
   paymentMethod: OrderPaymentMethod;
+  /** PA-7: the due date of a deferred payment (YYYY-MM-DD), else null. */
+  paymentDueOn: string | null;
   policyHash: string;
   terms: { versionId: string; hash: string; language: OrderLanguage };
   placedAt: Date;
@@ -149,6 +164,10 @@ export type PlacedOrder = {
   /** Card / wallet: where to send the customer while the payment is pending. */
   redirectUrl: string | null;
   bankTransfer: Omit<BankTransferInstructions, 'dueAt'> & { dueAt: string } | null;
+  /** PA-4: the plan the partner accepted, every share to the cent (dated at shipment). */
+  instalments: { partner: string; shares: Money[] } | null;
+  /** PA-7: when and with which transfer reference the deferred invoice is to be paid. */
+  deferred: { dueOn: string; reference: string } | null;
 };
 
 const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
@@ -187,6 +206,7 @@ export async function loadOrder(q: Queryable, where: { shopId: string; number?: 
     deliveryAddress: row.delivery_address as CheckedAddress,
     billingAddress: row.billing_address as CheckedAddress,
     paymentMethod: row.payment_method,
+    paymentDueOn: row.payment_due_on,
     policyHash: row.policy_hash,
     terms: { versionId: row.terms_version_id, hash: row.terms_hash, language: row.terms_language },
     placedAt: row.placed_at,
@@ -233,6 +253,8 @@ async function replay(q: Queryable, shopId: string, order: Order): Promise<Place
     accessToken: null,
     redirectUrl: pending && payment.redirectUrl ? payment.redirectUrl : null,
     bankTransfer: null,
+    instalments: null,
+    deferred: null,
   };
 }
 
@@ -278,13 +300,27 @@ async function checkAcceptedTerms(tx: Tx, input: PlaceOrderInput): Promise<void>
 /** PA-1: the shop offers this method (and the engine has a provider for it). */
 function checkPaymentMethod(input: PlaceOrderInput): void {
   const methods = input.shop.policy.payment.methods;
-  const offered =
-    input.paymentMethod === 'card' ? methods.card !== undefined : input.paymentMethod === 'wallet' ? methods.wallet !== undefined || methods.paypal !== undefined : methods.bankTransfer !== undefined;
+  const offered = {
+    card: methods.card !== undefined,
+    wallet: methods.wallet !== undefined || methods.paypal !== undefined,
+    bank_transfer: methods.bankTransfer !== undefined,
+    instalments: methods.instalments !== undefined,
+    deferred: methods.deferredB2B !== undefined,
+  }[input.paymentMethod];
   if (!offered) throw new DomainError('payment.method_not_offered', { field: 'paymentMethod', rule: 'PA-1', method: input.paymentMethod });
-  if (input.paymentMethod !== 'bank_transfer' && !input.provider) {
+  if ((input.paymentMethod === 'card' || input.paymentMethod === 'wallet') && !input.provider) {
     throw new DomainError('payment.provider_unavailable', { field: 'paymentMethod', rule: 'PA-1' }, 'Card payments are not available at the moment.');
   }
 }
+
+/** The state an order starts in, by how it is paid (src/domain/orders/order-lifecycle.ts). */
+const initialStateOf: Record<OrderPaymentMethod, OrderState> = {
+  card: 'awaiting_payment',
+  wallet: 'awaiting_payment',
+  bank_transfer: 'awaiting_transfer', // PA-5
+  instalments: 'financed', // PA-4: the partner accepted before the order is written
+  deferred: 'payment_deferred', // PA-7
+};
 
 /** OR-2 / SH-1 / CAT-3 / PR-7: what the cart's calculator reports, refused before anything is written. */
 function refuseProblems(priced: PricedCart): void {
@@ -433,6 +469,20 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     if (priced.lines.length === 0) throw new DomainError('checkout.cart_empty', { field: 'lines', rule: 'OR-1' }, 'The cart is empty.');
     refuseProblems(priced);
     const shipping = priced.shipping!;
+    // PA-4 / PA-7: the partner's decision and the credit checks come before the stock is taken (a refusal writes nothing).
+    let instalmentPlan: AcceptedPlan | null = null;
+    if (input.paymentMethod === 'instalments') {
+      instalmentPlan = await requestInstalmentPlan(input.financing, shop.policy, {
+        count: input.instalmentCount,
+        total: priced.total,
+        residence: billing.country,
+        customerKind: buyer.kind,
+        email: buyer.email,
+        idempotencyKey: `instalments:${shop.id}:${input.idempotencyKey}`,
+      });
+    } else if (input.paymentMethod === 'deferred') {
+      await assertDeferredPaymentAllowed(tx, { shopId: shop.id, policy: shop.policy, customerId: buyer.customerId, total: priced.total, now });
+    }
     const variantIds = [...new Set(priced.lines.map((l) => l.variantId))];
     const { rows: factRows } = await sql<VariantFacts>`
       SELECT v.id::text AS id, v.options, v.backorder_allowed, v.expected_arrival, p.hygiene_sealed, p.personalised, p.perishable, p.second_hand, p.outlet
@@ -448,7 +498,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const number = await allocateOrderNumber(tx, shop, now);
     const accessToken = randomBytes(24).toString('base64url');
     const withdrawal = effectiveWithdrawalPeriod(shop.policy, delivery.country).applied; // WD-1/WD-2
-    const initialState: OrderState = input.paymentMethod === 'bank_transfer' ? 'awaiting_transfer' : 'awaiting_payment';
+    const initialState = initialStateOf[input.paymentMethod];
     const declarations = { age, forResale: input.declarations?.forResale === true };
     const inserted = await tx
       .insertInto('orders')
@@ -477,6 +527,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         delivery_address: JSON.stringify(delivery),
         billing_address: JSON.stringify(billing),
         payment_method: input.paymentMethod,
+        payment_due_on: input.paymentMethod === 'deferred' ? deferredPaymentDue(shop.policy, now).lastDay : null,
         seller: JSON.stringify({ identity: shop.policy.identity, mediator: shop.policy.mediator }),
         policy_hash: shop.policyHash,
         terms_version_id: input.acceptedTerms.versionId,
@@ -535,6 +586,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const reference = { kind: 'order', id: number };
     let redirectUrl: string | null = null;
     let bankTransfer: PlacedOrder['bankTransfer'] = null;
+    let deferred: PlacedOrder['deferred'] = null;
     if (input.paymentMethod === 'bank_transfer') {
       const started = await startBankTransferPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
       // PA-5: without the money by then, the order is cancelled and its stock released (handler below).
@@ -544,7 +596,19 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         now,
       );
       bankTransfer = { ...started.instructions, dueAt: started.instructions.dueAt.toISOString() };
-    } else {
+    } else if (instalmentPlan) {
+      await recordInstalmentPlan(tx, { shopId: shop.id, orderId: inserted.id, orderNumber: number, plan: instalmentPlan, total: priced.total, now }); // PA-4
+    } else if (input.paymentMethod === 'deferred') {
+      const started = await startDeferredPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
+      // PA-7: the reminder when the due date passes unpaid (src/app/deferred-payments.ts).
+      await scheduleTimer(
+        tx,
+        { shopId: shop.id, kind: DEFERRED_PAYMENT_DUE_TIMER, key: deferredPaymentTimerKey(shop.id, started.payment.id), dueAt: started.dueAt, payload: { paymentId: started.payment.id, orderNumber: number } },
+        now,
+      );
+      deferred = { dueOn: started.dueOn, reference: started.payment.bankTransferReference! };
+      await issueInvoice(tx, { shopId: shop.id, orderId: inserted.id, now }); // DOC-1 / PA-7: invoiced at once, with its due date
+    } else if (input.paymentMethod === 'card' || input.paymentMethod === 'wallet') {
       const started = await startPayment(tx, input.provider!, {
         shopId: shop.id,
         reference,
@@ -559,7 +623,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
 
     const order = (await loadOrder(tx, { shopId: shop.id, number }))!;
     // (i) OR-5: the confirmation email, with the model withdrawal form (src/app/order-emails.ts)
-    await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: orderConfirmationEmail(shop.policy, order, withdrawal, bankTransfer) }, now);
+    await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: orderConfirmationEmail(shop.policy, order, withdrawal, bankTransfer, { instalments: instalmentPlan, deferred }) }, now);
 
     // (j) OR-6: the proof, last
     await appendEvidence(tx, {
@@ -576,6 +640,8 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         shipping: shipping.amount.amount,
         total: priced.total.amount,
         paymentMethod: input.paymentMethod,
+        ...(instalmentPlan ? { instalments: instalmentPlan.count } : {}),
+        ...(deferred ? { paymentDueOn: deferred.dueOn } : {}),
         termsVersion: input.acceptedTerms.versionId,
         termsLanguage: input.acceptedTerms.language,
         termsHash: input.acceptedTerms.hash,
@@ -584,7 +650,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       },
       at: now,
     });
-    return { order, created: true, accessToken, redirectUrl, bankTransfer };
+    return { order, created: true, accessToken, redirectUrl, bankTransfer, instalments: instalmentPlan ? { partner: instalmentPlan.partner, shares: instalmentPlan.shares } : null, deferred };
   });
 }
 
@@ -595,14 +661,16 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
 async function orderPaymentChanged(tx: Tx, payment: Payment, _before: string, now: Date): Promise<void> {
   const order = await loadOrder(tx, { shopId: payment.shopId, number: payment.reference.id, forUpdate: true });
   if (!order) return;
+  if (order.state === 'cancelled') return returnPaymentAfterCancellation(tx, order, payment, now);
   const paidStates = ['authorised', 'partially_captured', 'captured'];
   let target: OrderState | null = null;
-  if (paidStates.includes(payment.state) && (order.state === 'awaiting_payment' || order.state === 'awaiting_transfer')) target = 'paid';
+  if (paidStates.includes(payment.state) && (order.state === 'awaiting_payment' || order.state === 'awaiting_transfer' || order.state === 'payment_deferred')) target = 'paid';
   else if (payment.state === 'failed' && order.state === 'awaiting_payment') target = 'payment_failed';
   if (target === null) return;
   await setOrderState(tx, order, target, now);
-  // DOC-1 / PA-3: the money is taken now (capture at order, or a transfer received) — the invoice; at dispatch (PF) it comes with the dispatch.
-  if (target === 'paid' && payment.captureMode !== 'manual') await issueInvoice(tx, { shopId: payment.shopId, orderId: order.id, now });
+  // DOC-1 / PA-3: the money is taken now (capture at order, or a transfer received) — the invoice; at dispatch (PF) it comes with the dispatch;
+  // a deferred order was invoiced when placed (issueInvoice returns that one).
+  if (target === 'paid') await invoiceIfMoneyTaken(tx, { shopId: payment.shopId, orderId: order.id, payments: [payment], now });
   await appendEvidence(tx, {
     shopId: payment.shopId,
     kind: target === 'paid' ? ORDER_PAID : 'order.payment_failed',
@@ -614,18 +682,75 @@ async function orderPaymentChanged(tx: Tx, payment: Payment, _before: string, no
 }
 onPaymentStateChanged('order', orderPaymentChanged);
 
+/**
+ * DOC-1 / PA-3: the invoice is issued when the money is taken — the order is
+ * paid by a payment authorised for capture at order (automatic capture) or a
+ * transfer received; a payment captured at dispatch (PF, `manual`) is invoiced
+ * with the dispatch. Called when a payment makes the order paid, and when an
+ * order paid during a fraud review is released (src/app/fraud-review.ts).
+ */
+export async function invoiceIfMoneyTaken(tx: Tx, input: { shopId: string; orderId: string; payments: readonly Payment[]; now: Date }): Promise<void> {
+  const taken = input.payments.some((p) => ['authorised', 'partially_captured', 'captured'].includes(p.state) && p.captureMode !== 'manual');
+  if (taken) await issueInvoice(tx, { shopId: input.shopId, orderId: input.orderId, now: input.now });
+}
+
+/**
+ * OR-7: the customer paid on the provider's page after the order was cancelled
+ * (before the provider closed the session): the money goes straight back —
+ * an authorisation for a capture at dispatch is voided, a capture refunded (an
+ * automatic capture's `authorised` is followed by its `captured`, refunded
+ * then). Same operation keys as the cancellation's: never twice.
+ */
+async function returnPaymentAfterCancellation(tx: Tx, order: Order, payment: Payment, now: Date): Promise<void> {
+  const refundable = payment.captured - payment.refundRequested;
+  let action: 'void' | 'refund';
+  if (payment.providerSessionId === null) return; // money received by transfer: refused once the order is cancelled (expireBankTransfer)
+  if (payment.state === 'authorised' && payment.captureMode === 'manual' && payment.captureRequested === 0 && payment.voidRequestedAt === null) {
+    action = 'void';
+    await voidPayment(tx, { shopId: payment.shopId, paymentId: payment.id, now });
+  } else if ((payment.state === 'captured' || payment.state === 'partially_captured') && refundable > 0) {
+    action = 'refund';
+    await refundPayment(tx, { shopId: payment.shopId, paymentId: payment.id, key: 'order.cancelled', amount: money(refundable, payment.currency), now });
+  } else return;
+  await appendEvidence(tx, {
+    shopId: payment.shopId,
+    kind: 'order.payment_returned',
+    subject: { type: 'order', id: order.number },
+    actor: 'system',
+    data: { number: order.number, rule: 'OR-7', paymentId: payment.id, action, amount: action === 'void' ? payment.authorised : refundable, currency: payment.currency },
+    at: now,
+  });
+}
+
 /** Moves the order through its lifecycle (`order.illegal_transition` otherwise); the caller appends the evidence. */
-export async function setOrderState(tx: Tx, order: Order, to: OrderState, now: Date, extra: { cancel_reason?: string } = {}): Promise<void> {
+export async function setOrderState(tx: Tx, order: Order, to: OrderState, now: Date, extra: { cancel_reason?: string; cancel_note?: string | null } = {}): Promise<void> {
   const state = transition(order.state, to) as OrderStateColumn;
   await tx
     .updateTable('orders')
-    .set({ state, updated_at: now, ...(to === 'cancelled' ? { cancelled_at: now, cancel_reason: extra.cancel_reason ?? null } : {}) })
+    .set({ state, updated_at: now, ...(to === 'cancelled' ? { cancelled_at: now, cancel_reason: extra.cancel_reason ?? null, cancel_note: extra.cancel_note ?? null } : {}) })
     .where('id', '=', order.id)
     .execute();
 }
 
 /**
- * OR-3, on cancellation (PA-5, PA-6): puts back at each location the stock the
+ * The engine's lock order for changing an order: its payments (sorted ids),
+ * then the order — a payment webhook takes payment → order, so nothing waits
+ * in reverse. `order.not_found` when there is no such order.
+ */
+export async function lockOrderWithPayments(tx: Tx, shopId: string, orderNumber: string): Promise<{ order: Order; payments: Payment[] }> {
+  const known = await listPaymentsFor(tx, shopId, { kind: 'order', id: orderNumber });
+  const payments: Payment[] = [];
+  for (const id of known.map((p) => p.id).sort()) {
+    const locked = await lockPayment(tx, shopId, id);
+    if (locked) payments.push(locked);
+  }
+  const order = await loadOrder(tx, { shopId, number: orderNumber, forUpdate: true });
+  if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${orderNumber}.`);
+  return { order, payments };
+}
+
+/**
+ * OR-3, on cancellation (OR-7: src/app/order-cancellation.ts): puts back at each location the stock the
  * order's lines took (under `lockStock`, sorted ids) and refreshes the product
  * cards. The caller holds the order's row lock and moves it to `cancelled`.
  */
@@ -644,52 +769,5 @@ export async function releaseOrderStock(tx: Tx, order: Pick<Order, 'id'>, now: D
 // ---------------------------------------------------------------------------
 // PA-5: the bank transfer deadline
 
-/** The payments module's timer kind, handled here (src/jobs/timer-kinds.ts). */
+/** The payments module's timer kind, scheduled by placeOrder; its handler cancels the order (src/app/order-cancellation.ts). */
 export const BANK_TRANSFER_DEADLINE = BANK_TRANSFER_DEADLINE_TIMER;
-
-/**
- * Timer `payment.bank_transfer_deadline` (PA-5): the money did not arrive in
- * time — the payment fails, the order is cancelled, its stock released, the
- * customer told. Money recorded meanwhile cancels the timer; this handler
- * checks again under the payment's lock (lock order: payment → order → stock → evidence).
- */
-export async function cancelUnpaidTransferOrder(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
-  const paymentId = timer.payload['paymentId'];
-  if (typeof paymentId !== 'string') throw new Error(`${timer.kind} timer ${timer.key} has no paymentId`);
-  const payment = await lockPayment(tx, timer.shopId, paymentId);
-  if (!payment || payment.state !== 'pending') return; // paid meanwhile
-  const order = await loadOrder(tx, { shopId: timer.shopId, number: payment.reference.id, forUpdate: true });
-  if (!order || order.state !== 'awaiting_transfer') return;
-
-  await releaseOrderStock(tx, order, now);
-  await setOrderState(tx, order, 'cancelled', now, { cancel_reason: 'bank_transfer_not_received' });
-  const fr = order.language === 'fr';
-  await queueEmail(
-    tx,
-    {
-      shopId: timer.shopId,
-      key: `order.cancelled:${timer.shopId}:${order.number}`,
-      email: {
-        to: order.email,
-        subject: fr ? `Commande ${order.number} annulée` : `Order ${order.number} cancelled`,
-        text: fr
-          ? `Nous n'avons pas reçu votre virement pour la commande ${order.number} dans le délai prévu : elle est annulée.`
-          : `We did not receive your bank transfer for order ${order.number} in time: the order is cancelled.`,
-        html: null,
-        language: order.language,
-        related: { kind: 'order', id: order.number },
-      },
-    },
-    now,
-  );
-  await expireBankTransfer(tx, { shopId: timer.shopId, paymentId, now }); // appends payment.failed
-  await appendEvidence(tx, {
-    shopId: timer.shopId,
-    kind: ORDER_CANCELLED,
-    subject: { type: 'order', id: order.number },
-    actor: 'system',
-    data: { number: order.number, reason: 'bank_transfer_not_received', rule: 'PA-5', paymentId },
-    at: now,
-  });
-}
-

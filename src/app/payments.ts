@@ -11,14 +11,22 @@
 //   idempotency key derived from the caller's key (style.md §4). The state
 //   moves when the provider's webhook confirms; a refusal by the provider is
 //   compensated explicitly (the requested amount is released, an event says why).
+// - cancelPaymentSession: a card / wallet payment nobody paid yet, whose order
+//   is cancelled (OR-7), is closed at the provider through the outbox too, so
+//   its hosted page can no longer authorise it.
 // - startBankTransferPayment / recordBankTransferReceived / expireBankTransfer (PA-5).
+// - recordTransferRefundDue / recordBankTransferRefund: money received by
+//   transfer goes back by a transfer the shop makes (no provider to call).
 //
 // Why a session is created synchronously and not through the outbox: the
 // customer must be redirected now. The call carries an idempotency key, so a
 // retry never creates a second session; a session orphaned by a rolled-back
 // transaction is never paid (nobody knows its URL) and simply stays open.
 import { randomInt, randomUUID } from 'node:crypto';
+import { Temporal } from 'temporal-polyfill';
 import { ManualClock, type Clock } from '../adapters/clock.js';
+import type { FinancingPartner } from '../adapters/financing/partner.js';
+import { sandboxFinancingPartner } from '../adapters/financing/sandbox.js';
 import { ProviderRefusal, type CaptureMode, type PaymentProvider, type PaymentSessionMethod, type ProviderEvent, type WebhookHeaders } from '../adapters/payments/provider.js';
 import { SandboxPaymentProvider } from '../adapters/payments/sandbox/provider.js';
 import { SANDBOX_WEBHOOK, SandboxPsp } from '../adapters/payments/sandbox/psp.js';
@@ -43,6 +51,7 @@ import {
   getPayment,
   insertPayment,
   insertPaymentEvent,
+  listPaymentsFor,
   lockPayment,
   lockPaymentBySession,
   lockPaymentByTransferReference,
@@ -63,6 +72,8 @@ export type PaymentsContext = {
   sandbox: SandboxPsp;
   /** The secret the sandbox signs its webhooks with (the provider verifies with the same). */
   webhookSecret: Buffer;
+  /** PA-4: the financing partner for instalments (the sandbox one, alongside the sandbox PSP). */
+  financing: FinancingPartner;
 };
 
 /**
@@ -83,7 +94,7 @@ export async function openPayments(config: Config, db: Db, clock: Clock, shopId:
   const sandboxDb = separatePool(db, 5);
   const sandboxClock = clock instanceof ManualClock ? await ManualClock.open(sandboxDb) : clock;
   const sandbox = new SandboxPsp({ db: sandboxDb, merchant: shopId, baseUrl: config.publicUrl });
-  return { provider: new SandboxPaymentProvider(sandbox, sandboxClock, secret), sandbox, webhookSecret: secret };
+  return { provider: new SandboxPaymentProvider(sandbox, sandboxClock, secret), sandbox, webhookSecret: secret, financing: sandboxFinancingPartner };
 }
 
 /** PA-3: at_order → the provider authorises and captures at once; at_dispatch → authorise now, capture per shipment. */
@@ -283,7 +294,7 @@ export async function handleProviderWebhook(
 
 export const PAYMENT_PROVIDER_CALL = 'payment.provider_call';
 
-type ProviderCall = { operation: 'capture' | 'void' | 'refund'; paymentId: string; sessionId: string; amount: number; currency: string };
+type ProviderCall = { operation: 'capture' | 'void' | 'refund' | 'cancel_session'; paymentId: string; sessionId: string; amount: number; currency: string };
 
 async function lockForOperation(tx: Tx, shopId: string, paymentId: string): Promise<Payment & { providerSessionId: string }> {
   const payment = await lockPayment(tx, shopId, paymentId);
@@ -341,6 +352,27 @@ export async function voidPayment(tx: Tx, input: Omit<PaymentOperationInput, 'ke
 }
 
 /**
+ * OR-7: closes the provider session of a card / wallet payment nobody has paid
+ * yet (pending, or in its 3-D Secure challenge) — its order is cancelled — so
+ * the hosted page refuses to authorise it. The payment fails when the
+ * provider's webhook confirms (`session_cancelled`). Paid meanwhile, the
+ * provider refuses the call, and the order work voids or refunds the payment
+ * when its webhook arrives (`orderPaymentChanged`, src/app/orders.ts).
+ */
+export async function cancelPaymentSession(tx: Tx, input: Omit<PaymentOperationInput, 'key'>): Promise<Payment> {
+  const payment = await lockForOperation(tx, input.shopId, input.paymentId);
+  const key = `payment.cancel_session:${payment.id}`;
+  if (await getOutboxMessage(tx, key)) return payment;
+  if (payment.state !== 'pending' && payment.state !== 'requires_action') {
+    throw new DomainError('payment.not_cancellable', { field: 'paymentId', state: payment.state });
+  }
+  const call: ProviderCall = { operation: 'cancel_session', paymentId: payment.id, sessionId: payment.providerSessionId, amount: payment.amount, currency: payment.currency };
+  await enqueue(tx, { shopId: payment.shopId, kind: PAYMENT_PROVIDER_CALL, key, payload: call }, input.now);
+  await insertPaymentEvent(tx, { paymentId: payment.id, type: 'session.cancel_requested', stateBefore: payment.state, stateAfter: payment.state, data: { key }, now: input.now });
+  return payment;
+}
+
+/**
  * Refunds `amount` of what was captured (confirmed by the provider). Never
  * above it: with the refunds already asked, `payment.refund_exceeds_captured`.
  */
@@ -375,6 +407,7 @@ export function providerCallHandler(provider: PaymentProvider) {
     try {
       if (call.operation === 'capture') await provider.capture(call.sessionId, amount, message.key);
       else if (call.operation === 'void') await provider.void(call.sessionId, message.key);
+      else if (call.operation === 'cancel_session') await provider.cancelSession(call.sessionId, message.key);
       else await provider.refund(call.sessionId, amount, message.key);
     } catch (error) {
       if (!(error instanceof ProviderRefusal)) throw error;
@@ -385,7 +418,9 @@ export function providerCallHandler(provider: PaymentProvider) {
           ? { capture_requested_minor: Math.max(0, payment.captureRequested - call.amount) }
           : call.operation === 'refund'
             ? { refund_requested_minor: Math.max(0, payment.refundRequested - call.amount) }
-            : { void_requested_at: null };
+            : call.operation === 'void'
+              ? { void_requested_at: null }
+              : {}; // cancel_session: paid meanwhile — its webhook brings the payment to the order work, which gives the money back
       await updatePayment(tx, payment.id, release, now);
       await insertPaymentEvent(tx, {
         paymentId: payment.id,
@@ -442,6 +477,39 @@ export type BankTransferInstructions = {
 };
 
 /**
+ * A payment the customer makes by transfer to the shop's account (PA-5 bank
+ * transfer, PA-7 deferred invoice): pending, with a typable reference drawn
+ * free in the shop (check character: src/domain/payments/bank-transfer.ts)
+ * and the instant it is due.
+ */
+async function insertAwaitedTransfer(
+  tx: Tx,
+  input: { shopId: string; reference: { kind: string; id: string }; method: 'bank_transfer' | 'deferred'; amount: Money; dueAt: Date; now: Date },
+): Promise<Payment> {
+  assertReference(input.reference);
+  assertAmount(input.amount);
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const transferReference = bankTransferReference(Array.from({ length: REFERENCE_BODY_LENGTH }, () => randomInt(REFERENCE_ALPHABET.length)));
+    const payment = await insertPayment(tx, {
+      id: randomUUID(),
+      shopId: input.shopId,
+      reference: input.reference,
+      method: input.method,
+      currency: input.amount.currency,
+      amount: input.amount.amount,
+      bankTransferReference: transferReference,
+      dueAt: input.dueAt,
+      now: input.now,
+    });
+    if (!payment) continue; // reference already used in this shop: draw another
+    await insertPaymentEvent(tx, { paymentId: payment.id, type: `${input.method}.awaited`, stateBefore: 'pending', stateAfter: 'pending', data: { reference: transferReference, dueAt: input.dueAt.toISOString() }, now: input.now });
+    await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, transferReference, dueAt: input.dueAt.toISOString() }, input.now);
+    return payment;
+  }
+  throw new Error('insertAwaitedTransfer: could not draw a free reference');
+}
+
+/**
  * PA-5: a payment waiting for a bank transfer, with its reference and the
  * shop's account; `dueAt` is when the order work's timer (BANK_TRANSFER_DEADLINE_TIMER,
  * key `bankTransferTimerKey`) cancels the order.
@@ -450,8 +518,6 @@ export async function startBankTransferPayment(
   tx: Tx,
   input: { shopId: string; policy: Policy; reference: { kind: string; id: string }; amount: Money; now: Date },
 ): Promise<{ payment: Payment; instructions: BankTransferInstructions }> {
-  assertReference(input.reference);
-  assertAmount(input.amount);
   const method = input.policy.payment.methods.bankTransfer;
   if (!method) throw new DomainError('payment.method_not_offered', { field: 'method', rule: 'PA-1', method: 'bank_transfer' });
   const deadline = bankTransferDeadline({
@@ -460,33 +526,46 @@ export async function startBankTransferPayment(
     timeZone: input.policy.shop.timeZone,
     place: { country: input.policy.shop.dispatchCountry },
   });
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const transferReference = bankTransferReference(Array.from({ length: REFERENCE_BODY_LENGTH }, () => randomInt(REFERENCE_ALPHABET.length)));
-    const payment = await insertPayment(tx, {
-      id: randomUUID(),
-      shopId: input.shopId,
-      reference: input.reference,
-      method: 'bank_transfer',
-      currency: input.amount.currency,
-      amount: input.amount.amount,
-      bankTransferReference: transferReference,
-      dueAt: deadline.dueAt,
-      now: input.now,
-    });
-    if (!payment) continue; // reference already used in this shop: draw another
-    await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.awaited', stateBefore: 'pending', stateAfter: 'pending', data: { reference: transferReference, dueAt: deadline.dueAt.toISOString() }, now: input.now });
-    await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, transferReference, dueAt: deadline.dueAt.toISOString() }, input.now);
-    return {
-      payment,
-      instructions: { reference: transferReference, holder: method.account.holder, iban: method.account.iban, bic: method.account.bic, amount: input.amount, lastDay: deadline.lastDay, dueAt: deadline.dueAt },
-    };
-  }
-  throw new Error('startBankTransferPayment: could not draw a free reference');
+  const payment = await insertAwaitedTransfer(tx, { ...input, method: 'bank_transfer', dueAt: deadline.dueAt });
+  return {
+    payment,
+    instructions: { reference: payment.bankTransferReference!, holder: method.account.holder, iban: method.account.iban, bic: method.account.bic, amount: input.amount, lastDay: deadline.lastDay, dueAt: deadline.dueAt },
+  };
+}
+
+/** Timer kind of a deferred invoice's due date (PA-7); src/app/deferred-payments.ts handles it. */
+export const DEFERRED_PAYMENT_DUE_TIMER = 'payment.deferred_due';
+
+export function deferredPaymentTimerKey(shopId: string, paymentId: string): string {
+  return `${DEFERRED_PAYMENT_DUE_TIMER}:${shopId}:${paymentId}`;
+}
+
+/** PA-7: the due date of an invoice on a deferred payment issued at `now` (the policy's payment term, counted like PA-5). */
+export function deferredPaymentDue(policy: Policy, now: Date): { lastDay: string; dueAt: Date } {
+  const method = policy.payment.methods.deferredB2B;
+  if (!method) throw new DomainError('payment.method_not_offered', { field: 'method', rule: 'PA-1', method: 'deferred' });
+  return bankTransferDeadline({ orderedAt: now, payWithin: method.paymentTerm, timeZone: policy.shop.timeZone, place: { country: policy.shop.dispatchCountry } });
 }
 
 /**
- * PA-5, staff: the transfer arrived (found by its reference as typed on the
- * statement, or by payment id). The full amount only: a different amount is
+ * PA-1/PA-7: an authorised professional pays the invoice by transfer within
+ * the policy's payment term, counted like PA-5 from the day after the order
+ * (the invoice is issued at order), due at the end of the last day in the
+ * shop's time zone. The caller schedules DEFERRED_PAYMENT_DUE_TIMER at `dueAt`.
+ */
+export async function startDeferredPayment(
+  tx: Tx,
+  input: { shopId: string; policy: Policy; reference: { kind: string; id: string }; amount: Money; now: Date },
+): Promise<{ payment: Payment; dueOn: string; dueAt: Date }> {
+  const due = deferredPaymentDue(input.policy, input.now);
+  const payment = await insertAwaitedTransfer(tx, { ...input, method: 'deferred', dueAt: due.dueAt });
+  return { payment, dueOn: due.lastDay, dueAt: due.dueAt };
+}
+
+/**
+ * PA-5 / PA-7, staff: the transfer arrived — for a bank-transfer order or a
+ * deferred invoice — (found by its reference as typed on the statement, or by
+ * payment id). The full amount only: a different amount is
  * refused (`payment.bank_transfer_amount_mismatch`) for staff to sort out.
  */
 export async function recordBankTransferReceived(
@@ -500,7 +579,7 @@ export async function recordBankTransferReceived(
     if (!reference) throw new DomainError('payment.bank_transfer_reference_invalid', { field: 'reference', rule: 'PA-5' });
     payment = await lockPaymentByTransferReference(tx, input.shopId, reference);
   }
-  if (!payment || payment.method !== 'bank_transfer') throw new DomainError('payment.not_found', { field: input.paymentId ? 'paymentId' : 'reference' });
+  if (!payment || (payment.method !== 'bank_transfer' && payment.method !== 'deferred')) throw new DomainError('payment.not_found', { field: input.paymentId ? 'paymentId' : 'reference' });
   if (payment.state !== 'pending') throw new DomainError('payment.bank_transfer_not_pending', { field: 'reference', rule: 'PA-5', state: payment.state });
   if (input.amount.currency !== payment.currency || input.amount.amount !== payment.amount) {
     throw new DomainError('payment.bank_transfer_amount_mismatch', { field: 'amount', rule: 'PA-5', expected: payment.amount, currency: payment.currency });
@@ -508,23 +587,119 @@ export async function recordBankTransferReceived(
   const state = transition(transition(payment.state, 'authorise'), 'capture_full');
   const updated = await updatePayment(tx, payment.id, { state, authorised_minor: payment.amount, captured_minor: payment.amount, capture_requested_minor: payment.amount }, input.now);
   await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.received', stateBefore: payment.state, stateAfter: state, data: { amount: payment.amount, by: actorLabel(input.actor) }, now: input.now });
-  await cancelTimer(tx, bankTransferTimerKey(payment.shopId, payment.id), input.now);
+  await cancelTimer(tx, payment.method === 'deferred' ? deferredPaymentTimerKey(payment.shopId, payment.id) : bankTransferTimerKey(payment.shopId, payment.id), input.now);
   await notifyStateChanged(tx, updated, payment.state, input.now);
   await recordAudit(tx, { shopId: payment.shopId, actor: input.actor, action: 'payment.bank_transfer_received', target: payment.id, details: { amount: payment.amount, currency: payment.currency }, at: input.now });
   await evidence(tx, updated, 'payment.captured', actorLabel(input.actor), { amount: payment.amount, transferReference: payment.bankTransferReference }, input.now);
   return updated;
 }
 
-/** PA-5: the deadline passed without the money — the payment fails (the order work cancels the order and releases its stock). */
-export async function expireBankTransfer(tx: Tx, input: { shopId: string; paymentId: string; now: Date }): Promise<Payment> {
+/**
+ * PA-5: the deadline passed without the money — the payment fails (the order
+ * work cancels the order and releases its stock). OR-7: the same when the
+ * merchant cancels the order first (`failureCode: 'order_cancelled'`, `actor`
+ * the staff member): a transfer arriving later is refused at reconciliation.
+ */
+export async function expireBankTransfer(
+  tx: Tx,
+  input: { shopId: string; paymentId: string; now: Date; failureCode?: 'bank_transfer_not_received' | 'order_cancelled'; actor?: string },
+): Promise<Payment> {
   const payment = await lockPayment(tx, input.shopId, input.paymentId);
   if (!payment || payment.method !== 'bank_transfer') throw new DomainError('payment.not_found', { field: 'paymentId' });
   if (payment.state !== 'pending') return payment; // paid meanwhile: nothing to do
+  const failureCode = input.failureCode ?? 'bank_transfer_not_received';
   const state = transition(payment.state, 'fail');
-  const updated = await updatePayment(tx, payment.id, { state, failure_code: 'bank_transfer_not_received' }, input.now);
-  await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.expired', stateBefore: payment.state, stateAfter: state, data: { dueAt: payment.dueAt?.toISOString() ?? null }, now: input.now });
-  await evidence(tx, updated, 'payment.failed', 'system', { failureCode: 'bank_transfer_not_received' }, input.now);
+  const updated = await updatePayment(tx, payment.id, { state, failure_code: failureCode }, input.now);
+  const type = failureCode === 'order_cancelled' ? 'bank_transfer.cancelled' : 'bank_transfer.expired';
+  await insertPaymentEvent(tx, { paymentId: payment.id, type, stateBefore: payment.state, stateAfter: state, data: { dueAt: payment.dueAt?.toISOString() ?? null }, now: input.now });
+  await evidence(tx, updated, 'payment.failed', input.actor ?? 'system', { failureCode }, input.now);
   return updated;
+}
+
+// ---- Money received by transfer, given back by transfer ----------------------------
+
+/** The payment event of a refund transfer made by the shop (listed on the order page). */
+export const BANK_TRANSFER_REFUNDED = 'bank_transfer.refunded';
+
+const paidByTransfer = (p: Payment) => p.method === 'bank_transfer' || p.method === 'deferred';
+
+/**
+ * OR-7 / PA-5: the order of money received by transfer is cancelled — no
+ * provider can refund it, the shop makes a transfer. What was received and is
+ * not yet due back becomes due to the customer (`refund_requested_minor`),
+ * until staff record the transfer made (`recordBankTransferRefund`).
+ * @returns the amount now due (0 when nothing more is).
+ */
+export async function recordTransferRefundDue(tx: Tx, input: { shopId: string; paymentId: string; now: Date }): Promise<number> {
+  const payment = await lockPayment(tx, input.shopId, input.paymentId);
+  if (!payment || !paidByTransfer(payment)) throw new DomainError('payment.not_found', { field: 'paymentId' });
+  const due = payment.captured - payment.refundRequested;
+  if (due <= 0) return 0;
+  await updatePayment(tx, payment.id, { refund_requested_minor: payment.captured }, input.now);
+  await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.refund_due', stateBefore: payment.state, stateAfter: payment.state, data: { amount: due }, now: input.now });
+  return due;
+}
+
+export type BankTransferRefundInput = {
+  shopId: string;
+  /** What was paid for (an order): its payment received by transfer with a refund due. */
+  reference: { kind: string; id: string };
+  amount: Money;
+  /** The day the shop's bank made the transfer (YYYY-MM-DD), not after today in the shop's time zone. */
+  transferredOn: string;
+  /** The reference of the transfer on the shop's bank statement. */
+  bankReference: string;
+  timeZone: string;
+  actor: Actor;
+  now: Date;
+};
+
+/**
+ * Staff record a refund transfer made to the customer, for money received by
+ * transfer that is due back (`recordTransferRefundDue`; none: `payment.no_refund_due`):
+ * never above what was received and not yet given back
+ * (`payment.refund_exceeds_received`), nor above what is due
+ * (`payment.refund_exceeds_due`). The payment becomes refunded (or partially),
+ * audited, `payment.refunded` in the evidence log with the date and the bank reference.
+ */
+export async function recordBankTransferRefund(tx: Tx, input: BankTransferRefundInput): Promise<Payment> {
+  const bankReference = input.bankReference.trim();
+  if (bankReference.length === 0 || bankReference.length > 100) throw new DomainError('payment.bank_reference_required', { field: 'bankReference' }, 'Give the reference of the transfer on the bank statement.');
+  const transferredOn = parsePlainDate(input.transferredOn);
+  const today = Temporal.Instant.fromEpochMilliseconds(input.now.getTime()).toZonedDateTimeISO(input.timeZone).toPlainDate();
+  if (!transferredOn || Temporal.PlainDate.compare(transferredOn, today) > 0) {
+    throw new DomainError('payment.refund_date_invalid', { field: 'transferredOn', today: today.toString() }, 'Give the day the transfer was made (YYYY-MM-DD, today at the latest).');
+  }
+  const due = (p: Payment) => p.refundRequested - p.refunded;
+  const candidate = (await listPaymentsFor(tx, input.shopId, input.reference)).filter((p) => paidByTransfer(p) && due(p) > 0).at(-1);
+  const payment = candidate && (await lockPayment(tx, input.shopId, candidate.id));
+  if (!payment || due(payment) <= 0) throw new DomainError('payment.no_refund_due', { field: 'amount' }, 'No money received by transfer is due back to the customer.');
+  assertAmount(input.amount);
+  if (input.amount.currency !== payment.currency) throw new DomainError('payment.currency_mismatch', { field: 'amount', currency: payment.currency });
+  if (payment.state !== 'captured' && payment.state !== 'partially_refunded') throw new DomainError('payment.not_refundable', { field: 'paymentId', state: payment.state });
+  if (payment.refunded + input.amount.amount > payment.captured) {
+    throw new DomainError('payment.refund_exceeds_received', { field: 'amount', received: payment.captured, refunded: payment.refunded, currency: payment.currency });
+  }
+  if (input.amount.amount > due(payment)) throw new DomainError('payment.refund_exceeds_due', { field: 'amount', due: due(payment), currency: payment.currency });
+  const refunded = payment.refunded + input.amount.amount;
+  const state = transition(payment.state, refunded === payment.captured ? 'refund_full' : 'refund_partial');
+  const updated = await updatePayment(tx, payment.id, { state, refunded_minor: refunded }, input.now);
+  const by = actorLabel(input.actor);
+  const details = { amount: input.amount.amount, currency: payment.currency, transferredOn: transferredOn.toString(), bankReference };
+  await insertPaymentEvent(tx, { paymentId: payment.id, type: BANK_TRANSFER_REFUNDED, stateBefore: payment.state, stateAfter: state, data: { ...details, by }, now: input.now });
+  await notifyStateChanged(tx, updated, payment.state, input.now);
+  await recordAudit(tx, { shopId: payment.shopId, actor: input.actor, action: 'payment.bank_transfer_refunded', target: `${payment.reference.kind}:${payment.reference.id}`, details: { paymentId: payment.id, ...details }, at: input.now });
+  await evidence(tx, updated, 'payment.refunded', by, { amount: input.amount.amount, refundedTotal: refunded, transferredOn: details.transferredOn, bankReference }, input.now);
+  return updated;
+}
+
+function parsePlainDate(text: string): Temporal.PlainDate | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
+  try {
+    return Temporal.PlainDate.from(text, { overflow: 'reject' });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The payment as the storefront may show it after the provider's redirect (`?payment=<id>`). */

@@ -12,6 +12,7 @@ export const permissions = {
   'returns.manage': 'authorise or reject returns, decide on inspections (WD-8)',
   'returns.receive': 'record that a returned parcel arrived and what was inside',
   'refunds.manage': 'issue refunds',
+  'credit.manage': 'authorise professionals to pay later, with their credit limit (PA-1/PA-7)',
   'catalogue.read': 'see products and variants in the back office',
   'catalogue.manage': 'create and edit products, variants, categories, images',
   'stock.read': 'see stock per location',

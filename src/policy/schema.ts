@@ -407,6 +407,9 @@ const paymentSchema = z.strictObject({
       deferredB2B: z
         .strictObject({
           customerKinds: z.array(customerKindSchema).min(1).describe('PA-1/CU-3: who may be authorised (EL: professionals, after approval by the credit insurer)'),
+          paymentTerm: periodSchema
+            .refine((p) => p.kind === 'calendar' && p.days <= 60, 'L441-10 Code de commerce: at most 60 calendar days from the invoice date')
+            .describe('PA-7: the invoice is due this many days after it is issued (at order); overdue amounts bear the late interest below'),
           lateInterest: z
             .strictObject({
               multiple: z.number().positive().describe('PA-7: annual late interest = multiple × reference rate (EL: 1.5)'),

@@ -1,5 +1,7 @@
 // Kysely table types. Keep in step with src/store/migrations/*.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { OrderState } from '../domain/orders/order-lifecycle.js';
+import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
 
 type Instant = ColumnType<Date, Date | string, Date | string>;
 type Int8 = ColumnType<string, number | bigint | string, number | bigint | string>;
@@ -443,7 +445,8 @@ export interface SandboxPspSessionsTable {
   currency: string;
   amount_minor: Int8;
   return_url: string;
-  state: 'open' | 'requires_action' | 'authorised' | 'partially_captured' | 'captured' | 'partially_refunded' | 'refunded' | 'voided' | 'failed';
+  /** `cancelled` (migration 0014): closed by the merchant before it was paid. */
+  state: 'open' | 'requires_action' | 'authorised' | 'partially_captured' | 'captured' | 'partially_refunded' | 'refunded' | 'voided' | 'failed' | 'cancelled';
   failure_code: string | null;
   authorised_minor: ColumnType<string, number | string | undefined, number | string>;
   captured_minor: ColumnType<string, number | string | undefined, number | string>;
@@ -513,6 +516,9 @@ export interface Database {
   fraud_reviews: FraudReviewsTable;
   invoice_number_counters: InvoiceNumberCountersTable;
   invoices: InvoicesTable;
+  instalment_plans: InstalmentPlansTable;
+  instalments: InstalmentsTable;
+  deferred_payment_accounts: DeferredPaymentAccountsTable;
 }
 
 // Migration 0009: orders (issue 4 §3).
@@ -522,7 +528,7 @@ export interface OrderNumberCountersTable {
   last_number: number;
 }
 
-export type OrderStateColumn = 'awaiting_payment' | 'awaiting_transfer' | 'paid' | 'payment_failed' | 'on_hold' | 'cancelled';
+export type OrderStateColumn = OrderState;
 
 export interface OrdersTable {
   id: Id;
@@ -549,7 +555,7 @@ export interface OrdersTable {
   shipping: Json;
   delivery_address: Json;
   billing_address: Json;
-  payment_method: 'card' | 'wallet' | 'bank_transfer';
+  payment_method: OrderPaymentMethod;
   seller: Json;
   policy_hash: string;
   terms_version_id: string;
@@ -560,6 +566,10 @@ export interface OrdersTable {
   updated_at: Instant;
   cancelled_at: Instant | null;
   cancel_reason: string | null;
+  /** Migration 0014: the staff member's note on a cancellation (CU-4: for the merchant only). */
+  cancel_note: ColumnType<string | null, string | null | undefined, string | null>;
+  /** PA-7: the due date of a deferred payment (`date`, YYYY-MM-DD); null for any other method. */
+  payment_due_on: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OrderLinesTable {
@@ -598,7 +608,8 @@ export interface FraudReviewsTable {
   shop_id: string;
   order_id: Int8;
   order_number: string;
-  state: 'open' | 'documents_received' | 'released' | 'expired';
+  /** `cancelled` (migration 0014): the order was cancelled by staff while on hold. */
+  state: 'open' | 'documents_received' | 'released' | 'expired' | 'cancelled';
   held_from: 'awaiting_payment' | 'paid';
   reason: string;
   documents_requested: Json<string[]>;
@@ -633,4 +644,38 @@ export interface InvoicesTable {
   total_minor: Int8;
   content: Json;
   content_sha256: string;
+}
+
+// Migration 0012: instalments (PA-4) and deferred payment (PA-1, PA-7).
+export interface InstalmentPlansTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  partner: string;
+  partner_plan_id: string;
+  count: 3 | 4;
+  currency: string;
+  total_minor: Int8;
+  accepted_at: Instant;
+}
+
+export interface InstalmentsTable {
+  plan_id: Int8;
+  number: number;
+  amount_minor: Int8;
+  /** Set when shipment is confirmed (PA-4); a legal date read as YYYY-MM-DD. */
+  due_on: ColumnType<string | null, string | null | undefined, string | null>;
+  state: ColumnType<'scheduled', 'scheduled' | undefined, 'scheduled'>;
+}
+
+export interface DeferredPaymentAccountsTable {
+  shop_id: string;
+  customer_id: Int8;
+  insurer_reference: string;
+  currency: string;
+  credit_limit_minor: Int8;
+  granted_by: string;
+  granted_at: Instant;
+  revoked_by: string | null;
+  revoked_at: Instant | null;
 }

@@ -1,12 +1,16 @@
 // Issue 4 §4: fraud review (PA-6) on the manual clock — held, unanswered →
 // cancelled with stock back and money returned; released in time → nothing
-// more happens; PF's 15 days; FA has no fraud review.
+// more happens; paid during the hold → invoiced at release (DOC-1, capture at
+// order only); cancelled by staff while on hold (OR-7); PF's 15 days; FA has
+// no fraud review.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/clock.js';
 import { addCartLine, chooseDestination } from '../../src/app/cart.js';
 import { registerCustomer } from '../../src/app/customers.js';
 import { fraudReviewTimerKey, holdForReview, listReviewsOf, recordDocumentsReceived, releaseFromReview } from '../../src/app/fraud-review.js';
+import { findInvoiceOfOrder } from '../../src/app/invoices.js';
+import { cancelOrder } from '../../src/app/order-cancellation.js';
 import { placeOrder, type PlaceOrderInput } from '../../src/app/orders.js';
 import { listPaymentsFor } from '../../src/app/payments.js';
 import { setStock } from '../../src/app/stock.js';
@@ -104,7 +108,21 @@ function helpers(t: TestApp) {
   const hold = async (number: string, documentsRequested: string[] = ['identity', 'address']) =>
     t.ctx.db.transaction().execute(async (tx) => holdForReview(tx, { shop: shop(), orderNumber: number, reason: 'billing and delivery names differ, new account', documentsRequested, actor: staff, now: await now() }));
 
-  return { stockedVariant, warehouseStock, paidOrder, dispatch, orderRow, advance, evidenceKinds, emailsAbout, hold, now, shopId };
+  /** The customer pays on the hosted page of an order's (pending) payment; webhooks dispatched. */
+  async function payLater(number: string) {
+    const payment = (await listPaymentsFor(t.ctx.db, shopId(), { kind: 'order', id: number }))[0]!;
+    const paid = await t.app.inject({
+      method: 'POST',
+      url: new URL(payment.redirectUrl!).pathname,
+      payload: new URLSearchParams({ number: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    });
+    expect(paid.statusCode).toBe(303);
+    await dispatch();
+  }
+  const release = async (number: string) => t.ctx.db.transaction().execute(async (tx) => releaseFromReview(tx, { shopId: shopId(), orderNumber: number, actor: staff, now: await now() }));
+
+  return { stockedVariant, warehouseStock, paidOrder, payLater, release, dispatch, orderRow, advance, evidenceKinds, emailsAbout, hold, now, shopId };
 }
 
 describe('FR: 2 calendar days to answer (PA-6)', () => {
@@ -204,6 +222,56 @@ describe('FR: 2 calendar days to answer (PA-6)', () => {
   });
 });
 
+describe('FR: invoices and staff cancellation around a review', () => {
+  const t = useTestApp('fr');
+  const h = helpers(t);
+
+  it('DOC-1: captured while on hold, the order is invoiced when released — not before, and once', async () => {
+    const variantId = await h.stockedVariant(4, 0);
+    const order = await h.paidOrder(variantId, 1, 'colissimo', { pay: false });
+    await h.hold(order.number);
+    await h.payLater(order.number);
+    expect((await listPaymentsFor(t.ctx.db, h.shopId(), { kind: 'order', id: order.number }))[0]).toMatchObject({ state: 'captured', captured: order.total });
+    expect((await h.orderRow(order.number)).state).toBe('on_hold');
+    expect(await findInvoiceOfOrder(t.ctx.db, { shopId: h.shopId(), orderNumber: order.number })).toBeUndefined();
+
+    expect(await h.release(order.number)).toMatchObject({ state: 'paid' });
+    const invoice = await findInvoiceOfOrder(t.ctx.db, { shopId: h.shopId(), orderNumber: order.number });
+    expect(invoice?.number).toMatch(/^FR-F-2026-\d{6}$/);
+    expect(invoice?.content.total).toBe(order.total);
+    const kinds = await h.evidenceKinds(order.number);
+    expect(kinds.filter((k) => k === 'invoice.issued')).toHaveLength(1);
+
+    // Held again once paid and released: still that one invoice.
+    await h.hold(order.number);
+    await h.release(order.number);
+    expect((await findInvoiceOfOrder(t.ctx.db, { shopId: h.shopId(), orderNumber: order.number }))?.number).toBe(invoice!.number);
+    expect((await h.evidenceKinds(order.number)).filter((k) => k === 'invoice.issued')).toHaveLength(1);
+  });
+
+  it('OR-7: staff cancel an order on hold — the review ends `cancelled`, its timer with it; the deadline then does nothing', async () => {
+    const variantId = await h.stockedVariant(4, 1);
+    const order = await h.paidOrder(variantId, 1, 'colissimo');
+    const review = await h.hold(order.number);
+    const done = await t.ctx.db.transaction().execute(async (tx) =>
+      cancelOrder(tx, { shopId: h.shopId(), orderNumber: order.number, reason: 'review_inconclusive', note: 'ID does not match', actor: staff, now: await h.now() }),
+    );
+    expect(done).toMatchObject({ rule: 'PA-6', payments: [{ action: 'refund', amount: order.total }] });
+    expect((await listReviewsOf(t.ctx.db, h.shopId(), order.number))[0]).toMatchObject({ id: review.id, state: 'cancelled', closedBy: 'system' });
+    const timer = (await listTimers(t.ctx.db, h.shopId(), { kind: 'order.fraud_review_deadline' })).find((x) => x.key === fraudReviewTimerKey(h.shopId(), order.number, review.id));
+    expect(timer?.state).toBe('cancelled');
+
+    await h.advance(3 * DAY);
+    await h.dispatch();
+    expect(await h.orderRow(order.number)).toEqual({ state: 'cancelled', cancel_reason: 'review_inconclusive' });
+    expect((await listPaymentsFor(t.ctx.db, h.shopId(), { kind: 'order', id: order.number }))[0]).toMatchObject({ state: 'refunded', refunded: order.total });
+    const cancelled = (await h.emailsAbout(order.number)).filter((e) => e.subject === `Commande ${order.number} annulée`);
+    expect(cancelled).toHaveLength(1);
+    expect(cancelled[0]!.text_body).not.toContain('ID does not match');
+    expect((await h.evidenceKinds(order.number)).filter((k) => k === 'order.cancelled')).toHaveLength(1);
+  });
+});
+
 describe('PF: 15 calendar days to answer; an authorisation is voided', () => {
   const t = useTestApp('pf');
   const h = helpers(t);
@@ -222,6 +290,16 @@ describe('PF: 15 calendar days to answer; an authorisation is voided', () => {
     await h.dispatch();
     expect((await listPaymentsFor(t.ctx.db, h.shopId(), { kind: 'order', id: order.number }))[0]).toMatchObject({ state: 'voided' });
     expect(await verifyEvidenceChain(t.ctx.db, h.shopId())).toMatchObject({ ok: true });
+  });
+
+  it('DOC-1 / PA-3: authorised during the hold and released, the order is paid but not invoiced (PF invoices at dispatch)', async () => {
+    const variantId = await h.stockedVariant(3, 1);
+    const order = await h.paidOrder(variantId, 1, 'standard', { pay: false });
+    await h.hold(order.number);
+    await h.payLater(order.number);
+    expect(await h.release(order.number)).toMatchObject({ state: 'paid' });
+    expect((await listPaymentsFor(t.ctx.db, h.shopId(), { kind: 'order', id: order.number }))[0]).toMatchObject({ state: 'authorised', captured: 0 });
+    expect(await findInvoiceOfOrder(t.ctx.db, { shopId: h.shopId(), orderNumber: order.number })).toBeUndefined();
   });
 });
 

@@ -27,6 +27,7 @@ const order = (over: Partial<Order> = {}): Order => ({
   deliveryAddress: address,
   billingAddress: address,
   paymentMethod: 'bank_transfer',
+  paymentDueOn: null,
   policyHash: 'x',
   terms: { versionId: 'v1', hash: 'h', language: 'fr' },
   placedAt: new Date('2026-11-23T09:00:00Z'),

@@ -14,6 +14,7 @@ const table: Array<[Permission, owner: boolean, customer_service: boolean, wareh
   ['returns.manage',         true,  true,  false, false],
   ['returns.receive',        true,  false, true,  true],
   ['refunds.manage',         true,  true,  false, false],
+  ['credit.manage',          true,  false, false, false],
   ['catalogue.read',         true,  true,  true,  true],
   ['catalogue.manage',       true,  false, false, false],
   ['stock.read',             true,  true,  true,  true],

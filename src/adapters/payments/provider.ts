@@ -76,6 +76,14 @@ export interface PaymentProvider {
   void(sessionId: string, idempotencyKey: string): Promise<ProviderOperationResult>;
   refund(sessionId: string, amount: Money, idempotencyKey: string): Promise<ProviderOperationResult>;
   /**
+   * Closes a session nobody paid yet (an order cancelled while its payment is
+   * pending, OR-7): the hosted page then refuses to authorise it, and the
+   * provider reports `payment.failed` (failure code `session_cancelled`). A
+   * session already closed unpaid (failed, cancelled) is left as it is; one
+   * authorised meanwhile is refused (ProviderRefusal): void or refund it instead.
+   */
+  cancelSession(sessionId: string, idempotencyKey: string): Promise<ProviderOperationResult>;
+  /**
    * Checks the signature and freshness of a webhook and reads its event.
    * Throws `payment.webhook_signature_invalid` (forged, missing, malformed
    * header), `payment.webhook_timestamp_stale` (outside the tolerance of ENGINE

@@ -254,7 +254,7 @@ export async function renderInvoicePdf(content: InvoiceContent): Promise<Buffer>
 
   // Mentions
   doc.font('regular').fontSize(8.5);
-  const mentions = [content.mentions.vatExemption, content.mentions.paid, content.mentions.retentionOfTitle, content.mentions.latePayment].filter((t) => t !== null);
+  const mentions = [content.mentions.vatExemption, content.mentions.paid, content.mentions.paymentDue, content.mentions.retentionOfTitle, content.mentions.latePayment].filter((t) => t != null);
   for (const text of mentions) {
     ensureRoom(doc.heightOfString(text[lang], { width }) + 4);
     doc.text(text[lang], left, doc.y, { width });

@@ -57,18 +57,18 @@ export function checkAgeDeclaration(
   });
   if (minimumAge === null) return record(declaration?.meetsMinimumAge ?? false, false);
   if (!declaration || typeof declaration.meetsMinimumAge !== 'boolean') {
-    throw new DomainError('customer.age_declaration_required', { field: 'ageDeclaration', rule: 'CU-2', minimumAge }, `Declare that you are at least ${minimumAge} years old.`);
+    throw new DomainError('customer.age_declaration_required', { field: 'declarations.age', rule: 'CU-2', minimumAge }, `Declare that you are at least ${minimumAge} years old.`);
   }
   if (declaration.meetsMinimumAge) return record(true, false);
   if (policy.customers.age.minorsWithGuardianConsent) {
     if (declaration.guardianConsent === true) return record(false, true);
     throw new DomainError(
       'customer.guardian_consent_required',
-      { field: 'ageDeclaration.guardianConsent', rule: 'CU-2', minimumAge },
+      { field: 'declarations.age.guardianConsent', rule: 'CU-2', minimumAge },
       `Under ${minimumAge}, an order needs the prior consent of a legal guardian.`,
     );
   }
-  throw new DomainError('customer.under_minimum_age', { field: 'ageDeclaration', rule: 'CU-2', minimumAge }, `Orders are accepted from the age of ${minimumAge}.`);
+  throw new DomainError('customer.under_minimum_age', { field: 'declarations.age', rule: 'CU-2', minimumAge }, `Orders are accepted from the age of ${minimumAge}.`);
 }
 
 // ---------------------------------------------------------------------------
@@ -97,7 +97,7 @@ export function assertKindAccepted(policy: CustomersPolicy, kind: CustomerKind, 
  */
 export function assertRetailOrder(policy: CustomersPolicy, input: { forResale: boolean }): void {
   if (policy.customers.kinds.retailOnly && input.forResale) {
-    throw new DomainError('customer.resale_refused', { field: 'forResale', rule: 'CU-3' }, 'This shop sells for personal use only, not for resale.');
+    throw new DomainError('customer.resale_refused', { field: 'declarations.forResale', rule: 'CU-3' }, 'This shop sells for personal use only, not for resale.');
   }
 }
 

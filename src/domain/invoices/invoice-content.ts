@@ -1,10 +1,12 @@
 // DOC-1: what an invoice says, frozen at issue (src/app/invoices.ts builds it,
 // src/adapters/pdf/invoice-pdf.ts renders it). Plain JSON: amounts in integer
 // minor units (PR-9), dates as strings.
+import type { OrderPaymentMethod } from '../payments/payment-methods.js';
 import type { CheckedAddress } from '../customers/address-rules.js';
 import type { Currency } from '../money.js';
 
-export const INVOICE_FORMAT = 'comptoir.invoice/1';
+// /2: mentions.paid may be null and mentions.paymentDue exists (PA-7 deferred payment).
+export const INVOICE_FORMAT = 'comptoir.invoice/2';
 
 export type Localised = { fr: string; en: string };
 export type InvoiceLanguage = 'fr' | 'en';
@@ -25,7 +27,7 @@ export type InvoiceContent = {
   issueDate: string;
   language: InvoiceLanguage;
   currency: Currency;
-  order: { number: string; placedAt: string; placedDate: string; paymentMethod: 'card' | 'wallet' | 'bank_transfer' };
+  order: { number: string; placedAt: string; placedDate: string; paymentMethod: OrderPaymentMethod };
   /** ID-1: the seller's identity as frozen on the order. */
   seller: {
     companyName: string;
@@ -75,8 +77,10 @@ export type InvoiceContent = {
     retentionOfTitle: Localised | null;
     /** L441-10 / D441-5 Code de commerce: only for a professional buyer. */
     latePayment: Localised | null;
-    /** The invoice is paid: the order's payment was taken. */
-    paid: Localised;
+    /** The invoice is paid: the order's payment was taken; null for a deferred payment. */
+    paid: Localised | null;
+    /** PA-7 / L441-9 Code de commerce: the due date of a deferred payment; null when paid. */
+    paymentDue: Localised | null;
   };
 };
 

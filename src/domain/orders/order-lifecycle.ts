@@ -4,6 +4,8 @@
 //
 //   awaiting_payment ─▶ paid | payment_failed | cancelled      (card, wallet)
 //   awaiting_transfer ─▶ paid | cancelled                      (PA-5: cancelled when the deadline passes)
+//   financed ─▶ cancelled                                      (PA-4: the partner accepted the plan; shares collected from shipment)
+//   payment_deferred ─▶ paid | cancelled                       (PA-1/PA-7: invoiced with a due date, paid by transfer later)
 //   payment_failed ─▶ cancelled
 //   paid ─▶ cancelled                                          (CU-4 / PA-6: by the merchant; fulfilment comes later)
 //   awaiting_payment | paid ─▶ on_hold                         (PA-6: held for a fraud review, src/app/fraud-review.ts)
@@ -14,7 +16,7 @@
 // moves change it.
 import { DomainError } from '../errors.js';
 
-export const ORDER_STATES = ['awaiting_payment', 'awaiting_transfer', 'paid', 'payment_failed', 'on_hold', 'cancelled'] as const;
+export const ORDER_STATES = ['awaiting_payment', 'awaiting_transfer', 'financed', 'payment_deferred', 'paid', 'payment_failed', 'on_hold', 'cancelled'] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
 type Lifecycle = Readonly<Record<OrderState, readonly OrderState[]>>;
@@ -22,6 +24,8 @@ type Lifecycle = Readonly<Record<OrderState, readonly OrderState[]>>;
 export const orderLifecycle = {
   awaiting_payment: ['paid', 'payment_failed', 'on_hold', 'cancelled'],
   awaiting_transfer: ['paid', 'cancelled'], // PA-5
+  financed: ['cancelled'], // PA-4
+  payment_deferred: ['paid', 'cancelled'], // PA-7
   payment_failed: ['cancelled'],
   paid: ['on_hold', 'cancelled'],
   on_hold: ['awaiting_payment', 'paid', 'payment_failed', 'cancelled'], // PA-6

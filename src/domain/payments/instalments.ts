@@ -75,13 +75,24 @@ export function assertInstalmentsEligible(rule: InstalmentsRule, facts: Instalme
 export type Instalment = { readonly number: number; readonly dueOn: CalendarDate; readonly amount: Money };
 
 /**
- * PA-4: the exact schedule of `count` shares of `total`.
- *
- * Amounts: shares 2…n are the equal share rounded down (money.allocate's
- * share before it hands out leftovers), and the FIRST share takes every
- * leftover minor unit (total − the others). So the shares sum to the total to
- * the cent and only the first one can differ: 1,000.00 in 3 → 333.34 +
- * 333.33 + 333.33; 1,000.01 in 3 → 333.35 + 333.33 + 333.33.
+ * PA-4: `count` shares of `total` to the cent. Shares 2…n are the equal share
+ * rounded down (money.allocate's share before it hands out leftovers), and
+ * the FIRST share takes every leftover minor unit (total − the others). So the
+ * shares sum to the total and only the first one can differ: 1,000.00 in 3 →
+ * 333.34 + 333.33 + 333.33; 1,000.01 in 3 → 333.35 + 333.33 + 333.33.
+ */
+export function instalmentShares(total: Money, count: number): Money[] {
+  if (!Number.isSafeInteger(count) || count < 2) throw new DomainError('instalments.invalid_count', { field: 'count', rule: 'PA-4', count });
+  if (total.amount <= 0) throw new DomainError('instalments.invalid_total', { field: 'total', rule: 'PA-4' });
+  const shares = allocate(total, new Array<number>(count).fill(1));
+  // allocate hands leftovers to the first shares; the last share is the floor share.
+  const floorShare = shares[count - 1]!;
+  const firstShare = subtract(total, multiply(floorShare, count - 1));
+  return Array.from({ length: count }, (_, i) => (i === 0 ? firstShare : floorShare));
+}
+
+/**
+ * PA-4: the exact schedule of `count` shares of `total` (amounts: `instalmentShares`).
  *
  * Dates: the first share on `firstDueOn` (the day shipment is confirmed), then
  * on the same day of each following month (catalogue §15: the seed's worked
@@ -90,19 +101,13 @@ export type Instalment = { readonly number: number; readonly dueOn: CalendarDate
  * day: 31 Jan 2027 → 28 Feb 2027 → 31 Mar 2027 (29 Feb in a leap year).
  */
 export function instalmentSchedule(input: { total: Money; count: number; firstDueOn: CalendarDate }): Instalment[] {
-  const { total, count } = input;
-  if (!Number.isSafeInteger(count) || count < 2) throw new DomainError('instalments.invalid_count', { field: 'count', rule: 'PA-4', count });
-  if (total.amount <= 0) throw new DomainError('instalments.invalid_total', { field: 'total', rule: 'PA-4' });
+  const shares = instalmentShares(input.total, input.count);
   const first = parseCalendarDate(input.firstDueOn, 'firstDueOn');
-  const shares = allocate(total, new Array<number>(count).fill(1));
-  // allocate hands leftovers to the first shares; the last share is the floor share.
-  const floorShare = shares[count - 1]!;
-  const firstShare = subtract(total, multiply(floorShare, count - 1));
-  return Array.from({ length: count }, (_, i) => ({
+  return shares.map((amount, i) => ({
     number: i + 1,
     // Temporal's default overflow 'constrain' clamps 31 Jan + 1 month to 28/29 Feb.
     dueOn: first.add({ months: i }, { overflow: 'constrain' }).toString(),
-    amount: i === 0 ? firstShare : floorShare,
+    amount,
   }));
 }
 

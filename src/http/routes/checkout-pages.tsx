@@ -1,8 +1,11 @@
 // Storefront checkout (issue 4 §2, §8; OR-1 … OR-5). Plain CSRF-protected forms:
 //
 //   GET  /checkout                      identification (CU-1) or addresses, phone, delivery method
+//                                       (a customer's default saved addresses filled in, CU-1)
+//   POST /checkout/saved-address        the same form filled from the chosen saved addresses (no JavaScript)
 //   POST /checkout/details              checked with the address rules (OR-2); errors next to each field;
-//                                       the cart's destination and method set; kept in the session
+//                                       the cart's destination and method set; kept in the session;
+//                                       the delivery address saved in the account when asked (CU-1)
 //   GET  /checkout/summary              every line, totals, declarations (CU-2), unticked terms box (ID-2),
 //                                       payment method (PA-1), the final button (OR-1b), an idempotency key
 //   POST /checkout/place                placeOrder → the provider's hosted page, or the confirmation
@@ -16,10 +19,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { viewCart, chooseDestination, quoteShipping, type CartView } from '../../app/cart.js';
 import { firstProductImages } from '../../app/checkout.js';
 import type { AppContext } from '../../app/context.js';
-import { getOrderFor, placeOrder, type OrderPaymentMethod } from '../../app/orders.js';
+import { addAddress, listAddresses, type CustomerAccount, type CustomerAddress } from '../../app/customers.js';
+import { getOrderFor, placeOrder } from '../../app/orders.js';
+import { findInstalmentPlan } from '../../app/instalments.js';
+import { parseChoiceValue, paymentChoices } from '../../app/payment-choices.js';
 import { listPaymentsFor } from '../../app/payments.js';
 import { listTermsVersions } from '../../app/terms.js';
-import { checkAddress, type AddressInput } from '../../domain/customers/address-rules.js';
+import { checkAddress, type AddressInput, type CheckedAddress } from '../../domain/customers/address-rules.js';
 import { minimumAgeFor } from '../../domain/customers/eligibility.js';
 import { DomainError } from '../../domain/errors.js';
 import { effectiveOrderButtonLabel, effectiveWithdrawalPeriod } from '../../domain/legal-floor.js';
@@ -64,6 +70,9 @@ const addressKeys = ['name', 'line1', 'line2', 'postalCode', 'city', 'region', '
 const readAddress = (body: unknown, prefix: string): AddressForm =>
   Object.fromEntries(addressKeys.map((k) => [k, k === 'country' ? field(body, `${prefix}.${k}`).toUpperCase() : field(body, `${prefix}.${k}`)])) as AddressForm;
 const toInput = (a: AddressForm): AddressInput => ({ ...a, line2: a.line2 || null, region: a.region || null, phone: a.phone || null });
+/** A saved address (CU-1) as the form's fields. */
+const toForm = (a: CheckedAddress): AddressForm => Object.fromEntries(addressKeys.map((k) => [k, a[k] ?? ''])) as AddressForm;
+const sameAddress = (a: CheckedAddress, b: CheckedAddress) => addressKeys.every((k) => a[k] === b[k]);
 
 export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   const policy = ctx.shop.policy;
@@ -73,11 +82,6 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
   const served = destinationCountries(policy);
   const countries = served === 'worldwide' ? null : [...served];
   const guestAllowed = policy.customers.account === 'guest_allowed';
-  const paymentMethods: OrderPaymentMethod[] = [
-    ...(policy.payment.methods.card ? (['card'] as const) : []),
-    ...(policy.payment.methods.wallet || policy.payment.methods.paypal ? (['wallet'] as const) : []),
-    ...(policy.payment.methods.bankTransfer ? (['bank_transfer'] as const) : []),
-  ];
   const now = () => ctx.clock.now();
   const csrf = { preHandler: app.csrfProtection };
 
@@ -95,10 +99,27 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
   };
 
   // ---- Step 1 and 2 ----
-  const renderDetails = async (request: FastifyRequest, reply: FastifyReply, input: { values: CheckoutDetails; errors: FieldErrors; general?: string | null; cart?: CartView }, status = 200) => {
+  const addressBook = async (customer: CustomerAccount | null): Promise<CustomerAddress[]> => (customer ? listAddresses(ctx.db, { shopId: shop.id, customerId: customer.id }) : []);
+  /** CU-1: the saved entry equal to what the form holds (after the OR-2 normalisation), or null. */
+  const entryOf = (book: CustomerAddress[], form: AddressForm, purpose: 'delivery' | 'billing') => {
+    const checked = checkAddress(policy, toInput(form), purpose).address;
+    return book.find((a) => sameAddress(a, checked))?.id ?? null;
+  };
+  const renderDetails = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { values: CheckoutDetails; errors: FieldErrors; general?: string | null; cart?: CartView; book?: CustomerAddress[] },
+    status = 200,
+  ) => {
     const lang = resolveLanguage(request, reply);
     const customer = await identifyCustomer(ctx, request).catch(() => null);
     const cart = input.cart ?? (await cartFor(request, input.values.delivery.country || null));
+    const book = input.book ?? (await addressBook(customer));
+    // The entries matching the form are ticked; otherwise the defaults (CU-1).
+    const chosenSaved = {
+      delivery: entryOf(book, input.values.delivery, 'delivery') ?? book.find((a) => a.isDefaultDelivery)?.id ?? null,
+      billing: input.values.billingSame ? null : (entryOf(book, input.values.billing, 'billing') ?? book.find((a) => a.isDefaultBilling)?.id ?? null),
+    };
     return sendPage(
       reply,
       <DetailsPage
@@ -112,10 +133,22 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         general={input.general}
         countries={countries}
         view={cart}
+        savedAddresses={book}
+        chosenSaved={chosenSaved}
       />,
       status,
     );
   };
+
+  /** What the details form posted (a customer's email is the account's, CU-1). */
+  const postedDetails = (body: unknown, customer: CustomerAccount | null): CheckoutDetails => ({
+    email: customer ? customer.email : field(body, 'email'),
+    delivery: readAddress(body, 'delivery'),
+    billingSame: field(body, 'billingSame') === '1',
+    billing: readAddress(body, 'billing'),
+    shippingMethodId: field(body, 'shippingMethodId'),
+    saveAddress: customer !== null && field(body, 'saveAddress') === '1',
+  });
 
   app.get('/checkout', async (request, reply) => {
     const lang = resolveLanguage(request, reply);
@@ -125,27 +158,44 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
     if (!customer && !guestAllowed) return sendPage(reply, <IdentificationPage lang={lang} shop={view} />); // CU-1
     const saved = request.session.get('checkoutDetails');
     const fallbackCountry = cart.destinationCountry ?? (countries === null || countries.includes(policy.shop.dispatchCountry) ? policy.shop.dispatchCountry : '');
+    const book = await addressBook(customer);
+    // CU-1: the account's default delivery and billing addresses, filled in.
+    const defaultDelivery = book.find((a) => a.isDefaultDelivery);
+    const defaultBilling = book.find((a) => a.isDefaultBilling && a.id !== defaultDelivery?.id);
     const values: CheckoutDetails = saved ?? {
       email: '',
-      delivery: { ...emptyAddress, name: customer?.name ?? '', country: fallbackCountry },
-      billingSame: true,
-      billing: emptyAddress,
+      delivery: defaultDelivery ? toForm(defaultDelivery) : { ...emptyAddress, name: customer?.name ?? '', country: fallbackCountry },
+      billingSame: !defaultBilling,
+      billing: defaultBilling ? toForm(defaultBilling) : emptyAddress,
       shippingMethodId: cart.shippingMethodId ?? '',
     };
-    return renderDetails(request, reply, { values, errors: {} });
+    return renderDetails(request, reply, { values, errors: {}, book });
+  });
+
+  // CU-1: the chosen saved addresses fill the form (what else was typed stays); nothing is checked nor kept yet.
+  app.post('/checkout/saved-address', csrf, async (request, reply) => {
+    const b = request.body;
+    const customer = await identifyCustomer(ctx, request).catch(() => null);
+    if (!customer) return reply.redirect('/checkout', 303);
+    const book = await addressBook(customer);
+    const values = postedDetails(b, customer);
+    const deliveryId = field(b, 'deliveryAddressId');
+    const billingId = field(b, 'billingAddressId');
+    const delivery = book.find((a) => a.id === deliveryId);
+    const billing = book.find((a) => a.id === billingId);
+    if (delivery) values.delivery = toForm(delivery);
+    values.billingSame = !billing;
+    if (billing) values.billing = toForm(billing);
+    // Another customer's (or a deleted) address: the same answer as for none (CU-1: scoped to the account).
+    const unknown = (deliveryId !== '' && !delivery) || (billingId !== '' && !billing);
+    return renderDetails(request, reply, { values, errors: {}, book, general: unknown ? 'address.not_found' : null }, unknown ? 404 : 200);
   });
 
   app.post('/checkout/details', csrf, async (request, reply) => {
     const b = request.body;
     const customer = await identifyCustomer(ctx, request).catch(() => null);
     if (!customer && !guestAllowed) return reply.redirect('/checkout', 303);
-    const values: CheckoutDetails = {
-      email: customer ? customer.email : field(b, 'email'),
-      delivery: readAddress(b, 'delivery'),
-      billingSame: field(b, 'billingSame') === '1',
-      billing: readAddress(b, 'billing'),
-      shippingMethodId: field(b, 'shippingMethodId'),
-    };
+    const values = postedDetails(b, customer);
     const errors: FieldErrors = {};
     if (!customer && (!emailPattern.test(values.email) || values.email.length > 320)) errors['email'] = 'checkout.invalid_email'; // CU-1
     // OR-2: every problem of each address, next to its field.
@@ -166,6 +216,18 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         errors['delivery.country'] = error.code;
+      }
+    }
+    if (customer && values.saveAddress && Object.keys(errors).length === 0) {
+      // CU-1: kept in the address book, once (an equal entry is not added again).
+      const book = await addressBook(customer);
+      if (entryOf(book, values.delivery, 'delivery') === null) {
+        try {
+          await addAddress(ctx.db, { shop, customerId: customer.id, address: toInput(values.delivery), now: await now() });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          errors['saveAddress'] = error.code; // address.too_many
+        }
       }
     }
     if (Object.keys(errors).length > 0) return renderDetails(request, reply, { values, errors, ...(cart ? { cart } : {}) }, 422);
@@ -196,6 +258,8 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
     const terms = versionInForce(await listTermsVersions(ctx.db, shop.id), at);
     if (!terms) throw new DomainError('checkout.terms_outdated', { field: 'acceptedTerms', rule: 'ID-2' });
     const images = await firstProductImages(ctx.db, cart.priced.lines.map((l) => l.productId));
+    // PA-1 / PA-4 / PA-7: what this customer may choose for this total.
+    const choices = await paymentChoices(ctx.db, { shopId: shop.id, policy, customer, total: cart.priced.total, billingCountry: billing.address.country, now: at });
     return sendPage(
       reply,
       <SummaryPage
@@ -208,7 +272,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         minimumAge={minimumAgeFor(policy, delivery.address.country)}
         minorsWithGuardianConsent={policy.customers.age.minorsWithGuardianConsent}
         terms={{ id: terms.id, hash: terms.hash[lang] }}
-        paymentMethods={paymentMethods}
+        paymentChoices={choices}
         chosenPaymentMethod={input.paymentMethod ?? ''}
         buttonLabel={effectiveOrderButtonLabel(policy, lang).applied} // OR-1b
         idempotencyKey={input.idempotencyKey ?? `checkout-${randomUUID()}`}
@@ -237,7 +301,8 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
     const ageTicked = field(b, 'ageDeclaration') === '1';
     const consent = policy.customers.age.minorsWithGuardianConsent && field(b, 'guardianConsent') === '1';
     if (minimumAge !== null && !ageTicked && !consent) errors['ageDeclaration'] = 'customer.age_declaration_required';
-    if (!paymentMethods.includes(paymentMethod as OrderPaymentMethod)) errors['paymentMethod'] = 'payment.method_not_offered';
+    const choice = parseChoiceValue(paymentMethod);
+    if (!choice) errors['paymentMethod'] = 'payment.method_not_offered';
     if (Object.keys(errors).length > 0) return renderSummary(request, reply, { errors, idempotencyKey, paymentMethod }, 422);
 
     try {
@@ -250,7 +315,9 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         deliveryAddress: toInput(details.delivery),
         billingAddress: details.billingSame ? null : toInput(details.billing),
         shippingMethodId: details.shippingMethodId,
-        paymentMethod: paymentMethod as OrderPaymentMethod,
+        paymentMethod: choice!.paymentMethod,
+        instalmentCount: choice!.instalmentCount,
+        financing: ctx.payments?.financing,
         acceptedTerms: { versionId: field(b, 'termsVersion'), hash: field(b, 'termsHash'), language: lang },
         declarations: { age: minimumAge === null ? null : { meetsMinimumAge: ageTicked, guardianConsent: consent } },
         idempotencyKey,
@@ -331,6 +398,8 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         withdrawal={effectiveWithdrawalPeriod(policy, order.deliveryAddress.country).applied}
         paymentState={payment?.state ?? null}
         bankTransfer={bankTransfer}
+        instalments={await findInstalmentPlan(ctx.db, order.id)}
+        deferredReference={payment?.method === 'deferred' ? payment.bankTransferReference : null}
       />,
     );
   });

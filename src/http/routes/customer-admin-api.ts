@@ -4,6 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { blockCustomer, customerBlockKinds, findCustomers, liftBlock, type CustomerBlock } from '../../app/customers.js';
+import { findDeferredPaymentAccount, grantDeferredPayment, revokeDeferredPayment, type DeferredPaymentAccount } from '../../app/deferred-payments.js';
+import { DomainError } from '../../domain/errors.js';
+import { isCurrency, money } from '../../domain/money.js';
 import type { Actor } from '../../store/audit.js';
 import { requireStaff } from '../auth.js';
 import { customerJson, toCustomerJson } from './customer-api.js';
@@ -31,6 +34,22 @@ const toBlockJson = (b: CustomerBlock) => ({
 });
 
 const idParam = z.string().regex(/^\d{1,18}$/);
+
+const moneyJson = z.object({ amount: z.number().int().describe('minor units'), currency: z.string().length(3) });
+const deferredAccountJson = z.object({
+  insurerReference: z.string().describe("the credit insurer's approval (PA-1)"),
+  creditLimit: moneyJson.describe('PA-7: the most the customer may owe at once on deferred orders'),
+  outstanding: moneyJson.describe('owed now on deferred orders not yet paid'),
+  grantedBy: z.string(),
+  grantedAt: z.string(),
+});
+const toDeferredAccountJson = (a: DeferredPaymentAccount) => ({
+  insurerReference: a.insurerReference,
+  creditLimit: a.creditLimit,
+  outstanding: a.outstanding,
+  grantedBy: a.grantedBy,
+  grantedAt: a.grantedAt.toISOString(),
+});
 
 export const customerAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async (app) => {
   const tags = ['admin: customers'];
@@ -72,6 +91,59 @@ export const customerAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
     async (request, reply) => {
       const block = await blockCustomer(ctx.db, { shop, customerId: request.params.id, ...request.body, actor: actorOf(request), now: await ctx.clock.now() });
       return reply.status(201).send({ block: toBlockJson(block) });
+    },
+  );
+
+  // PA-1 / PA-7: who may pay later, and up to how much.
+  app.get(
+    '/customers/:id/deferred-payment',
+    {
+      onRequest: requireStaff(ctx, 'customers.read'),
+      schema: { tags, summary: "The customer's authorisation to pay later (PA-1/PA-7), with what they owe now", params: z.object({ id: idParam }), response: { 200: deferredAccountJson } },
+    },
+    async (request) => {
+      const account = await findDeferredPaymentAccount(ctx.db, shop.id, request.params.id);
+      if (!account) throw new DomainError('deferred_payment.not_found', { field: 'id', rule: 'PA-1' }, 'This customer is not authorised to pay later.');
+      return toDeferredAccountJson(account);
+    },
+  );
+
+  app.put(
+    '/customers/:id/deferred-payment',
+    {
+      onRequest: requireStaff(ctx, 'credit.manage'),
+      schema: {
+        tags,
+        summary: "Authorise a professional to pay later (PA-1/PA-7), after the credit insurer's approval; granting again replaces the limit. Audited",
+        params: z.object({ id: idParam }),
+        body: z.object({ insurerReference: z.string().min(1).max(200), creditLimit: moneyJson }),
+        response: { 200: deferredAccountJson },
+      },
+    },
+    async (request) => {
+      const { amount, currency } = request.body.creditLimit;
+      if (!isCurrency(currency)) throw new DomainError('payment.invalid_credit_limit', { field: 'creditLimit.currency', rule: 'PA-7' });
+      const account = await grantDeferredPayment(ctx.db, {
+        shop,
+        customerId: request.params.id,
+        insurerReference: request.body.insurerReference,
+        creditLimit: money(amount, currency),
+        actor: actorOf(request),
+        now: await ctx.clock.now(),
+      });
+      return toDeferredAccountJson(account);
+    },
+  );
+
+  app.delete(
+    '/customers/:id/deferred-payment',
+    {
+      onRequest: requireStaff(ctx, 'credit.manage'),
+      schema: { tags, summary: 'End the authorisation to pay later (orders placed keep their due dates). Audited; idempotent', params: z.object({ id: idParam }) },
+    },
+    async (request, reply) => {
+      await revokeDeferredPayment(ctx.db, { shopId: shop.id, customerId: request.params.id, actor: actorOf(request), now: await ctx.clock.now() });
+      return reply.status(204).send();
     },
   );
 

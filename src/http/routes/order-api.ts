@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { getOrderFor, placeOrder } from '../../app/orders.js';
 import { DomainError } from '../../domain/errors.js';
+import { ORDER_PAYMENT_METHODS } from '../../domain/payments/payment-methods.js';
 import { cartTokenOf } from '../cart-session.js';
 import { identifyCustomer } from '../customer-auth.js';
 
@@ -25,7 +26,8 @@ const placeBody = z.object({
   deliveryAddress: address,
   billingAddress: address.nullish(),
   shippingMethodId: z.string().max(60),
-  paymentMethod: z.enum(['card', 'wallet', 'bank_transfer']).describe('PA-1'),
+  paymentMethod: z.enum(ORDER_PAYMENT_METHODS).describe('PA-1 (instalments: PA-4; deferred: PA-7, authorised professionals)'),
+  instalmentCount: z.number().int().optional().describe('PA-4: 3 or 4, with paymentMethod instalments'),
   acceptedTerms: z.object({ versionId: z.string().max(100), hash: z.string().max(64), language: z.enum(['fr', 'en']) }).describe('ID-2: the version read and accepted, and the SHA-256 of its text'),
   declarations: z
     .object({ age: z.object({ meetsMinimumAge: z.boolean(), guardianConsent: z.boolean().optional() }).nullish(), forResale: z.boolean().optional() })
@@ -48,6 +50,7 @@ export const orderApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
     const placed = await placeOrder(ctx.db, {
       shop,
       provider: ctx.payments?.provider,
+      financing: ctx.payments?.financing,
       cartToken: cartTokenOf(request),
       customerId: customer?.id ?? null,
       email: body.email,
@@ -55,6 +58,7 @@ export const orderApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
       billingAddress: body.billingAddress,
       shippingMethodId: body.shippingMethodId,
       paymentMethod: body.paymentMethod,
+      instalmentCount: body.instalmentCount,
       acceptedTerms: body.acceptedTerms,
       declarations: body.declarations,
       idempotencyKey,

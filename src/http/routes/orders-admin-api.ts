@@ -1,13 +1,16 @@
 // /api/admin/orders and /api/admin/bank-transfers (issue 4 §4, §7, §8): the
 // back office's orders — list, detail with its timeline (OR-6), the fraud
-// review moves (PA-6) and the bank transfer reconciliation (PA-5). Reading
-// needs `orders.read`, acting `orders.manage`; every act is audited by its use case.
+// review moves (PA-6), cancelling (OR-7), the bank transfer reconciliation
+// (PA-5) and the refund transfers made. Reading needs `orders.read`, acting
+// `orders.manage` (refunds: `refunds.manage`); every act is audited by its use case.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { holdForReview, recordDocumentsReceived, releaseFromReview, type FraudReview } from '../../app/fraud-review.js';
+import { cancelOrder, STAFF_CANCELLATION_REASONS } from '../../app/order-cancellation.js';
 import { getOrderForStaff, listOrders, type OrderForStaff } from '../../app/orders-admin.js';
-import { recordBankTransferReceived } from '../../app/payments.js';
+import { loadOrder } from '../../app/orders.js';
+import { recordBankTransferReceived, recordBankTransferRefund } from '../../app/payments.js';
 import { ORDER_STATES } from '../../domain/orders/order-lifecycle.js';
 import { FRAUD_REVIEW_DOCUMENTS } from '../../domain/orders/fraud-review.js';
 import { isCurrency, parseAmount, type Currency } from '../../domain/money.js';
@@ -44,6 +47,8 @@ export const orderDetailJson = (d: OrderForStaff) => ({
     captured: p.captured,
     refunded: p.refunded,
     refundRequested: p.refundRequested,
+    /** Asked of the provider, or due back by transfer, and not yet confirmed. */
+    refundPending: p.refundRequested - p.refunded,
     voidRequested: p.voidRequestedAt !== null,
     card: p.card,
     bankTransferReference: p.bankTransferReference,
@@ -51,6 +56,7 @@ export const orderDetailJson = (d: OrderForStaff) => ({
     failureCode: p.failureCode,
     createdAt: p.createdAt.toISOString(),
   })),
+  refunds: d.refunds.map((r) => ({ ...r, recordedAt: r.recordedAt.toISOString() })),
   reviews: d.reviews.map(reviewJson),
   timeline: d.timeline.map((e) => ({ seq: e.seq, at: e.recordedAt.toISOString(), kind: e.kind, actor: e.actor, data: e.data })),
 });
@@ -125,6 +131,63 @@ export const ordersAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => 
     );
   close(releaseFromReview, 'PA-6: release the order from review (the deadline is lifted, the order goes back to its state)');
   close(recordDocumentsReceived, 'PA-6: the customer sent the proof asked for (the deadline is lifted, the order goes back to its state)');
+
+  app.post(
+    '/orders/:number/cancel',
+    {
+      onRequest: requireStaff(ctx, 'orders.manage'),
+      schema: {
+        tags,
+        summary: 'OR-7: cancel an order not yet shipped (CU-4, PA-5, PA-6): stock released, money voided / refunded / recorded as due, customer told',
+        params: numberParam,
+        body: z.object({
+          reason: z.enum(STAFF_CANCELLATION_REASONS),
+          note: z.string().max(2000).optional().describe('CU-4: for the merchant only'),
+        }),
+      },
+    },
+    async (request) => {
+      const now = await ctx.clock.now();
+      const done = await ctx.db.transaction().execute((tx) => cancelOrder(tx, { shopId: shop.id, orderNumber: request.params.number, reason: request.body.reason, note: request.body.note ?? null, actor: actorOf(request), now }));
+      return { cancellation: { ...done, state: 'cancelled' as const, cancelledAt: done.cancelledAt.toISOString() } };
+    },
+  );
+
+  app.post(
+    '/orders/:number/transfer-refunds',
+    {
+      onRequest: requireStaff(ctx, 'refunds.manage'),
+      schema: {
+        tags,
+        summary: 'Record the transfer the shop made to give back money received by transfer (due after a cancellation); never above what was received',
+        params: numberParam,
+        body: z.object({
+          amount: z.string().regex(/^\d{1,12}([.,]\d{1,2})?$/).describe('e.g. 149.90'),
+          transferredOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('the day of the transfer, YYYY-MM-DD'),
+          bankReference: z.string().min(1).max(100).describe("the transfer's reference on the shop's bank statement"),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const order = await loadOrder(ctx.db, { shopId: shop.id, number: request.params.number });
+      if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${request.params.number}.`);
+      const amount = parseAmount(request.body.amount.replace(',', '.'), order.currency);
+      const now = await ctx.clock.now();
+      const payment = await ctx.db.transaction().execute((tx) =>
+        recordBankTransferRefund(tx, {
+          shopId: shop.id,
+          reference: { kind: 'order', id: request.params.number },
+          amount,
+          transferredOn: request.body.transferredOn,
+          bankReference: request.body.bankReference,
+          timeZone: ctx.shop.policy.shop.timeZone,
+          actor: actorOf(request),
+          now,
+        }),
+      );
+      return reply.status(201).send({ payment: { id: payment.id, state: payment.state, currency: payment.currency, received: payment.captured, refunded: payment.refunded } });
+    },
+  );
 
   app.post(
     '/bank-transfers/received',

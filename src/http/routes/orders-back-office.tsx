@@ -1,13 +1,16 @@
 // /admin/orders, /admin/fraud-review, /admin/bank-transfers (issue 4 §8): the
-// back-office pages of orders. `orders.read` to see, `orders.manage` to act;
+// back-office pages of orders. `orders.read` to see, `orders.manage` to act
+// (hold, release, cancel), `refunds.manage` to record a refund transfer;
 // access in onRequest, CSRF in preHandler; each form calls one use case in one
 // transaction (audited there) and redirects (303) back to the page.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Temporal } from 'temporal-polyfill';
 import type { AppContext } from '../../app/context.js';
 import { holdForReview, listOpenReviews, recordDocumentsReceived, releaseFromReview } from '../../app/fraud-review.js';
+import { cancelOrder } from '../../app/order-cancellation.js';
 import { getOrderForStaff, listAwaitedTransfers, listOrders } from '../../app/orders-admin.js';
-import { recordBankTransferReceived } from '../../app/payments.js';
+import { loadOrder } from '../../app/orders.js';
+import { recordBankTransferReceived, recordBankTransferRefund } from '../../app/payments.js';
 import { DomainError } from '../../domain/errors.js';
 import { isCurrency, parseAmount } from '../../domain/money.js';
 import { isOrderState } from '../../domain/orders/order-lifecycle.js';
@@ -43,6 +46,7 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
   const { policy } = ctx.shop;
   const read = requireStaffPage(ctx, 'orders.read');
   const manage = requireStaffPage(ctx, 'orders.manage');
+  const refunds = requireStaffPage(ctx, 'refunds.manage');
   const actorOf = (request: FastifyRequest): Actor => ({ kind: 'staff', staffId: request.staff!.id });
   const common = (request: FastifyRequest, reply: FastifyReply) => ({ lang: resolveLanguage(request, reply), shop, csrfToken: reply.generateCsrf(), staffEmail: request.staff!.email });
   /** PA-5: the last day is the day before the instant the order is cancelled, in the shop's time zone. */
@@ -65,6 +69,7 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
         {...common(request, reply)}
         detail={detail}
         canManage={can(request.staff!.role, 'orders.manage')}
+        canRefund={can(request.staff!.role, 'refunds.manage')}
         fraudReviewOffered={policy.payment.fraudReview !== undefined}
         error={flash.error ? errorView(flash.error) : null}
         notice={flash.notice ?? null}
@@ -79,8 +84,8 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
   });
 
   /** One form, one use case: redirect back on success, the page with the error otherwise. */
-  const act = (path: string, run: (request: FastifyRequest, number: string, now: Date) => Promise<unknown>) =>
-    app.post(path, { onRequest: manage, preHandler: app.csrfProtection }, async (request, reply) => {
+  const act = (path: string, run: (request: FastifyRequest, number: string, now: Date) => Promise<unknown>, access = manage) =>
+    app.post(path, { onRequest: access, preHandler: app.csrfProtection }, async (request, reply) => {
       const number = numberOf(request);
       try {
         const now = await ctx.clock.now();
@@ -102,6 +107,31 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
   );
   act('/orders/:number/documents-received', (request, number, now) =>
     ctx.db.transaction().execute((tx) => recordDocumentsReceived(tx, { shopId, orderNumber: number, note: field(request.body, 'note'), actor: actorOf(request), now })),
+  );
+  act('/orders/:number/cancel', (request, number, now) =>
+    ctx.db.transaction().execute((tx) => cancelOrder(tx, { shopId, orderNumber: number, reason: field(request.body, 'reason'), note: field(request.body, 'note'), actor: actorOf(request), now })),
+  );
+  act(
+    '/orders/:number/transfer-refunds',
+    async (request, number, now) => {
+      const text = field(request.body, 'amount').replace(',', '.');
+      if (!/^\d{1,12}(\.\d{1,2})?$/.test(text)) throw new DomainError('payment.invalid_amount', { field: 'amount' }, 'Write the amount like 149.90.');
+      const order = await loadOrder(ctx.db, { shopId, number });
+      if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${number}.`);
+      return ctx.db.transaction().execute((tx) =>
+        recordBankTransferRefund(tx, {
+          shopId,
+          reference: { kind: 'order', id: number },
+          amount: parseAmount(text, order.currency),
+          transferredOn: field(request.body, 'transferredOn'),
+          bankReference: field(request.body, 'bankReference'),
+          timeZone: policy.shop.timeZone,
+          actor: actorOf(request),
+          now,
+        }),
+      );
+    },
+    refunds,
   );
 
   app.get('/fraud-review', { onRequest: read }, async (request, reply) =>

@@ -1,5 +1,6 @@
 // Interface strings of the back-office order pages (list, detail and timeline,
-// fraud review PA-6, bank transfers PA-5), French first — kept apart from
+// fraud review PA-6, bank transfers PA-5, cancellation OR-7 and refund
+// transfers), French first — kept apart from
 // messages.ts, which several features share.
 import type { Language } from './language.js';
 
@@ -63,7 +64,29 @@ const fr = {
   receivedSubmit: 'Virement reçu',
   receivedNotice: (n: string) => `Virement enregistré : la commande ${n} est payée.`,
   done: 'Enregistré.',
-  reviewStates: { open: 'en cours', documents_received: 'justificatifs reçus', released: 'levée', expired: 'sans réponse (annulée)' } as Record<string, string>,
+  reviewStates: { open: 'en cours', documents_received: 'justificatifs reçus', released: 'levée', expired: 'sans réponse (annulée)', cancelled: 'commande annulée' } as Record<string, string>,
+  cancel: 'Annuler la commande',
+  cancelHelp: 'Le stock est remis en vente ; le paiement en attente est clos, une autorisation annulée, un paiement reçu remboursé (ou, par virement, dû au client) ; le client est prévenu par e-mail, sans le motif.',
+  cancelReasonField: 'Motif (OR-7)',
+  chooseReason: '— choisir —',
+  cancelReasons: {
+    unpaid_earlier_order: 'Commande antérieure impayée (CU-4)',
+    payment_dispute: 'Litige de paiement en cours (CU-4)',
+    flagged_as_risky: 'Client signalé à risque (CU-4)',
+    review_inconclusive: 'Justificatifs non probants (PA-6)',
+    payment_not_received: 'Paiement non reçu (PA-5)',
+    bank_transfer_not_received: 'Virement non reçu dans le délai (PA-5)',
+    fraud_review_unanswered: 'Vérification restée sans réponse (PA-6)',
+  } as Record<string, string>,
+  cancelNote: 'Note (interne, jamais montrée au client)',
+  cancelSubmit: "Confirmer l'annulation",
+  refundDue: 'remboursement dû au client',
+  refunds: 'Remboursements par virement',
+  recordRefund: 'Enregistrer un virement de remboursement',
+  transferredOn: 'Date du virement',
+  bankReference: 'Référence bancaire',
+  recordRefundSubmit: 'Virement effectué',
+  by: 'par',
 };
 
 type OrderMessages = typeof fr;
@@ -128,7 +151,29 @@ const en: OrderMessages = {
   receivedSubmit: 'Transfer received',
   receivedNotice: (n: string) => `Transfer recorded: order ${n} is paid.`,
   done: 'Done.',
-  reviewStates: { open: 'open', documents_received: 'documents received', released: 'released', expired: 'unanswered (cancelled)' },
+  reviewStates: { open: 'open', documents_received: 'documents received', released: 'released', expired: 'unanswered (cancelled)', cancelled: 'order cancelled' },
+  cancel: 'Cancel the order',
+  cancelHelp: 'The stock goes back on sale; a pending payment is closed, an authorisation released, money received refunded (or, by transfer, due to the customer); the customer is told by email, without the reason.',
+  cancelReasonField: 'Reason (OR-7)',
+  chooseReason: '— choose —',
+  cancelReasons: {
+    unpaid_earlier_order: 'Unpaid earlier order (CU-4)',
+    payment_dispute: 'Open payment dispute (CU-4)',
+    flagged_as_risky: 'Customer flagged as risky (CU-4)',
+    review_inconclusive: 'Proof not conclusive (PA-6)',
+    payment_not_received: 'Payment not received (PA-5)',
+    bank_transfer_not_received: 'Transfer not received in time (PA-5)',
+    fraud_review_unanswered: 'Review unanswered (PA-6)',
+  },
+  cancelNote: 'Note (internal, never shown to the customer)',
+  cancelSubmit: 'Confirm the cancellation',
+  refundDue: 'refund due to the customer',
+  refunds: 'Refund transfers',
+  recordRefund: 'Record a refund transfer',
+  transferredOn: 'Transfer date',
+  bankReference: 'Bank reference',
+  recordRefundSubmit: 'Transfer made',
+  by: 'by',
 };
 
 export const orderMessages: Record<Language, OrderMessages> = { fr, en };

@@ -10,6 +10,8 @@ import * as m0008 from './0008_payments.js';
 import * as m0009 from './0009_orders.js';
 import * as m0010 from './0010_invoices.js';
 import * as m0011 from './0011_fraud_review.js';
+import * as m0012 from './0012_instalments_deferred.js';
+import * as m0014 from './0014_order_cancellation.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -24,4 +26,6 @@ export const migrations: Record<string, Migration> = {
   '0009_orders': m0009,
   '0010_invoices': m0010,
   '0011_fraud_review': m0011,
+  '0012_instalments_deferred': m0012,
+  '0014_order_cancellation': m0014,
 };

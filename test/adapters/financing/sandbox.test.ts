@@ -3,18 +3,16 @@ import { sandboxFinancingPartner } from '../../../src/adapters/financing/sandbox
 import { parseAmount } from '../../../src/domain/money.js';
 
 describe('PA-4 sandbox financing partner', () => {
-  const request = (email: string) => ({ amount: parseAmount('1000.00', 'EUR'), count: 3 as const, customer: { email, country: 'FR' }, firstDueOn: '2027-01-31' });
+  const request = (email: string, idempotencyKey = 'instalments:FA-2026-000001') => ({ idempotencyKey, amount: parseAmount('1000.00', 'EUR'), count: 3 as const, customer: { email, country: 'FR' } });
 
-  it('accepts with the exact schedule, deterministically', async () => {
+  it('accepts with the exact shares, the first taking the leftover cent, deterministically per key', async () => {
     const decision = await sandboxFinancingPartner.requestPlan(request('jane@example.com'));
     expect(decision.status).toBe('accepted');
     if (decision.status !== 'accepted') return;
-    expect(decision.schedule.map((i) => [i.dueOn, i.amount.amount])).toEqual([
-      ['2027-01-31', 33334],
-      ['2027-02-28', 33333],
-      ['2027-03-31', 33333],
-    ]);
+    expect(decision.shares.map((s) => s.amount)).toEqual([33334, 33333, 33333]);
     expect(await sandboxFinancingPartner.requestPlan(request('jane@example.com'))).toEqual(decision);
+    const other = await sandboxFinancingPartner.requestPlan(request('jane@example.com', 'instalments:FA-2026-000002'));
+    expect(other.status === 'accepted' && other.planId).not.toBe(decision.planId);
   });
 
   it('refuses an email ending in +refuse@…', async () => {

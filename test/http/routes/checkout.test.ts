@@ -5,6 +5,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { addPrice } from '../../../src/app/catalogue-admin.js';
 import { setStock } from '../../../src/app/stock.js';
 import { useTestApp, type TestApp } from '../../support/app.js';
 
@@ -174,5 +175,148 @@ describe('EL (bank transfer, in English): the confirmation shows the PA-5 instru
     expect(confirmation.body).toContain('data-order-state="awaiting_transfer"');
     const order = await t.ctx.db.selectFrom('orders').select(['terms_language']).where('shop_id', '=', 'el').executeTakeFirstOrThrow();
     expect(order.terms_language).toBe('en');
+  });
+});
+
+describe('FA (account required): back to the checkout after registering, and the saved addresses (CU-1)', () => {
+  const t = useTestApp('fa');
+  const bookOf = async (email: string) =>
+    t.ctx.db
+      .selectFrom('customer_addresses as a')
+      .innerJoin('customers as c', 'c.id', 'a.customer_id')
+      .select(['a.id', 'a.name', 'a.line1', 'a.line2', 'a.postal_code', 'a.city', 'a.region', 'a.country', 'a.phone', 'a.is_default_delivery'])
+      .where('c.email', '=', email)
+      .orderBy('a.id')
+      .execute();
+
+  it('follows next= to the checkout after registering or signing in, and refuses any other site', async () => {
+    const b = browser(t);
+    const variantId = await stockedVariant(t);
+    expect((await b.form('/cart', '/cart/lines', { variantId, quantity: '1' })).statusCode).toBe(303);
+    expect((await b.get('/checkout')).body).toContain('href="/account/register?next=/checkout"');
+    const register = await b.get('/account/register?next=/checkout');
+    expect(register.body).toContain('name="next" value="/checkout"');
+    expect(register.body).toContain('href="/account/login?next=%2Fcheckout"');
+    const registered = await b.form('/account/register?next=/checkout', '/account/register', { email: 'fa-next@example.com', password: 'correct horse battery staple', name: 'Camille Martin', next: '/checkout' });
+    expect(registered.statusCode, registered.body).toBe(303);
+    expect(registered.headers.location).toBe('/checkout');
+    expect((await b.get('/checkout')).body).toContain('fa-next@example.com');
+
+    // Off-site targets fall back to the account (no open redirect).
+    for (const [i, next] of ['//evil.example', 'https://evil.example/checkout', '/\\evil.example', 'javascript:alert(1)'].entries()) {
+      const other = browser(t);
+      expect((await other.get(`/account/login?next=${encodeURIComponent(next)}`)).body).toContain('name="next" value="/account"');
+      const signedIn = await other.form('/account/login', '/account/login', { email: 'fa-next@example.com', password: 'correct horse battery staple', next });
+      expect(signedIn.headers.location, next).toBe('/account');
+      const again = await browser(t).form('/account/register', '/account/register', { email: `fa-evil-${i}@example.com`, password: 'correct horse battery staple', next });
+      expect(again.headers.location, next).toBe('/account');
+    }
+    const back = await browser(t).form('/account/login', '/account/login', { email: 'fa-next@example.com', password: 'correct horse battery staple', next: '/checkout' });
+    expect(back.headers.location).toBe('/checkout');
+  });
+
+  it('fills the address step from the saved addresses, saves a new one once, and freezes the chosen one on the order', async () => {
+    const b = browser(t);
+    const email = 'fa-book@example.com';
+    expect((await b.form('/account/register', '/account/register', { email, password: 'correct horse battery staple', name: 'Camille Martin' })).statusCode).toBe(303);
+    const home = { label: 'Maison', name: 'Camille Martin', line1: '12 rue des Lilas', postalCode: '75011', city: 'Paris', country: 'FR', phone: '06 12 34 56 78' };
+    const office = { label: 'Bureau', name: 'Camille Martin', line1: '5 place Bellecour', postalCode: '69002', city: 'Lyon', country: 'FR', phone: '04 72 00 00 00' };
+    expect((await b.form('/account', '/account/addresses', home)).statusCode).toBe(303);
+    expect((await b.form('/account', '/account/addresses', office)).statusCode).toBe(303);
+    const [homeRow, officeRow] = await bookOf(email);
+    expect(homeRow!.is_default_delivery).toBe(true);
+
+    const variantId = await stockedVariant(t);
+    expect((await b.form('/cart', '/cart/lines', { variantId, quantity: '1' })).statusCode).toBe(303);
+    // The default delivery address is filled in and ticked in the address book.
+    const details = await b.get('/checkout');
+    expect(details.statusCode).toBe(200);
+    expect(details.body).toContain('value="12 rue des Lilas"');
+    expect(details.body).toMatch(new RegExp(`name="deliveryAddressId" value="${homeRow!.id}" checked`));
+    expect(details.body).toMatch(/name="billingAddressId" value checked/);
+    expect(details.body).toContain('formaction="/checkout/saved-address"');
+
+    // Choosing the office fills the form server-side (no JavaScript), what else was typed stays.
+    const chosen = await b.form('/checkout', '/checkout/saved-address', { ...address('delivery'), billingSame: '1', shippingMethodId: 'home', deliveryAddressId: officeRow!.id, billingAddressId: '' });
+    expect(chosen.statusCode, chosen.body).toBe(200);
+    expect(chosen.body).toContain('value="5 place Bellecour"');
+    expect(chosen.body).toContain('value="69002"');
+    expect(chosen.body).not.toContain('value="12 rue des Lilas"');
+    expect(chosen.body).toMatch(new RegExp(`name="deliveryAddressId" value="${officeRow!.id}" checked`));
+    // Another customer's address id: refused, as if it did not exist.
+    const other = browser(t);
+    expect((await other.form('/account/register', '/account/register', { email: 'fa-other@example.com', password: 'correct horse battery staple', name: 'Sam Lee' })).statusCode).toBe(303);
+    expect((await other.form('/account', '/account/addresses', { ...home, name: 'Sam Lee' })).statusCode).toBe(303);
+    const [stranger] = await bookOf('fa-other@example.com');
+    const foreign = await b.form('/checkout', '/checkout/saved-address', { ...address('delivery'), billingSame: '1', shippingMethodId: 'home', deliveryAddressId: stranger!.id, billingAddressId: '' });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).toContain('data-code="address.not_found"');
+
+    // "Save this address": added once, not again when sent twice.
+    const typed = address('delivery', { line1: '8 rue Neuve', postalCode: '33000', city: 'Bordeaux', phone: '05 56 00 00 00' });
+    expect((await b.form('/checkout', '/checkout/details', { ...typed, billingSame: '1', shippingMethodId: 'home', saveAddress: '1' })).statusCode).toBe(303);
+    expect((await b.form('/checkout', '/checkout/details', { ...typed, billingSame: '1', shippingMethodId: 'home', saveAddress: '1' })).statusCode).toBe(303);
+    expect((await bookOf(email)).map((a) => a.line1)).toEqual(['12 rue des Lilas', '5 place Bellecour', '8 rue Neuve']);
+
+    // The office, as the form was filled, goes to the summary and is frozen on the order (OR-4).
+    const officeFields = { name: officeRow!.name, line1: officeRow!.line1, postalCode: officeRow!.postal_code, city: officeRow!.city, country: officeRow!.country, phone: officeRow!.phone ?? '' };
+    const ok = await b.form('/checkout', '/checkout/details', { ...address('delivery', officeFields), billingSame: '1', shippingMethodId: 'home' });
+    expect(ok.statusCode, ok.body).toBe(303);
+    const summary = await b.get('/checkout/summary');
+    const placed = await b.form('/checkout/summary', '/checkout/place', {
+      idempotencyKey: hidden(summary.body, 'idempotencyKey'),
+      termsVersion: hidden(summary.body, 'termsVersion'),
+      termsHash: hidden(summary.body, 'termsHash'),
+      acceptTerms: '1',
+      ageDeclaration: '1',
+      paymentMethod: 'card',
+    });
+    expect(placed.statusCode, placed.body).toBe(303);
+    const order = await t.ctx.db.selectFrom('orders as o').innerJoin('customers as c', 'c.id', 'o.customer_id').select('o.delivery_address').where('c.email', '=', email).executeTakeFirstOrThrow();
+    expect(order.delivery_address).toEqual({
+      name: officeRow!.name,
+      line1: officeRow!.line1,
+      line2: officeRow!.line2,
+      postalCode: officeRow!.postal_code,
+      city: officeRow!.city,
+      region: officeRow!.region,
+      country: officeRow!.country,
+      phone: officeRow!.phone,
+    });
+  });
+});
+
+describe('FA: paying in instalments from the summary (PA-4)', () => {
+  const t = useTestApp('fa');
+
+  it('offers 3x (not 4x) for 150.00 with every share and the credit warning, and places a financed order', async () => {
+    const b = browser(t);
+    const variantId = await stockedVariant(t);
+    // 145.10 + home delivery 4.90 = 150.00: the lower bound of 3x; 4x starts at 350.00.
+    await addPrice(t.ctx.db, { shopId: 'fa', variantId, currency: 'EUR', amountMinor: 14510, currencies: ['EUR'], actor: { kind: 'system' }, now: await t.ctx.clock.now() });
+    expect((await b.form('/account/register', '/account/register', { email: 'fa-3x@example.com', password: 'correct horse battery staple', name: 'Camille Martin' })).statusCode).toBe(303);
+    expect((await b.form('/cart', '/cart/lines', { variantId, quantity: '1' })).statusCode).toBe(303);
+    const details = await b.form('/checkout', '/checkout/details', { ...address('delivery'), billingSame: '1', shippingMethodId: 'home' });
+    expect(details.statusCode, details.body).toBe(303);
+    const summary = await b.get('/checkout/summary');
+    expect(summary.body).toContain('value="instalments:3"');
+    expect(summary.body).not.toContain('value="instalments:4"');
+    expect(summary.body).toContain('Paiement en 3 fois sans frais');
+    expect(summary.body).toContain('1. 50,00\u00a0€ — prélevée à l\'expédition de la commande');
+    expect(summary.body).toContain('Un crédit vous engage et doit être remboursé.');
+
+    const form = { idempotencyKey: hidden(summary.body, 'idempotencyKey'), termsVersion: hidden(summary.body, 'termsVersion'), termsHash: hidden(summary.body, 'termsHash'), acceptTerms: '1', ageDeclaration: '1' };
+    // A plan the basket does not reach is refused again by the order, and nothing is placed.
+    const refused = await b.form('/checkout/summary', '/checkout/place', { ...form, paymentMethod: 'instalments:4' });
+    expect(refused.statusCode).toBe(422);
+    expect(await orderCount(t)).toBe(0);
+
+    const placed = await b.form('/checkout/summary', '/checkout/place', { ...form, paymentMethod: 'instalments:3' });
+    expect(placed.statusCode, placed.body).toBe(303);
+    expect(placed.headers.location).toMatch(/^\/checkout\/confirmation\/FA-2026-\d{6}$/);
+    const confirmation = await b.get(placed.headers.location as string);
+    expect(confirmation.body).toContain('data-order-state="financed"');
+    expect(confirmation.body).toContain('3 échéances sans frais avec sandbox-financing');
+    expect(confirmation.body).toContain('3. 50,00\u00a0€ — 2 mois plus tard, le même jour');
   });
 });

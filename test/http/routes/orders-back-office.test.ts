@@ -1,6 +1,7 @@
 // Issue 4 §7–§8: the back office's orders through HTTP — list with filters,
 // detail with its timeline (OR-6), PA-5 reconciliation of a bank transfer (EL),
-// PA-6 hold / release (FR), and who may do what (warehouse reads, never acts).
+// PA-6 hold / release (FR), cancelling (OR-7) and refund transfers, and who
+// may do what (warehouse and store staff read, never act).
 import { sql } from 'kysely';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { addCartLine, chooseDestination } from '../../../src/app/cart.js';
@@ -189,6 +190,89 @@ describe('EL: orders list, detail, timeline and bank transfer reconciliation (PA
     }
     expect((await h.postForm('/admin/bank-transfers/received', warehouse, {})).statusCode).toBe(403);
     expect((await t.ctx.db.selectFrom('orders').select('state').where('number', '=', order.order.number).executeTakeFirstOrThrow()).state).toBe('awaiting_transfer');
+  });
+});
+
+describe('EL: cancelling (OR-7) and refund transfers from the back office', () => {
+  const t = useTestApp('el');
+  const h = http(t);
+  let owner: string;
+
+  beforeAll(async () => {
+    owner = await signIn(t.app, t.owner.email, t.owner.password);
+  });
+
+  it('owner and customer service cancel by the API; a second cancel is 409; warehouse and store staff get 403', async () => {
+    const service = await h.staffCookie(owner, 'customer_service');
+    const first = await placed(t, { paymentMethod: 'bank_transfer', shippingMethodId: 'standard', skip: 0 });
+    const second = await placed(t, { paymentMethod: 'bank_transfer', shippingMethodId: 'standard', skip: 1 });
+    for (const role of ['warehouse', 'store_staff']) {
+      const cookie = await h.staffCookie(owner, role);
+      const refused = await h.call('POST', `/api/admin/orders/${first.order.number}/cancel`, cookie, { reason: 'payment_not_received' });
+      expect(refused.statusCode, role).toBe(403);
+      expect(refused.json()).toMatchObject({ error: { code: 'auth.forbidden' } });
+    }
+    expect((await h.call('POST', `/api/admin/orders/${first.order.number}/cancel`, owner, { reason: 'because' })).statusCode).toBe(400);
+    expect((await h.call('POST', `/api/admin/orders/${first.order.number}/cancel`, owner, {})).statusCode).toBe(400);
+
+    const ok = await h.call('POST', `/api/admin/orders/${first.order.number}/cancel`, owner, { reason: 'payment_not_received', note: 'customer changed his mind' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ cancellation: { number: first.order.number, state: 'cancelled', reason: 'payment_not_received', rule: 'PA-5', payments: [{ action: 'transfer_closed' }] } });
+    const again = await h.call('POST', `/api/admin/orders/${first.order.number}/cancel`, owner, { reason: 'payment_not_received' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: { code: 'order.illegal_transition', rule: 'OR-7' } });
+
+    expect((await h.call('POST', `/api/admin/orders/${second.order.number}/cancel`, service, { reason: 'payment_dispute' })).statusCode).toBe(200);
+    const detail = (await h.call('GET', `/api/admin/orders/${first.order.number}`, owner)).json() as { order: { state: string; cancelReason: string; cancelNote: string }; timeline: { kind: string; actor: string }[] };
+    expect(detail.order).toMatchObject({ state: 'cancelled', cancelReason: 'payment_not_received', cancelNote: 'customer changed his mind' });
+    expect(detail.timeline.filter((e) => e.kind === 'order.cancelled')).toHaveLength(1);
+    const audit = await t.ctx.db.selectFrom('audit_log').select(['action', 'staff_id']).where('target', 'in', [`order:${first.order.number}`, `order:${second.order.number}`]).orderBy('id').execute();
+    expect(audit.map((a) => a.action)).toEqual(['order.cancelled', 'order.cancelled']);
+    expect(new Set(audit.map((a) => a.staff_id)).size).toBe(2); // each names who did it
+  });
+
+  it('cancels a paid transfer order through the page form (CSRF); the refund due is shown, then recorded through its form and listed', async () => {
+    const order = await placed(t, { paymentMethod: 'bank_transfer', shippingMethodId: 'standard', skip: 2 });
+    const number = order.order.number;
+    const total = order.order.total;
+    const received = await h.call('POST', '/api/admin/bank-transfers/received', owner, { reference: order.bankTransfer!.reference, amount: (total / 100).toFixed(2) });
+    expect(received.statusCode).toBe(200);
+
+    const { token, cookie } = await h.csrfFrom(`/admin/orders/${number}`, owner);
+    expect((await h.postForm(`/admin/orders/${number}/cancel`, cookie, { reason: 'flagged_as_risky' })).statusCode).toBe(403); // no CSRF token
+    const noReason = await h.postForm(`/admin/orders/${number}/cancel`, cookie, { _csrf: token, reason: '' });
+    expect(noReason.statusCode).toBe(422);
+    expect(noReason.body).toContain('order.cancel_reason_invalid');
+    const cancelled = await h.postForm(`/admin/orders/${number}/cancel`, cookie, { _csrf: token, reason: 'flagged_as_risky', note: 'internal note' });
+    expect(cancelled.statusCode).toBe(303);
+    expect(cancelled.headers.location).toBe(`/admin/orders/${number}?done=1`);
+
+    const page = await t.app.inject({ method: 'GET', url: `/admin/orders/${number}`, headers: { cookie } });
+    expect(page.body).toContain('data-cancel-reason="flagged_as_risky"');
+    expect(page.body).toContain(`data-refund-due="${total}"`);
+    expect(page.body).toContain(`${number}/transfer-refunds"`);
+    expect(page.body).not.toContain(`${number}/cancel"`); // cancelled: no second cancel form
+
+    const today = (await t.ctx.clock.now()).toISOString().slice(0, 10);
+    const tooMuch = await h.call('POST', `/api/admin/orders/${number}/transfer-refunds`, owner, { amount: ((total + 1) / 100).toFixed(2), transferredOn: today, bankReference: 'VIR-1' });
+    expect(tooMuch.statusCode).toBe(422);
+    expect(tooMuch.json()).toMatchObject({ error: { code: 'payment.refund_exceeds_received', field: 'amount' } });
+
+    const form = await h.csrfFrom(`/admin/orders/${number}`, owner);
+    const recorded = await h.postForm(`/admin/orders/${number}/transfer-refunds`, form.cookie, { _csrf: form.token, amount: (total / 100).toFixed(2).replace('.', ','), transferredOn: today, bankReference: 'VIR-REMB-42' });
+    expect(recorded.statusCode).toBe(303);
+    const after = await t.app.inject({ method: 'GET', url: `/admin/orders/${number}`, headers: { cookie: form.cookie } });
+    expect(after.body).toContain(`data-refund="${total}"`);
+    expect(after.body).toContain('VIR-REMB-42');
+    expect(after.body).not.toContain('data-refund-due');
+    expect(after.body).not.toContain(`${number}/transfer-refunds"`);
+    const detail = (await h.call('GET', `/api/admin/orders/${number}`, owner)).json() as { payments: { state: string; refunded: number; refundPending: number }[]; refunds: { amount: number; bankReference: string }[]; timeline: { kind: string }[] };
+    expect(detail.payments).toMatchObject([{ state: 'refunded', refunded: total, refundPending: 0 }]);
+    expect(detail.refunds).toMatchObject([{ amount: total, bankReference: 'VIR-REMB-42', transferredOn: today }]);
+    expect(detail.timeline.map((e) => e.kind)).toEqual(expect.arrayContaining(['order.cancelled', 'payment.refunded']));
+
+    const warehouse = await h.staffCookie(owner, 'warehouse');
+    expect((await h.call('POST', `/api/admin/orders/${number}/transfer-refunds`, warehouse, { amount: '1.00', transferredOn: today, bankReference: 'x' })).statusCode).toBe(403);
   });
 });
 

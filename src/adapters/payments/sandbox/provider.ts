@@ -74,6 +74,11 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return refusals(() => this.psp.refund(sessionId, m.amount, m.currency, idempotencyKey, now));
   }
 
+  async cancelSession(sessionId: string, idempotencyKey: string): Promise<ProviderOperationResult> {
+    const now = await this.clock.now();
+    return refusals(() => this.psp.cancelSession(sessionId, idempotencyKey, now));
+  }
+
   verifyWebhook(rawBody: Buffer | string, headers: WebhookHeaders, now: Date): ProviderEvent {
     const text = verifyWebhookSignature(this.secret, rawBody, headers, now);
     let json: unknown;

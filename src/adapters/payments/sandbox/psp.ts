@@ -3,8 +3,8 @@
 // (its own `sandbox_psp_*` tables, its own transactions — never the engine's).
 // It behaves like a real PSP: a session per payment, a hosted card page with
 // test cards, a 3-D Secure challenge (PA-2), a wallet redirect, declines,
-// authorise / capture (full or partial) / void / partial refunds, each
-// idempotent by key (same key → same result; a key reused for a different
+// authorise / capture (full or partial) / void / partial refunds / closing an
+// unpaid session (the merchant cancelled the order, OR-7), each idempotent by key (same key → same result; a key reused for a different
 // request is refused), and a signed webhook after each state change, sent
 // through the outbox (kind `sandbox.webhook`, src/adapters/payments/sandbox/webhooks.ts).
 import { createHash, randomBytes } from 'node:crypto';
@@ -66,6 +66,13 @@ function toSession(row: Selectable<SandboxPspSessionsTable>): SandboxSession {
     refunded: Number(row.refunded_minor),
     card: row.card_brand && row.card_last4 ? { brand: row.card_brand, last4: row.card_last4 } : null,
   };
+}
+
+/** The failure code of a session the merchant closed unpaid (`cancelSession`). */
+export const SESSION_CANCELLED = 'session_cancelled';
+
+function operationResult(session: SandboxSession): ProviderOperationResult {
+  return { sessionId: session.id, operationId: randomId('op', 12), state: session.state, capturedTotal: session.captured, refundedTotal: session.refunded };
 }
 
 /** Where the browser goes once the customer is done: `returnUrl?payment=<paymentId>`. */
@@ -148,6 +155,23 @@ export class SandboxPsp {
     });
   }
 
+  /**
+   * The merchant closes a session nobody paid (its order was cancelled): from
+   * then on the hosted pages refuse it (`sandbox.session_closed`), and the
+   * merchant is told by `payment.failed` with failure code `session_cancelled`.
+   * A session already closed unpaid (failed, cancelled) stays as it is; one
+   * authorised meanwhile is refused (`sandbox.not_cancellable`): void or refund it.
+   */
+  cancelSession(sessionId: string, idempotencyKey: string, now: Date): Promise<ProviderOperationResult> {
+    return this.operation(idempotencyKey, 'cancel_session', sessionId, {}, now, async (tx, session) => {
+      if (session.state === 'failed' || session.state === 'cancelled') return operationResult(session);
+      if (session.state !== 'open' && session.state !== 'requires_action') {
+        throw new DomainError('sandbox.not_cancellable', { field: 'sessionId', state: session.state });
+      }
+      return this.change(tx, session, { state: 'cancelled', failureCode: SESSION_CANCELLED }, 'payment.failed', 0, now);
+    });
+  }
+
   async getSession(sessionId: string): Promise<SandboxSession | undefined> {
     const row = await this.options.db.selectFrom('sandbox_psp_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
     return row ? toSession(row) : undefined;
@@ -226,8 +250,7 @@ export class SandboxPsp {
     amount: number,
     now: Date,
   ): Promise<ProviderOperationResult> {
-    const after = await this.changeState(tx, session, next, type, amount, now);
-    return { sessionId: after.id, operationId: randomId('op', 12), state: after.state, capturedTotal: after.captured, refundedTotal: after.refunded };
+    return operationResult(await this.changeState(tx, session, next, type, amount, now));
   }
 
   /** Writes the new state, records the event and puts its webhook in the outbox — one transaction. */

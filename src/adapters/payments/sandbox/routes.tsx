@@ -114,7 +114,13 @@ function DecisionPage(props: { session: SandboxSession; title: string; text: str
 function ClosedPage({ session }: { session: SandboxSession }) {
   return (
     <Page title="Payment closed">
-      <p data-state={session.state}>This payment is no longer open ({session.state}).</p>
+      {session.state === 'cancelled' ? (
+        <p data-state={session.state} role="alert">
+          The merchant cancelled this order: this payment can no longer be made, and nothing was charged.
+        </p>
+      ) : (
+        <p data-state={session.state}>This payment is no longer open ({session.state}).</p>
+      )}
       <p>
         <a href={returnLocation(session)}>Back to the shop</a>
       </p>

@@ -1,10 +1,12 @@
-// Back office: orders (list with filters, detail with payments, reviews and the
-// evidence timeline, OR-6), fraud review (PA-6) and awaited bank transfers (PA-5).
+// Back office: orders (list with filters, detail with payments, refund
+// transfers, reviews and the evidence timeline, OR-6; cancelling, OR-7), fraud
+// review (PA-6) and awaited bank transfers (PA-5).
 import type { FraudReview } from '../../../app/fraud-review.js';
+import { STAFF_CANCELLATION_REASONS } from '../../../app/order-cancellation.js';
 import type { AwaitedTransfer, OrderForStaff, OrderSummary } from '../../../app/orders-admin.js';
 import { formatMoney, money, type Currency } from '../../../domain/money.js';
 import { FRAUD_REVIEW_DOCUMENTS } from '../../../domain/orders/fraud-review.js';
-import { ORDER_STATES } from '../../../domain/orders/order-lifecycle.js';
+import { canTransition, ORDER_STATES } from '../../../domain/orders/order-lifecycle.js';
 import { Layout, type ShopView } from '../layout.js';
 import type { Language } from '../language.js';
 import { orderMessages } from '../order-messages.js';
@@ -133,7 +135,7 @@ function ReviewRows({ reviews, lang }: { reviews: FraudReview[]; lang: Language 
   );
 }
 
-export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; canManage: boolean; fraudReviewOffered: boolean }) {
+export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; canManage: boolean; canRefund: boolean; fraudReviewOffered: boolean }) {
   const { lang, detail } = props;
   const { order } = detail;
   const t = orderMessages[lang];
@@ -141,6 +143,11 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
   const base = `/admin/orders/${encodeURIComponent(order.number)}`;
   const holdable = props.canManage && props.fraudReviewOffered && (order.state === 'awaiting_payment' || order.state === 'paid');
   const onHold = props.canManage && order.state === 'on_hold';
+  // OR-7: card, wallet and bank transfer orders (a partner's plan or a deferred invoice is undone elsewhere).
+  const cancellable = props.canManage && canTransition(order.state, 'cancelled') && ['card', 'wallet', 'bank_transfer'].includes(order.paymentMethod);
+  /** Money received by transfer and due back to the customer (minor units). */
+  const transferDue = (p: OrderForStaff['payments'][number]) => (p.providerSessionId === null ? p.refundRequested - p.refunded : 0);
+  const refundable = props.canRefund && detail.payments.some((p) => transferDue(p) > 0);
   return (
     <Layout lang={lang} title={t.order(order.number)} shop={props.shop} path={base} area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
       <p>
@@ -150,7 +157,13 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
       <FlashMessages error={props.error ?? null} notice={props.notice ?? null} />
       <p>
         {t.state}: <strong data-state={order.state}>{t.states[order.state] ?? order.state}</strong> · {order.email} · {t.placedAt} {when(order.placedAt)}
-        {order.cancelReason ? ` · ${t.cancelReason}: ${order.cancelReason}` : ''}
+        {order.cancelReason ? (
+          <>
+            {' '}
+            · {t.cancelReason}: <span data-cancel-reason={order.cancelReason}>{t.cancelReasons[order.cancelReason] ?? order.cancelReason}</span>
+            {order.cancelNote ? ` — ${order.cancelNote}` : ''}
+          </>
+        ) : null}
       </p>
       <h2>{t.lines}</h2>
       <table>
@@ -202,9 +215,43 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
             {p.method} — {p.state} — {amount(p.amount, p.currency, lang)}
             {p.bankTransferReference ? ` — ${t.reference} ${p.bankTransferReference}` : ''}
             {p.card ? ` — ${p.card.brand} •••• ${p.card.last4}` : ''}
+            {transferDue(p) > 0 ? (
+              <strong data-refund-due={String(transferDue(p))}>
+                {' '}
+                — {t.refundDue}: {amount(transferDue(p), p.currency, lang)}
+              </strong>
+            ) : null}
           </li>
         ))}
       </ul>
+      {detail.refunds.length > 0 ? (
+        <>
+          <h2>{t.refunds}</h2>
+          <ul>
+            {detail.refunds.map((r, i) => (
+              <li key={i} data-refund={String(r.amount)}>
+                {r.transferredOn} — {amount(r.amount, r.currency, lang)} — {t.bankReference} <code>{r.bankReference}</code> — {t.by} {r.by} ({when(r.recordedAt)})
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {refundable ? (
+        <form method="post" action={`${base}/transfer-refunds`} class="stack">
+          <h2>{t.recordRefund}</h2>
+          <Csrf token={props.csrfToken} />
+          <label>
+            {t.amount} <input type="text" name="amount" required inputMode="decimal" maxLength={16} />
+          </label>
+          <label>
+            {t.transferredOn} <input type="date" name="transferredOn" required />
+          </label>
+          <label>
+            {t.bankReference} <input type="text" name="bankReference" required maxLength={100} autoComplete="off" />
+          </label>
+          <button type="submit">{t.recordRefundSubmit}</button>
+        </form>
+      ) : null}
       {detail.reviews.length > 0 ? (
         <>
           <h2>{t.reviews}</h2>
@@ -243,6 +290,28 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
             <button type="submit">{t.release}</button>
           </form>
         </>
+      ) : null}
+      {cancellable ? (
+        <form method="post" action={`${base}/cancel`} class="stack">
+          <h2>{t.cancel}</h2>
+          <p class="note">{t.cancelHelp}</p>
+          <Csrf token={props.csrfToken} />
+          <label>
+            {t.cancelReasonField}{' '}
+            <select name="reason" required>
+              <option value="">{t.chooseReason}</option>
+              {STAFF_CANCELLATION_REASONS.map((r) => (
+                <option key={r} value={r}>
+                  {t.cancelReasons[r]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t.cancelNote} <textarea name="note" maxLength={2000} />
+          </label>
+          <button type="submit">{t.cancelSubmit}</button>
+        </form>
       ) : null}
       <h2>{t.timeline}</h2>
       <table class="timeline">

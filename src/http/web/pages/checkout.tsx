@@ -5,18 +5,32 @@
 // WD-4). Plain forms with a CSRF token: they work without JavaScript. Errors
 // are shown next to their field (aria-invalid + aria-describedby).
 import type { CartView } from '../../../app/cart.js';
-import { addressLines, debitText, legalDate, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
-import type { Order, OrderPaymentMethod } from '../../../app/orders.js';
+import type { CustomerAddress } from '../../../app/customers.js';
+import { addressLines, debitText, instalmentSharesText, legalDate, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
+import type { StoredInstalmentPlan } from '../../../app/instalments.js';
+import { choiceValue, type PaymentChoice } from '../../../app/payment-choices.js';
+import type { Order } from '../../../app/orders.js';
 import type { CheckedAddress } from '../../../domain/customers/address-rules.js';
 import { formatMoney, money, type Money } from '../../../domain/money.js';
 import type { Period, Policy } from '../../../policy/schema.js';
 import { checkoutError, checkoutMessages } from '../checkout-messages.js';
 import { Layout, type ShopView } from '../layout.js';
-import { percentLabel, TotalsTable } from '../totals-table.js';
+import { orderStateLabel } from '../order-state-labels.js';
+import { OrderTotalsTable } from '../order-totals.js';
+import type { OrderVatRate } from '../../../app/account-orders.js';
+import { TotalsTable } from '../totals-table.js';
 import type { Language } from '../language.js';
 
 export type AddressForm = { name: string; line1: string; line2: string; postalCode: string; city: string; region: string; country: string; phone: string };
-export type CheckoutDetails = { email: string; delivery: AddressForm; billingSame: boolean; billing: AddressForm; shippingMethodId: string };
+export type CheckoutDetails = {
+  email: string;
+  delivery: AddressForm;
+  billingSame: boolean;
+  billing: AddressForm;
+  shippingMethodId: string;
+  /** CU-1: a signed-in customer asked to keep the delivery address in the account. */
+  saveAddress?: boolean;
+};
 /** Field name (as posted: `delivery.postalCode`, `email`, `terms`…) → error code. */
 export type FieldErrors = Record<string, string>;
 
@@ -149,7 +163,7 @@ export function IdentificationPage(props: { lang: Language; shop: ShopView }) {
         <a class="button" href="/account/login?next=/checkout">
           {t.signIn}
         </a>{' '}
-        <a class="button" href="/account/register">
+        <a class="button" href="/account/register?next=/checkout">
           {t.createAccount}
         </a>
       </p>
@@ -173,7 +187,53 @@ export type DetailsPageProps = {
   general?: string | null | undefined;
   countries: string[] | null;
   view: CartView;
+  /** CU-1: the signed-in customer's address book (empty for a guest), and the entries matching the form. */
+  savedAddresses: CustomerAddress[];
+  chosenSaved: { delivery: string | null; billing: string | null };
 };
+
+/**
+ * CU-1 stored addresses: radio buttons inside the details form; its own submit
+ * button posts the whole form to /checkout/saved-address, which answers with
+ * the form filled from the chosen entries (no JavaScript).
+ */
+function SavedAddresses({ lang, addresses, chosen }: { lang: Language; addresses: CustomerAddress[]; chosen: DetailsPageProps['chosenSaved'] }) {
+  const t = checkoutMessages[lang];
+  if (addresses.length === 0) return null;
+  const entry = (a: CustomerAddress) => (
+    <>
+      {a.label ? <strong>{a.label} — </strong> : null}
+      {addressLines(a).join(', ')}
+    </>
+  );
+  return (
+    <fieldset class="saved-addresses">
+      <legend>{t.savedAddresses}</legend>
+      <fieldset>
+        <legend>{t.savedDelivery}</legend>
+        {addresses.map((a) => (
+          <label key={a.id} class="radio">
+            <input type="radio" name="deliveryAddressId" value={a.id} checked={a.id === chosen.delivery} /> {entry(a)}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>{t.savedBilling}</legend>
+        <label class="radio">
+          <input type="radio" name="billingAddressId" value="" checked={chosen.billing === null} /> {t.billingAsDelivery}
+        </label>
+        {addresses.map((a) => (
+          <label key={a.id} class="radio">
+            <input type="radio" name="billingAddressId" value={a.id} checked={a.id === chosen.billing} /> {entry(a)}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" formAction="/checkout/saved-address">
+        {t.useSaved}
+      </button>
+    </fieldset>
+  );
+}
 
 export function DetailsPage(props: DetailsPageProps) {
   const { lang, values, errors, view } = props;
@@ -196,16 +256,24 @@ export function DetailsPage(props: DetailsPageProps) {
               <p>
                 {t.guestOr}{' '}
                 <span class="meta">
-                  (<a href="/account/login?next=/checkout">{t.signIn}</a> · <a href="/account/register">{t.createAccount}</a>)
+                  (<a href="/account/login?next=/checkout">{t.signIn}</a> · <a href="/account/register?next=/checkout">{t.createAccount}</a>)
                 </span>
               </p>
               <TextField lang={lang} name="email" label={t.email} value={values.email} errors={errors} type="email" required autoComplete="email" maxLength={320} />
             </>
           )}
         </fieldset>
+        <SavedAddresses lang={lang} addresses={props.savedAddresses} chosen={props.chosenSaved} />
         <fieldset>
           <legend>{t.deliveryAddress}</legend>
           <AddressFields lang={lang} prefix="delivery" value={values.delivery} errors={errors} countries={props.countries} section="shipping" />
+          {props.customerEmail ? (
+            <label class="checkbox">
+              <input type="checkbox" name="saveAddress" value="1" checked={values.saveAddress === true} aria-describedby={errors['saveAddress'] ? 'saveAddress-error' : undefined} />{' '}
+              {t.saveAddress}
+              <FieldError lang={lang} id="saveAddress-error" code={errors['saveAddress']} />
+            </label>
+          ) : null}
         </fieldset>
         <fieldset>
           <legend>{t.billingAddress}</legend>
@@ -248,7 +316,7 @@ export type SummaryPageProps = {
   minimumAge: number | null;
   minorsWithGuardianConsent: boolean;
   terms: { id: string; hash: string };
-  paymentMethods: OrderPaymentMethod[];
+  paymentChoices: PaymentChoice[];
   chosenPaymentMethod: string;
   buttonLabel: string;
   idempotencyKey: string;
@@ -373,11 +441,26 @@ export function SummaryPage(props: SummaryPageProps) {
         </fieldset>
         <fieldset>
           <legend>{t.paymentMethod}</legend>
-          {props.paymentMethods.map((method, i) => (
-            <label key={method} class="radio">
-              <input type="radio" name="paymentMethod" value={method} checked={props.chosenPaymentMethod ? props.chosenPaymentMethod === method : i === 0} required /> {t.methods[method]}
-            </label>
-          ))}
+          {props.paymentChoices.map((choice, i) => {
+            const value = choiceValue(choice);
+            return (
+              <div key={value} class="payment-choice">
+                <label class="radio">
+                  <input type="radio" name="paymentMethod" value={value} checked={props.chosenPaymentMethod ? props.chosenPaymentMethod === value : i === 0} required />{' '}
+                  {choice.method === 'instalments' ? t.instalmentsChoice(choice.count) : choice.method === 'deferred' ? t.deferredChoice(legalDate(choice.dueOn, lang)) : t.methods[choice.method]}
+                </label>
+                {choice.method === 'instalments' ? (
+                  // PA-4: every share to the cent, the partner, the right to withdraw from the credit and the regulated warning.
+                  <ul class="meta">
+                    {instalmentSharesText(choice.partner, choice.shares, lang).map((line) => (
+                      <li key={line}>{line}</li>
+                    ))}
+                  </ul>
+                ) : null}
+                {choice.method === 'deferred' ? <p class="meta">{t.deferredOutstanding(m(choice.outstanding), m(choice.creditLimit))}</p> : null}
+              </div>
+            );
+          })}
           <FieldError lang={lang} id="paymentMethod-error" code={errors['paymentMethod']} />
         </fieldset>
         <p class="meta">{t.finalHint}</p>
@@ -400,6 +483,10 @@ export type ConfirmationPageProps = {
   withdrawal: Period;
   paymentState: string | null;
   bankTransfer: { amount: Money; holder: string; iban: string; bic: string; reference: string; lastDay: string } | null;
+  /** PA-4: the plan of an order paid in instalments. */
+  instalments: StoredInstalmentPlan | null;
+  /** PA-7: the transfer reference of a deferred invoice. */
+  deferredReference: string | null;
 };
 
 export function ConfirmationPage(props: ConfirmationPageProps) {
@@ -408,7 +495,7 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
   const m = (amount: number) => formatMoney(money(amount, order.currency), lang);
   const colon = lang === 'fr' ? '\u00a0: ' : ': ';
   const shipping = order.shippingDetails as { label: { fr: string; en: string }; carrier?: string; estimate: { earliest: string; latest: string } };
-  const vat = (Array.isArray(order.vatBreakdown) ? order.vatBreakdown : []) as { rateBasisPoints: number; vat: number }[];
+  const vat = (Array.isArray(order.vatBreakdown) ? order.vatBreakdown : []) as OrderVatRate[];
   const path = `/checkout/confirmation/${order.number}`;
   return (
     <Layout lang={lang} title={t.confirmationTitle(order.number)} shop={props.shop} path={path} area="store">
@@ -420,13 +507,21 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
         <dt>{t.orderNumber}</dt>
         <dd data-order-number={order.number}>{order.number}</dd>
         <dt>{t.orderState}</dt>
-        <dd data-order-state={order.state}>{t.orderStates[order.state] ?? order.state}</dd>
+        <dd data-order-state={order.state}>{orderStateLabel(lang, order.state)}</dd>
         <dt>{t.paymentMethod}</dt>
         <dd>{t.methods[order.paymentMethod]}</dd>
         <dt>{t.paymentState}</dt>
         <dd data-payment-state={props.paymentState ?? ''}>{props.paymentState ? (t.paymentStates[props.paymentState] ?? props.paymentState) : '—'}</dd>
       </dl>
       <p>{debitText(props.policy, order.paymentMethod, lang)}</p>
+      {props.instalments ? (
+        <ul class="instalments">
+          {instalmentSharesText(props.instalments.partner, props.instalments.shares.map((s) => s.amount), lang).map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      ) : null}
+      {order.paymentDueOn && props.deferredReference ? <p class="deferred-due">{t.deferredDue(legalDate(order.paymentDueOn, lang), props.deferredReference)}</p> : null}
       {props.bankTransfer ? (
         <section aria-labelledby="transfer-title" class="bank-transfer">
           <h2 id="transfer-title">{t.transferTitle}</h2>
@@ -471,42 +566,7 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
           ))}
         </tbody>
       </table>
-      <table class="totals">
-        <tbody>
-          <tr>
-            <th scope="row">{t.goods}</th>
-            <td>{m(order.goods)}</td>
-          </tr>
-          {order.ecoFees > 0 ? (
-            <tr>
-              <th scope="row">{t.ecoFees}</th>
-              <td>{m(order.ecoFees)}</td>
-            </tr>
-          ) : null}
-          {order.discounts > 0 ? (
-            <tr>
-              <th scope="row">{t.discounts}</th>
-              <td>−{m(order.discounts)}</td>
-            </tr>
-          ) : null}
-          <tr>
-            <th scope="row">{t.shipping}</th>
-            <td>{order.shipping === 0 ? t.free : m(order.shipping)}</td>
-          </tr>
-          <tr class="total">
-            <th scope="row">{t.total}</th>
-            <td>{m(order.total)}</td>
-          </tr>
-          {vat
-            .filter((r) => r.vat > 0)
-            .map((r) => (
-              <tr key={r.rateBasisPoints}>
-                <th scope="row">{t.vatIncluded(percentLabel(r.rateBasisPoints, lang))}</th>
-                <td>{m(r.vat)}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <OrderTotalsTable order={order} vatBreakdown={vat} lang={lang} labels={t} />
       <section aria-labelledby="delivery-title">
         <h2 id="delivery-title">{t.delivery}</h2>
         <p>

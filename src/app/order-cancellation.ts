@@ -1,0 +1,277 @@
+// Issue 4 §4: cancelling an order (OR-7: after validation the merchant may
+// cancel an order per CU-4, PA-5 and PA-6).
+//
+// This is the ONE way an order becomes `cancelled`: staff in the back office
+// (`cancelOrder`), the PA-5 bank transfer deadline (`cancelUnpaidTransferOrder`)
+// and the PA-6 fraud-review deadline (`cancelUnansweredReview`) all end in
+// `cancelLockedOrder`, in the caller's transaction, in this order:
+//   (a) locks: the order's payments (sorted ids) → the order
+//       (`lockOrderWithPayments`) → its open review → stock rows → evidence head,
+//       the lock order of the rest of the engine (a payment webhook takes
+//       payment → order);
+//   (b) refused unless the lifecycle lets the order go to `cancelled`
+//       (`order.illegal_transition`, 409: a cancelled order is not cancelled
+//       again, so a repeated request changes nothing);
+//   (c) an open fraud review ends (`expired` by its deadline, `cancelled` by
+//       staff) with its timer;
+//   (d) the stock goes back (`releaseOrderStock`, OR-3);
+//   (e) the money, payment by payment — every provider call through the
+//       outbox with an idempotency key (src/app/payments.ts):
+//         card / wallet not paid yet      → its session closed at the provider
+//                                           (the hosted page refuses it afterwards)
+//         authorised, nothing captured    → the authorisation voided
+//         captured                        → what is left refunded
+//         transfer awaited (PA-5)         → the payment fails, its deadline timer goes
+//         transfer received               → recorded as a refund due to the customer,
+//                                           made by the shop's bank (`recordBankTransferRefund`)
+//       A customer who pays on the provider's page before the session is
+//       closed gets the money back as soon as the webhook says so
+//       (`orderPaymentChanged`, src/app/orders.ts);
+//   (f) the order `cancelled`, with the reason code and the staff member's note;
+//   (g) the customer's email, in the order's language (neutral wording for a
+//       CU-4 block or an inconclusive review: the merchant's reason and note
+//       are never told, CU-4);
+//   (h) the audit log naming the staff member, then `order.cancelled` in the
+//       evidence log (OR-6), last, with the reason, its rule and what became
+//       of each payment.
+import { DomainError } from '../domain/errors.js';
+import { formatMoney, money } from '../domain/money.js';
+import { transition } from '../domain/orders/order-lifecycle.js';
+import type { PaymentState } from '../domain/payments/payment-lifecycle.js';
+import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
+import type { Tx } from '../store/db.js';
+import { appendEvidence, type EvidenceData } from '../store/evidence.js';
+import type { Payment } from '../store/payments.js';
+import { cancelTimer, type DueTimer } from '../store/timers.js';
+import { queueEmail, type EmailPayload } from './emails.js';
+import { endReviewOnCancellation, lockOpenReview } from './fraud-review.js';
+import { lockOrderWithPayments, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
+import { bankTransferTimerKey, cancelPaymentSession, expireBankTransfer, getPayment, recordTransferRefundDue, refundPayment, voidPayment } from './payments.js';
+
+/**
+ * Why an order is cancelled: the rule that allows it (OR-7), whether the
+ * customer's email must stay neutral (CU-4), and whether staff may choose it
+ * (the two deadlines are the timers' own).
+ */
+export const CANCELLATION_REASONS = {
+  // CU-4: blocking — an unpaid earlier order, an open payment dispute, a customer flagged as risky.
+  unpaid_earlier_order: { rule: 'CU-4', neutral: true, staff: true },
+  payment_dispute: { rule: 'CU-4', neutral: true, staff: true },
+  flagged_as_risky: { rule: 'CU-4', neutral: true, staff: true },
+  // PA-6: the proof sent does not lift the doubt (the customer is not told why either).
+  review_inconclusive: { rule: 'PA-6', neutral: true, staff: true },
+  // PA-5: staff stop waiting for the payment.
+  payment_not_received: { rule: 'PA-5', neutral: false, staff: true },
+  // The deadlines (timers).
+  bank_transfer_not_received: { rule: 'PA-5', neutral: false, staff: false },
+  fraud_review_unanswered: { rule: 'PA-6', neutral: false, staff: false },
+} as const satisfies Record<string, { rule: 'CU-4' | 'PA-5' | 'PA-6'; neutral: boolean; staff: boolean }>;
+export type CancellationReason = keyof typeof CANCELLATION_REASONS;
+
+/** The reasons staff choose from (the back-office form and the API). */
+export const STAFF_CANCELLATION_REASONS = ['unpaid_earlier_order', 'payment_dispute', 'flagged_as_risky', 'review_inconclusive', 'payment_not_received'] as const satisfies readonly CancellationReason[];
+export type StaffCancellationReason = (typeof STAFF_CANCELLATION_REASONS)[number];
+
+export function isStaffCancellationReason(value: unknown): value is StaffCancellationReason {
+  return typeof value === 'string' && (STAFF_CANCELLATION_REASONS as readonly string[]).includes(value);
+}
+
+/** What the cancellation did with one payment (in the evidence event and the API's answer). */
+export type PaymentSettlement = {
+  paymentId: string;
+  method: Payment['method'];
+  /** The payment's state when the order was cancelled. */
+  state: PaymentState;
+  action: 'session_cancelled' | 'void' | 'refund' | 'transfer_closed' | 'refund_due' | 'none';
+  /** Minor units: authorisation released, amount refunded or due back; 0 otherwise. */
+  amount: number;
+};
+
+export type Cancellation = { number: string; reason: CancellationReason; rule: string; cancelledAt: Date; payments: PaymentSettlement[] };
+
+type CancelLockedInput = {
+  shopId: string;
+  reason: CancellationReason;
+  note?: string | null | undefined;
+  actor: Actor;
+  /** The timer cancelling the order now, if any: the runner marks it fired, it is not cancelled. */
+  firingTimerKey?: string | undefined;
+  now: Date;
+};
+
+// ---------------------------------------------------------------------------
+// Staff
+
+export type CancelOrderInput = { shopId: string; orderNumber: string; reason: string; note?: string | null | undefined; actor: Actor; now: Date };
+
+/**
+ * OR-7, staff (`orders.manage`): cancels an order not yet shipped, for one of
+ * STAFF_CANCELLATION_REASONS with an optional note. Refused:
+ * `order.cancel_reason_invalid` (no or unknown reason), `order.illegal_transition`
+ * (409: already cancelled), `order.cancel_reason_not_applicable` (PA-5 when
+ * money was received), `order.cancellation_not_supported` (instalments,
+ * deferred payment).
+ */
+export async function cancelOrder(tx: Tx, input: CancelOrderInput): Promise<Cancellation> {
+  if (!isStaffCancellationReason(input.reason)) {
+    throw new DomainError('order.cancel_reason_invalid', { field: 'reason', rule: 'OR-7', allowed: STAFF_CANCELLATION_REASONS.join(', ') }, 'Choose why the order is cancelled.');
+  }
+  const note = input.note?.trim() ? input.note.trim() : null;
+  if (note !== null && note.length > 2000) throw new DomainError('order.cancel_note_too_long', { field: 'note', max: 2000 });
+  const locked = await lockOrderWithPayments(tx, input.shopId, input.orderNumber);
+  return cancelLockedOrder(tx, locked, { shopId: input.shopId, reason: input.reason, note, actor: input.actor, now: input.now });
+}
+
+// ---------------------------------------------------------------------------
+// The deadlines (timers registered in src/jobs/timer-kinds.ts)
+
+/**
+ * Timer `payment.bank_transfer_deadline` (PA-5): the money did not arrive in
+ * time — the order is cancelled, its payment fails. Money recorded meanwhile
+ * cancelled the timer; checked again here under the locks.
+ */
+export async function cancelUnpaidTransferOrder(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
+  const paymentId = timer.payload['paymentId'];
+  if (typeof paymentId !== 'string') throw new Error(`${timer.kind} timer ${timer.key} has no paymentId`);
+  const payment = await getPayment(tx, timer.shopId, paymentId);
+  if (!payment || payment.reference.kind !== 'order') return;
+  const locked = await lockOrderWithPayments(tx, timer.shopId, payment.reference.id);
+  const current = locked.payments.find((p) => p.id === paymentId);
+  if (current?.state !== 'pending' || locked.order.state !== 'awaiting_transfer') return; // paid (or cancelled) meanwhile
+  await cancelLockedOrder(tx, locked, { shopId: timer.shopId, reason: 'bank_transfer_not_received', actor: { kind: 'system' }, firingTimerKey: timer.key, now });
+}
+
+/**
+ * Timer `order.fraud_review_deadline` (PA-6): the customer did not answer in
+ * time — the order is cancelled and any money given back. A review ended
+ * meanwhile cancelled the timer; checked again here under the locks.
+ */
+export async function cancelUnansweredReview(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
+  const reviewId = timer.payload['reviewId'];
+  const orderNumber = timer.payload['orderNumber'];
+  if (typeof reviewId !== 'string' || typeof orderNumber !== 'string') throw new Error(`${timer.kind} timer ${timer.key} has no reviewId / orderNumber`);
+  const locked = await lockOrderWithPayments(tx, timer.shopId, orderNumber);
+  const open = locked.order.state === 'on_hold' ? await lockOpenReview(tx, timer.shopId, locked.order.id) : undefined;
+  if (!open || open.id !== reviewId) return; // answered or released meanwhile
+  await cancelLockedOrder(tx, locked, { shopId: timer.shopId, reason: 'fraud_review_unanswered', actor: { kind: 'system' }, firingTimerKey: timer.key, now });
+}
+
+// ---------------------------------------------------------------------------
+// The cancellation
+
+async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payment[] }, input: CancelLockedInput): Promise<Cancellation> {
+  const { order } = locked;
+  const { shopId, reason, now } = input;
+  const { rule, neutral } = CANCELLATION_REASONS[reason];
+  transition(order.state, 'cancelled'); // (b) OR-7
+  if (order.paymentMethod !== 'card' && order.paymentMethod !== 'wallet' && order.paymentMethod !== 'bank_transfer') {
+    // A financing partner's plan (PA-4) or a deferred invoice (PA-7) would need its own undoing.
+    throw new DomainError('order.cancellation_not_supported', { field: 'orderNumber', rule: 'OR-7', paymentMethod: order.paymentMethod }, `An order paid by ${order.paymentMethod} cannot be cancelled here yet.`);
+  }
+  const payments = [...locked.payments].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  if (reason === 'payment_not_received' && payments.some((p) => p.authorised > 0)) {
+    throw new DomainError('order.cancel_reason_not_applicable', { field: 'reason', rule: 'PA-5' }, 'The payment of this order was received: choose another reason.');
+  }
+  const by = actorLabel(input.actor);
+
+  // (c), (d)
+  const review = order.state === 'on_hold'
+    ? await endReviewOnCancellation(tx, { shopId, order, outcome: reason === 'fraud_review_unanswered' ? 'expired' : 'cancelled', by, firingTimerKey: input.firingTimerKey, now })
+    : undefined;
+  await releaseOrderStock(tx, order, now);
+
+  // (e)
+  const settlements: PaymentSettlement[] = [];
+  for (const p of payments) settlements.push(await settle(tx, p, input, by));
+
+  // (f), (g)
+  await setOrderState(tx, order, 'cancelled', now, { cancel_reason: reason, cancel_note: input.note ?? null });
+  await queueEmail(tx, { shopId, key: `order.cancelled:${shopId}:${order.number}`, email: cancellationEmail(order, reason, neutral, settlements) }, now);
+
+  // (h)
+  if (input.actor.kind !== 'system') {
+    await recordAudit(tx, { shopId, actor: input.actor, action: ORDER_CANCELLED, target: `order:${order.number}`, details: { reason, rule, note: input.note ?? null, payments: settlements }, at: now });
+  }
+  const data: EvidenceData = { number: order.number, reason, rule, payments: settlements };
+  if (review) Object.assign(data, { reviewId: review.id, lastDay: review.lastDay });
+  await appendEvidence(tx, { shopId, kind: ORDER_CANCELLED, subject: { type: 'order', id: order.number }, actor: by, data, at: now });
+  return { number: order.number, reason, rule, cancelledAt: now, payments: settlements };
+}
+
+/** (e) for one payment (see the header). */
+async function settle(tx: Tx, p: Payment, input: CancelLockedInput, by: string): Promise<PaymentSettlement> {
+  const { shopId, now } = input;
+  const done = (action: PaymentSettlement['action'], amount: number): PaymentSettlement => ({ paymentId: p.id, method: p.method, state: p.state, action, amount });
+  if (p.method === 'bank_transfer') {
+    if (p.state === 'pending') {
+      const failureCode = input.reason === 'bank_transfer_not_received' ? 'bank_transfer_not_received' : 'order_cancelled';
+      await expireBankTransfer(tx, { shopId, paymentId: p.id, failureCode, actor: by, now });
+      const timerKey = bankTransferTimerKey(shopId, p.id);
+      if (timerKey !== input.firingTimerKey) await cancelTimer(tx, timerKey, now);
+      return done('transfer_closed', 0);
+    }
+    if (p.state === 'captured' || p.state === 'partially_refunded') return done('refund_due', await recordTransferRefundDue(tx, { shopId, paymentId: p.id, now }));
+    return done('none', 0);
+  }
+  if (!p.providerSessionId) return done('none', 0);
+  if (p.state === 'pending' || p.state === 'requires_action') {
+    await cancelPaymentSession(tx, { shopId, paymentId: p.id, now });
+    return done('session_cancelled', 0);
+  }
+  if (p.state === 'authorised' && p.captureRequested === 0 && p.voidRequestedAt === null) {
+    await voidPayment(tx, { shopId, paymentId: p.id, now });
+    return done('void', p.authorised);
+  }
+  const refundable = p.captured - p.refundRequested;
+  if (['captured', 'partially_captured', 'partially_refunded'].includes(p.state) && refundable > 0) {
+    await refundPayment(tx, { shopId, paymentId: p.id, key: 'order.cancelled', amount: money(refundable, p.currency), now });
+    return done('refund', refundable);
+  }
+  return done('none', 0);
+}
+
+// ---------------------------------------------------------------------------
+// The customer's email (FR / EN by the order's language)
+
+function cancellationEmail(order: Order, reason: CancellationReason, neutral: boolean, settlements: readonly PaymentSettlement[]): EmailPayload {
+  const fr = order.language === 'fr';
+  const n = order.number;
+  const amount = (minor: number) => formatMoney(money(minor, order.currency), order.language);
+  const opening = neutral
+    ? fr
+      ? `Votre commande ${n} est annulée : nous ne sommes pas en mesure d'y donner suite.`
+      : `Your order ${n} is cancelled: we are unable to proceed with it.`
+    : reason === 'bank_transfer_not_received'
+      ? fr
+        ? `Nous n'avons pas reçu votre virement pour la commande ${n} dans le délai prévu : elle est annulée.`
+        : `We did not receive your bank transfer for order ${n} in time: the order is cancelled.`
+      : reason === 'fraud_review_unanswered'
+        ? fr
+          ? `Sans réponse de votre part dans le délai indiqué, votre commande ${n} est annulée.`
+          : `As we did not hear from you in time, your order ${n} is cancelled.`
+        : fr
+          ? `Nous n'avons pas reçu le paiement de votre commande ${n} : elle est annulée.`
+          : `We did not receive the payment for your order ${n}: it is cancelled.`;
+  const moneyLines: string[] = [];
+  for (const s of settlements) {
+    if (s.action === 'refund') moneyLines.push(fr ? `La somme versée (${amount(s.amount)}) vous est remboursée sur votre moyen de paiement.` : `The money paid (${amount(s.amount)}) is refunded to your payment method.`);
+    else if (s.action === 'void') moneyLines.push(fr ? `L'autorisation de paiement (${amount(s.amount)}) est annulée : rien ne sera débité.` : `The payment authorisation (${amount(s.amount)}) is released: nothing will be charged.`);
+    else if (s.action === 'session_cancelled') moneyLines.push(fr ? `Le lien de paiement n'est plus valable : rien ne sera débité.` : `The payment link is no longer valid: nothing will be charged.`);
+    else if (s.action === 'refund_due' && s.amount > 0) {
+      moneyLines.push(
+        fr
+          ? `La somme reçue (${amount(s.amount)}) vous sera remboursée par virement : répondez à ce message en nous indiquant l'IBAN du compte à créditer.`
+          : `The money received (${amount(s.amount)}) will be refunded by bank transfer: reply to this message with the IBAN of the account to credit.`,
+      );
+    }
+  }
+  const closing = fr ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.';
+  return {
+    to: order.email,
+    subject: fr ? `Commande ${n} annulée` : `Order ${n} cancelled`,
+    text: [opening, ...moneyLines, '', closing].join('\n'),
+    html: null,
+    language: order.language,
+    related: { kind: 'order', id: n },
+  };
+}
