@@ -17,7 +17,7 @@
 //   interest itself is `latePaymentCharges` (src/domain/payments/late-interest.ts).
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { DomainError } from '../domain/errors.js';
-import { money, type Currency, type Money } from '../domain/money.js';
+import { formatMoney, money, type Currency, type Money } from '../domain/money.js';
 import type { CustomerKind, Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
@@ -25,6 +25,7 @@ import { appendEvidence } from '../store/evidence.js';
 import { insertPaymentEvent, lockPayment } from '../store/payments.js';
 import type { DueTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
+import { findInvoiceOfOrder } from './invoices.js';
 import { legalDate } from './order-emails.js';
 
 export const PAYMENT_OVERDUE = 'payment.overdue';
@@ -49,6 +50,7 @@ async function outstandingOf(q: Queryable, shopId: string, customerId: string, c
     .where('shop_id', '=', shopId)
     .where('customer_id', '=', customerId)
     .where('state', '=', 'payment_deferred')
+    .where('currency', '=', currency)
     .executeTakeFirstOrThrow();
   return money(Number(row.owed), currency);
 }
@@ -178,24 +180,26 @@ export async function assertDeferredPaymentAllowed(tx: Tx, input: { shopId: stri
 
 /**
  * Timer `payment.deferred_due` (PA-7): the due date passed and the invoice is
- * not paid. The payment stays payable; the customer gets a reminder with the
- * late-payment terms of the policy, and the shop the proof that it was sent.
- * Money recorded before cancels the timer; checked again under the lock.
+ * not paid. The payment stays payable; the customer gets a reminder quoting
+ * the invoice — its amount, the account and reference to pay with, and the
+ * late-payment terms printed on it (from the policy version of the order,
+ * L441-10 C. com.) — and the shop the proof that it was sent. Money recorded
+ * before cancels the timer; checked again under the lock.
  */
 export async function remindOverdueDeferredPayment(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
   const paymentId = timer.payload['paymentId'];
   if (typeof paymentId !== 'string') throw new Error(`${timer.kind} timer ${timer.key} has no paymentId`);
   const payment = await lockPayment(tx, timer.shopId, paymentId);
   if (!payment || payment.state !== 'pending') return; // paid meanwhile
-  const order = await tx
-    .selectFrom('orders')
-    .select(['number', 'email', 'language', 'total_minor', 'currency', 'payment_due_on', 'state'])
-    .where('shop_id', '=', timer.shopId)
-    .where('number', '=', payment.reference.id)
-    .executeTakeFirst();
+  const order = await tx.selectFrom('orders').select(['number', 'email', 'language', 'payment_due_on', 'state']).where('shop_id', '=', timer.shopId).where('number', '=', payment.reference.id).executeTakeFirst();
   if (!order || order.state !== 'payment_deferred') return;
-  const fr = order.language === 'fr';
-  const due = legalDate(order.payment_due_on!, order.language);
+  const invoice = await findInvoiceOfOrder(tx, { shopId: timer.shopId, orderNumber: order.number });
+  if (!invoice) throw new Error(`deferred order ${order.number} has no invoice`);
+  const lang = order.language;
+  const fr = lang === 'fr';
+  const amount = formatMoney(money(payment.amount, payment.currency), lang);
+  const due = legalDate(order.payment_due_on!, lang);
+  const { paymentDue, latePayment } = invoice.content.mentions;
   await queueEmail(
     tx,
     {
@@ -203,12 +207,19 @@ export async function remindOverdueDeferredPayment(tx: Tx, timer: DueTimer, now:
       key: `payment.overdue:${timer.shopId}:${order.number}`,
       email: {
         to: order.email,
-        subject: fr ? `Facture de la commande ${order.number} échue` : `Invoice for order ${order.number} is overdue`,
-        text: fr
-          ? `Le paiement de la commande ${order.number} était dû le ${due} et ne nous est pas parvenu. Conformément à nos conditions générales, les sommes dues portent intérêt de plein droit à compter de cette date, et une indemnité forfaitaire de 40 € pour frais de recouvrement est due (art. L441-10 du Code de commerce). Aucune nouvelle livraison n'aura lieu avant le paiement complet. Référence du virement : ${payment.bankTransferReference}.`
-          : `Payment for order ${order.number} was due on ${due} and has not reached us. Under our terms of sale, the amounts due bear interest by law from that date, and a fixed recovery indemnity of EUR 40 is due (art. L441-10 of the French Commercial Code). Nothing more will be delivered until everything is paid. Transfer reference: ${payment.bankTransferReference}.`,
+        subject: fr ? `Facture ${invoice.number} échue (commande ${order.number})` : `Invoice ${invoice.number} is overdue (order ${order.number})`,
+        text: [
+          fr
+            ? `Le paiement de la facture ${invoice.number} (commande ${order.number}), soit ${amount}, était dû le ${due} et ne nous est pas parvenu.`
+            : `Payment of invoice ${invoice.number} (order ${order.number}), ${amount}, was due on ${due} and has not reached us.`,
+          paymentDue?.[lang],
+          latePayment?.[lang],
+          fr ? 'Aucune nouvelle livraison n\'aura lieu avant le paiement complet.' : 'Nothing more will be delivered until everything is paid.',
+        ]
+          .filter((line): line is string => Boolean(line))
+          .join('\n\n'),
         html: null,
-        language: order.language,
+        language: lang,
         related: { kind: 'order', id: order.number },
       },
     },
@@ -220,7 +231,7 @@ export async function remindOverdueDeferredPayment(tx: Tx, timer: DueTimer, now:
     kind: PAYMENT_OVERDUE,
     subject: { type: 'order', id: order.number },
     actor: 'system',
-    data: { paymentId: payment.id, dueOn: order.payment_due_on, amount: Number(order.total_minor), currency: order.currency, rule: 'PA-7' },
+    data: { paymentId: payment.id, invoice: invoice.number, dueOn: order.payment_due_on, amount: payment.amount, currency: payment.currency, rule: 'PA-7' },
     at: now,
   });
 }

@@ -2,10 +2,15 @@
 //
 // - `instalmentOffers`: the plans the checkout shows this customer for this
 //   basket, each with its shares to the cent or the reasons it is not offered.
-// - `requestInstalmentPlan`: the policy's eligibility first (consumer resident
-//   in France, basket range per plan, bounds inclusive), then the partner's
-//   decision — a refusal is `instalments.refused_by_partner`, before anything
-//   of the order is written (src/app/orders.ts asks before taking stock).
+// - `assertInstalmentPlanOffered`: the policy's eligibility (consumer resident
+//   in France, basket range per plan, bounds inclusive), checked by placeOrder
+//   before it takes stock.
+// - `requestInstalmentPlan`: the partner's decision, asked LAST in placeOrder
+//   (like a payment session: after every refusal and the stock, so a plan is
+//   never granted for an order that then fails); a refusal is
+//   `instalments.refused_by_partner` and rolls the whole order back. The
+//   request's key is derived from the order's key AND what is asked (count,
+//   amount, email): asking again for another plan is another request.
 // - `recordInstalmentPlan`: the accepted plan and every share, stored with the
 //   order in its placing transaction, with the evidence event. The shares are
 //   dated when shipment is confirmed (PA-4: the first share is taken then,
@@ -35,28 +40,32 @@ export function instalmentOffers(policy: Policy, facts: InstalmentFacts): Instal
 
 export type AcceptedPlan = Extract<PlanDecision, { status: 'accepted' }> & { partner: string; count: 3 | 4 };
 
-/**
- * PA-4: the policy's eligibility, then the partner's decision. Throws the
- * first eligibility refusal (`instalments.basket_below_minimum`…), or
- * `instalments.refused_by_partner` when the partner declines the credit.
- */
-export async function requestInstalmentPlan(
-  partner: FinancingPartner | undefined,
-  policy: Policy,
-  input: InstalmentFacts & { count: number | undefined; email: string; idempotencyKey: string },
-): Promise<AcceptedPlan> {
+/** PA-4: the policy offers this plan to this customer for this basket (the first refusal otherwise). */
+export function assertInstalmentPlanOffered(policy: Policy, input: InstalmentFacts & { count: number | undefined }): 3 | 4 {
   const rule = policy.payment.methods.instalments;
   if (!rule) throw new DomainError('payment.method_not_offered', { field: 'paymentMethod', rule: 'PA-1', method: 'instalments' });
   if (input.count !== 3 && input.count !== 4) throw new DomainError('instalments.plan_not_offered', { field: 'instalmentCount', rule: 'PA-4', count: input.count ?? null });
   assertInstalmentsEligible(rule, input, input.count);
+  return input.count;
+}
+
+/** PA-4: the financing partner's decision on a plan the policy offers; `instalments.refused_by_partner` when it declines the credit. */
+export async function requestInstalmentPlan(
+  partner: FinancingPartner | undefined,
+  policy: Policy,
+  input: { count: 3 | 4; total: Money; residence: string; email: string; orderKey: string },
+): Promise<AcceptedPlan> {
+  const partnerName = policy.payment.methods.instalments?.partner ?? 'the financing partner';
   if (!partner) throw new DomainError('payment.provider_unavailable', { field: 'paymentMethod', rule: 'PA-4' }, 'Instalments are not available at the moment.');
-  const decision = await partner.requestPlan({ idempotencyKey: input.idempotencyKey, amount: input.total, count: input.count, customer: { email: input.email, country: input.residence } });
+  const idempotencyKey = `instalments:${input.orderKey}:${input.count}:${input.total.amount}${input.total.currency}:${input.email.toLowerCase()}`;
+  const decision = await partner.requestPlan({ idempotencyKey, amount: input.total, count: input.count, customer: { email: input.email, country: input.residence } });
   if (decision.status === 'refused') {
-    throw new DomainError('instalments.refused_by_partner', { field: 'paymentMethod', rule: 'PA-4', partner: rule.partner }, `${rule.partner} did not accept the instalment plan: choose another payment method.`);
+    throw new DomainError('instalments.refused_by_partner', { field: 'paymentMethod', rule: 'PA-4', partner: partnerName }, `${partnerName} did not accept the instalment plan: choose another payment method.`);
   }
   const sum = decision.shares.reduce((n, s) => n + s.amount, 0);
   if (decision.shares.length !== input.count || sum !== input.total.amount || decision.shares.some((s) => s.currency !== input.total.currency)) {
-    throw new Error(`financing partner ${partner.name}: plan ${decision.planId} does not add up to ${input.total.amount} ${input.total.currency}`);
+    // The partner broke its own contract: nothing to tell the customer to correct.
+    throw new Error(`financing partner ${partner.name}: plan ${decision.planId} does not add up to ${input.total.amount} ${input.total.currency} in ${input.count}`);
   }
   return { ...decision, partner: partner.name, count: input.count };
 }

@@ -97,9 +97,16 @@ async function allocateInvoiceNumber(tx: Tx, input: { shopId: string; kind: 'inv
 type PolicyFacts = {
   shop: { timeZone: string };
   pricing: { vat: { mode: string; franchiseMention?: Localised } };
-  payment: { deferredB2B?: { lateInterest: { multiple: number; referenceRate: { domestic: string; abroad: string } } } };
+  payment: {
+    methods: {
+      deferredB2B?: { lateInterest: { multiple: number; referenceRate: { domestic: string; abroad: string } }; account?: BankAccountFacts };
+      bankTransfer?: { account: BankAccountFacts };
+    };
+  };
   records: { retentionOfTitle?: Localised };
 };
+
+type BankAccountFacts = { holder: string; iban: string; bic: string };
 
 type SellerFacts = {
   identity: {
@@ -117,12 +124,30 @@ type SellerFacts = {
 
 /** L441-10 and D441-5 Code de commerce: late-payment penalties and the 40 EUR recovery indemnity, for professional buyers only. */
 function latePaymentMention(policy: PolicyFacts): Localised {
-  const interest = policy.payment.deferredB2B?.lateInterest;
+  const interest = policy.payment.methods.deferredB2B?.lateInterest;
   const rateFr = interest ? `${String(interest.multiple).replace('.', ',')} fois le taux de référence (${interest.referenceRate.domestic})` : 'trois fois le taux d\'intérêt légal';
   const rateEn = interest ? `${interest.multiple} times the reference rate (${interest.referenceRate.domestic})` : 'three times the French legal interest rate';
   return {
     fr: `Pas d'escompte pour paiement anticipé. En cas de retard de paiement : pénalités au taux de ${rateFr}, et indemnité forfaitaire pour frais de recouvrement de 40 € (art. L441-10 et D441-5 du Code de commerce).`,
     en: `No discount for early payment. Late payment: penalties at ${rateEn}, and a fixed recovery indemnity of 40 EUR (French Commercial Code, art. L441-10 and D441-5).`,
+  };
+}
+
+/** PA-7 / L441-9 Code de commerce: when and how a deferred invoice is paid — the due date, the account and the transfer reference. */
+async function paymentDueMention(tx: Tx, policy: PolicyFacts, order: { shop_id: string; number: string; payment_due_on: string | null }): Promise<Localised> {
+  const payment = await tx
+    .selectFrom('payments')
+    .select('bank_transfer_reference')
+    .where('shop_id', '=', order.shop_id)
+    .where('reference_kind', '=', 'order')
+    .where('reference_id', '=', order.number)
+    .where('method', '=', 'deferred')
+    .executeTakeFirstOrThrow();
+  const account = policy.payment.methods.deferredB2B?.account ?? policy.payment.methods.bankTransfer?.account;
+  const to = account ? ` — ${account.holder}, IBAN ${account.iban}, BIC ${account.bic}` : '';
+  return {
+    fr: `Date d'échéance : ${order.payment_due_on}. Paiement par virement${to}, référence ${payment.bank_transfer_reference}.`,
+    en: `Due date: ${order.payment_due_on}. Payment by bank transfer${to}, reference ${payment.bank_transfer_reference}.`,
   };
 }
 
@@ -216,9 +241,7 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
         retentionOfTitle: policy.records.retentionOfTitle ?? null,
         latePayment: order.customer_kind === 'consumer' ? null : latePaymentMention(policy),
         paid: deferred ? null : { fr: `Facture acquittée — commande payée le ${localDateIn(timeZone, input.now)}.`, en: `Paid invoice — order paid on ${localDateIn(timeZone, input.now)}.` },
-        paymentDue: deferred
-          ? { fr: `Date d'échéance : ${order.payment_due_on} — paiement par virement, sans escompte pour paiement anticipé.`, en: `Due date: ${order.payment_due_on} — payment by bank transfer, no discount for early payment.` }
-          : null,
+        paymentDue: deferred ? await paymentDueMention(tx, policy, order) : null,
       },
     };
     assertAddsUp(content);

@@ -19,8 +19,11 @@
 //       outbox with an idempotency key (src/app/payments.ts):
 //         card / wallet not paid yet      → its session closed at the provider
 //                                           (the hosted page refuses it afterwards)
-//         authorised, nothing captured    → the authorisation voided
+//         authorised for capture at dispatch → the authorisation voided
+//         authorised, automatic capture   → refunded when its capture arrives
 //         captured                        → what is left refunded
+//       (`giveMoneyBack`, src/app/orders.ts: the same rule for a payment made
+//       after the cancellation)
 //         transfer awaited (PA-5)         → the payment fails, its deadline timer goes
 //         transfer received               → recorded as a refund due to the customer,
 //                                           made by the shop's bank (`recordBankTransferRefund`)
@@ -45,8 +48,8 @@ import type { Payment } from '../store/payments.js';
 import { cancelTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { endReviewOnCancellation, lockOpenReview } from './fraud-review.js';
-import { lockOrderWithPayments, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
-import { bankTransferTimerKey, cancelPaymentSession, expireBankTransfer, getPayment, recordTransferRefundDue, refundPayment, voidPayment } from './payments.js';
+import { giveMoneyBack, lockOrderWithPayments, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
+import { bankTransferTimerKey, cancelPaymentSession, expireBankTransfer, getPayment, recordTransferRefundDue } from './payments.js';
 
 /**
  * Why an order is cancelled: the rule that allows it (OR-7), whether the
@@ -65,7 +68,8 @@ export const CANCELLATION_REASONS = {
   // The deadlines (timers).
   bank_transfer_not_received: { rule: 'PA-5', neutral: false, staff: false },
   fraud_review_unanswered: { rule: 'PA-6', neutral: false, staff: false },
-} as const satisfies Record<string, { rule: 'CU-4' | 'PA-5' | 'PA-6'; neutral: boolean; staff: boolean }>;
+  payment_not_completed: { rule: 'OR-3', neutral: false, staff: false },
+} as const satisfies Record<string, { rule: 'CU-4' | 'OR-3' | 'PA-5' | 'PA-6'; neutral: boolean; staff: boolean }>;
 export type CancellationReason = keyof typeof CANCELLATION_REASONS;
 
 /** The reasons staff choose from (the back-office form and the API). */
@@ -82,7 +86,7 @@ export type PaymentSettlement = {
   method: Payment['method'];
   /** The payment's state when the order was cancelled. */
   state: PaymentState;
-  action: 'session_cancelled' | 'void' | 'refund' | 'transfer_closed' | 'refund_due' | 'none';
+  action: 'session_cancelled' | 'void' | 'refund' | 'refund_on_capture' | 'transfer_closed' | 'refund_due' | 'none';
   /** Minor units: authorisation released, amount refunded or due back; 0 otherwise. */
   amount: number;
 };
@@ -156,6 +160,20 @@ export async function cancelUnansweredReview(tx: Tx, timer: DueTimer, now: Date)
   await cancelLockedOrder(tx, locked, { shopId: timer.shopId, reason: 'fraud_review_unanswered', actor: { kind: 'system' }, firingTimerKey: timer.key, now });
 }
 
+/**
+ * Timer `order.payment_window` (OR-3): a card or wallet order still unpaid, or
+ * whose payment failed, when its payment window ends is cancelled, its stock
+ * back on sale and its provider session closed. A payment that went through
+ * meanwhile made the order `paid`: nothing to do.
+ */
+export async function cancelUnpaidCardOrder(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
+  const orderNumber = timer.payload['orderNumber'];
+  if (typeof orderNumber !== 'string') throw new Error(`${timer.kind} timer ${timer.key} has no orderNumber`);
+  const locked = await lockOrderWithPayments(tx, timer.shopId, orderNumber);
+  if (locked.order.state !== 'awaiting_payment' && locked.order.state !== 'payment_failed') return;
+  await cancelLockedOrder(tx, locked, { shopId: timer.shopId, reason: 'payment_not_completed', actor: { kind: 'system' }, firingTimerKey: timer.key, now });
+}
+
 // ---------------------------------------------------------------------------
 // The cancellation
 
@@ -218,20 +236,28 @@ async function settle(tx: Tx, p: Payment, input: CancelLockedInput, by: string):
     await cancelPaymentSession(tx, { shopId, paymentId: p.id, now });
     return done('session_cancelled', 0);
   }
-  if (p.state === 'authorised' && p.captureRequested === 0 && p.voidRequestedAt === null) {
-    await voidPayment(tx, { shopId, paymentId: p.id, now });
-    return done('void', p.authorised);
-  }
-  const refundable = p.captured - p.refundRequested;
-  if (['captured', 'partially_captured', 'partially_refunded'].includes(p.state) && refundable > 0) {
-    await refundPayment(tx, { shopId, paymentId: p.id, key: 'order.cancelled', amount: money(refundable, p.currency), now });
-    return done('refund', refundable);
-  }
-  return done('none', 0);
+  const back = await giveMoneyBack(tx, p, now);
+  return done(back.action, back.amount);
 }
 
 // ---------------------------------------------------------------------------
 // The customer's email (FR / EN by the order's language)
+
+type NeutralReason = { [R in CancellationReason]: (typeof CANCELLATION_REASONS)[R]['neutral'] extends true ? R : never }[CancellationReason];
+
+/** The first line of the email for a reason the customer is told (FR, EN). */
+const openingLines = (n: string): Record<Exclude<CancellationReason, NeutralReason>, [string, string]> => ({
+  bank_transfer_not_received: [
+    `Nous n'avons pas reçu votre virement pour la commande ${n} dans le délai prévu : elle est annulée.`,
+    `We did not receive your bank transfer for order ${n} in time: the order is cancelled.`,
+  ],
+  payment_not_completed: [
+    `Le paiement de votre commande ${n} n'a pas abouti dans le délai prévu : elle est annulée et les articles sont remis en vente.`,
+    `The payment for your order ${n} was not completed in time: the order is cancelled and its items are back on sale.`,
+  ],
+  fraud_review_unanswered: [`Sans réponse de votre part dans le délai indiqué, votre commande ${n} est annulée.`, `As we did not hear from you in time, your order ${n} is cancelled.`],
+  payment_not_received: [`Nous n'avons pas reçu le paiement de votre commande ${n} : elle est annulée.`, `We did not receive the payment for your order ${n}: it is cancelled.`],
+});
 
 function cancellationEmail(order: Order, reason: CancellationReason, neutral: boolean, settlements: readonly PaymentSettlement[]): EmailPayload {
   const fr = order.language === 'fr';
@@ -241,20 +267,10 @@ function cancellationEmail(order: Order, reason: CancellationReason, neutral: bo
     ? fr
       ? `Votre commande ${n} est annulée : nous ne sommes pas en mesure d'y donner suite.`
       : `Your order ${n} is cancelled: we are unable to proceed with it.`
-    : reason === 'bank_transfer_not_received'
-      ? fr
-        ? `Nous n'avons pas reçu votre virement pour la commande ${n} dans le délai prévu : elle est annulée.`
-        : `We did not receive your bank transfer for order ${n} in time: the order is cancelled.`
-      : reason === 'fraud_review_unanswered'
-        ? fr
-          ? `Sans réponse de votre part dans le délai indiqué, votre commande ${n} est annulée.`
-          : `As we did not hear from you in time, your order ${n} is cancelled.`
-        : fr
-          ? `Nous n'avons pas reçu le paiement de votre commande ${n} : elle est annulée.`
-          : `We did not receive the payment for your order ${n}: it is cancelled.`;
+    : openingLines(n)[reason as Exclude<CancellationReason, NeutralReason>][fr ? 0 : 1];
   const moneyLines: string[] = [];
   for (const s of settlements) {
-    if (s.action === 'refund') moneyLines.push(fr ? `La somme versée (${amount(s.amount)}) vous est remboursée sur votre moyen de paiement.` : `The money paid (${amount(s.amount)}) is refunded to your payment method.`);
+    if (s.action === 'refund' || s.action === 'refund_on_capture') moneyLines.push(fr ? `La somme versée (${amount(s.amount)}) vous est remboursée sur votre moyen de paiement.` : `The money paid (${amount(s.amount)}) is refunded to your payment method.`);
     else if (s.action === 'void') moneyLines.push(fr ? `L'autorisation de paiement (${amount(s.amount)}) est annulée : rien ne sera débité.` : `The payment authorisation (${amount(s.amount)}) is released: nothing will be charged.`);
     else if (s.action === 'session_cancelled') moneyLines.push(fr ? `Le lien de paiement n'est plus valable : rien ne sera débité.` : `The payment link is no longer valid: nothing will be charged.`);
     else if (s.action === 'refund_due' && s.amount > 0) {

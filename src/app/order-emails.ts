@@ -211,6 +211,9 @@ export function orderConfirmationEmail(
               fr
                 ? `Facture payable au plus tard le ${legalDate(arrangements.deferred.dueOn, lang)}, par virement avec la référence ${arrangements.deferred.reference}.`
                 : `Invoice payable by ${legalDate(arrangements.deferred.dueOn, lang)}, by bank transfer with the reference ${arrangements.deferred.reference}.`,
+              `${fr ? 'Titulaire' : 'Account holder'}${colon}${arrangements.deferred.holder}`,
+              `IBAN${colon}${arrangements.deferred.iban}`,
+              `BIC${colon}${arrangements.deferred.bic}`,
             ]
           : []),
       ],

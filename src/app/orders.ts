@@ -14,12 +14,15 @@
 //       the product cards refreshed;
 //   (e) the number taken from the per-shop/year counter row, order and lines inserted;
 //   (f) the cart deleted;
-//   (g) the payment started: a session at the provider (card, wallet) or the
-//       PA-5 instructions and deadline timer (bank transfer);
+//   (g) the payment started: a session at the provider (card, wallet) with its
+//       payment window timer (OR-3), the PA-5 instructions and deadline timer
+//       (bank transfer), the financing partner's plan (PA-4, asked here, last,
+//       for the same reason as a session), or the invoice with its due date and
+//       reminder timer (PA-7 deferred payment);
 //   (h) the confirmation email queued (outbox);
 //   (i) `order.validated` appended to the evidence log, last.
 //
-// Why no authorisation can exist without an order: the provider session is
+// Why no authorisation (nor credit) can exist without an order: the provider session is
 // created at step (g), after every refusal and after the stock is taken under
 // its lock — a sold-out order never reaches it. The session's URL is only given
 // to the customer in the answer of a COMMITTED transaction; if the commit
@@ -56,13 +59,14 @@ import { findCart, priceCartForCheckout } from './cart.js';
 import { assertCustomerMayOrder, getCustomer } from './customers.js';
 import { assertDeferredPaymentAllowed } from './deferred-payments.js';
 import { queueEmail } from './emails.js';
-import { recordInstalmentPlan, requestInstalmentPlan, type AcceptedPlan } from './instalments.js';
+import { assertInstalmentPlanOffered, findInstalmentPlan, recordInstalmentPlan, requestInstalmentPlan, type AcceptedPlan } from './instalments.js';
 import { issueInvoice } from './invoices.js';
 import { orderConfirmationEmail } from './order-emails.js';
 import {
   BANK_TRANSFER_DEADLINE_TIMER,
   bankTransferTimerKey,
   captureModeFor,
+  cardRulesFor,
   DEFERRED_PAYMENT_DUE_TIMER,
   deferredPaymentDue,
   deferredPaymentTimerKey,
@@ -72,6 +76,8 @@ import {
   startBankTransferPayment,
   startDeferredPayment,
   startPayment,
+  deferredPaymentAccount,
+  type BankAccount,
   type BankTransferInstructions,
   voidPayment,
 } from './payments.js';
@@ -81,6 +87,16 @@ import { listTermsVersions } from './terms.js';
 export const ORDER_VALIDATED = 'order.validated';
 export const ORDER_PAID = 'order.paid';
 export const ORDER_CANCELLED = 'order.cancelled';
+
+/**
+ * OR-3: the stock a card or wallet order takes is held for the customer to pay
+ * on the provider's page; an order still unpaid (or whose payment failed) this
+ * long after it was placed is cancelled and its stock put back on sale
+ * (timer handled by src/app/order-cancellation.ts).
+ */
+export const PAYMENT_WINDOW_TIMER = 'order.payment_window';
+export const PAYMENT_WINDOW_MS = 60 * 60_000;
+export const paymentWindowTimerKey = (shopId: string, orderNumber: string): string => `${PAYMENT_WINDOW_TIMER}:${shopId}:${orderNumber}`;
 
 export type OrderShop = { id: string; policy: Policy; policyHash: string };
 export type { OrderPaymentMethod };
@@ -166,8 +182,8 @@ export type PlacedOrder = {
   bankTransfer: Omit<BankTransferInstructions, 'dueAt'> & { dueAt: string } | null;
   /** PA-4: the plan the partner accepted, every share to the cent (dated at shipment). */
   instalments: { partner: string; shares: Money[] } | null;
-  /** PA-7: when and with which transfer reference the deferred invoice is to be paid. */
-  deferred: { dueOn: string; reference: string } | null;
+  /** PA-7: when, to which account and with which transfer reference the deferred invoice is to be paid. */
+  deferred: ({ dueOn: string; reference: string } & BankAccount) | null;
 };
 
 const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
@@ -243,18 +259,19 @@ export async function getOrderFor(q: Queryable, input: { shopId: string; number:
 }
 
 /** Where the customer stands with the payment of an order placed before (idempotent replay). */
-async function replay(q: Queryable, shopId: string, order: Order): Promise<PlacedOrder> {
-  const payments = await listPaymentsFor(q, shopId, { kind: 'order', id: order.number });
+async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<PlacedOrder> {
+  const payments = await listPaymentsFor(q, shop.id, { kind: 'order', id: order.number });
   const payment = payments.at(-1);
   const pending = payment?.state === 'pending';
+  const plan = order.paymentMethod === 'instalments' ? await findInstalmentPlan(q, order.id) : null;
   return {
     order,
     created: false,
     accessToken: null,
     redirectUrl: pending && payment.redirectUrl ? payment.redirectUrl : null,
     bankTransfer: null,
-    instalments: null,
-    deferred: null,
+    instalments: plan ? { partner: plan.partner, shares: plan.shares.map((s) => s.amount) } : null,
+    deferred: order.paymentDueOn && payment?.method === 'deferred' ? { dueOn: order.paymentDueOn, reference: payment.bankTransferReference!, ...deferredPaymentAccount(shop.policy) } : null,
   };
 }
 
@@ -438,7 +455,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       const existing = await loadOrder(tx, { shopId: shop.id, idempotencyKey: input.idempotencyKey });
       if (!existing) return undefined;
       if ((existing.customerId ?? null) !== (input.customerId ?? null)) throw new DomainError('order.idempotency_key_reused', { field: 'idempotencyKey' });
-      return replay(tx, shop.id, existing);
+      return replay(tx, shop, existing);
     };
     // (a) a repeated submit
     const before = await same();
@@ -469,17 +486,10 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     if (priced.lines.length === 0) throw new DomainError('checkout.cart_empty', { field: 'lines', rule: 'OR-1' }, 'The cart is empty.');
     refuseProblems(priced);
     const shipping = priced.shipping!;
-    // PA-4 / PA-7: the partner's decision and the credit checks come before the stock is taken (a refusal writes nothing).
-    let instalmentPlan: AcceptedPlan | null = null;
+    // PA-4 / PA-7: the policy's instalment plan and the credit checks, before the stock is taken (a refusal writes nothing).
+    let instalmentCount: 3 | 4 | null = null;
     if (input.paymentMethod === 'instalments') {
-      instalmentPlan = await requestInstalmentPlan(input.financing, shop.policy, {
-        count: input.instalmentCount,
-        total: priced.total,
-        residence: billing.country,
-        customerKind: buyer.kind,
-        email: buyer.email,
-        idempotencyKey: `instalments:${shop.id}:${input.idempotencyKey}`,
-      });
+      instalmentCount = assertInstalmentPlanOffered(shop.policy, { count: input.instalmentCount, total: priced.total, residence: billing.country, customerKind: buyer.kind });
     } else if (input.paymentMethod === 'deferred') {
       await assertDeferredPaymentAllowed(tx, { shopId: shop.id, policy: shop.policy, customerId: buyer.customerId, total: priced.total, now });
     }
@@ -587,6 +597,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     let redirectUrl: string | null = null;
     let bankTransfer: PlacedOrder['bankTransfer'] = null;
     let deferred: PlacedOrder['deferred'] = null;
+    let instalmentPlan: AcceptedPlan | null = null;
     if (input.paymentMethod === 'bank_transfer') {
       const started = await startBankTransferPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
       // PA-5: without the money by then, the order is cancelled and its stock released (handler below).
@@ -596,7 +607,9 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         now,
       );
       bankTransfer = { ...started.instructions, dueAt: started.instructions.dueAt.toISOString() };
-    } else if (instalmentPlan) {
+    } else if (instalmentCount !== null) {
+      // PA-4: the partner is asked last, like a payment session: its refusal rolls the order back.
+      instalmentPlan = await requestInstalmentPlan(input.financing, shop.policy, { count: instalmentCount, total: priced.total, residence: billing.country, email: buyer.email, orderKey: `${shop.id}:${input.idempotencyKey}` });
       await recordInstalmentPlan(tx, { shopId: shop.id, orderId: inserted.id, orderNumber: number, plan: instalmentPlan, total: priced.total, now }); // PA-4
     } else if (input.paymentMethod === 'deferred') {
       const started = await startDeferredPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
@@ -606,7 +619,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         { shopId: shop.id, kind: DEFERRED_PAYMENT_DUE_TIMER, key: deferredPaymentTimerKey(shop.id, started.payment.id), dueAt: started.dueAt, payload: { paymentId: started.payment.id, orderNumber: number } },
         now,
       );
-      deferred = { dueOn: started.dueOn, reference: started.payment.bankTransferReference! };
+      deferred = { dueOn: started.dueOn, reference: started.payment.bankTransferReference!, ...started.account };
       await issueInvoice(tx, { shopId: shop.id, orderId: inserted.id, now }); // DOC-1 / PA-7: invoiced at once, with its due date
     } else if (input.paymentMethod === 'card' || input.paymentMethod === 'wallet') {
       const started = await startPayment(tx, input.provider!, {
@@ -615,10 +628,16 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         method: input.paymentMethod,
         amount: priced.total,
         captureMode: captureModeFor(shop.policy), // PA-3
+        cardRules: cardRulesFor(shop.policy, input.paymentMethod), // PA-1, PA-2 (none for a wallet)
         returnUrl: input.returnUrl,
         now,
       });
       redirectUrl = started.redirectUrl;
+      await scheduleTimer(
+        tx,
+        { shopId: shop.id, kind: PAYMENT_WINDOW_TIMER, key: paymentWindowTimerKey(shop.id, number), dueAt: new Date(now.getTime() + PAYMENT_WINDOW_MS), payload: { orderNumber: number } },
+        now,
+      );
     }
 
     const order = (await loadOrder(tx, { shopId: shop.id, number }))!;
@@ -695,29 +714,40 @@ export async function invoiceIfMoneyTaken(tx: Tx, input: { shopId: string; order
 }
 
 /**
- * OR-7: the customer paid on the provider's page after the order was cancelled
- * (before the provider closed the session): the money goes straight back —
- * an authorisation for a capture at dispatch is voided, a capture refunded (an
- * automatic capture's `authorised` is followed by its `captured`, refunded
- * then). Same operation keys as the cancellation's: never twice.
+ * OR-7: how a card or wallet payment of a cancelled order goes back — an
+ * authorisation for a capture at dispatch is voided, a capture refunded; an
+ * automatic capture announced by `authorised` is refunded when its `captured`
+ * arrives (`refund_on_capture`: nothing to send now). One rule for the
+ * cancellation (src/app/order-cancellation.ts) and for a payment made after it.
  */
-async function returnPaymentAfterCancellation(tx: Tx, order: Order, payment: Payment, now: Date): Promise<void> {
+export function moneyBackFor(payment: Payment): { action: 'void' | 'refund' | 'refund_on_capture' | 'none'; amount: number } {
+  if (payment.providerSessionId === null) return { action: 'none', amount: 0 }; // by transfer: recorded by staff
+  if (payment.state === 'authorised' && payment.captureRequested === 0 && payment.voidRequestedAt === null) {
+    return payment.captureMode === 'manual' ? { action: 'void', amount: payment.authorised } : { action: 'refund_on_capture', amount: payment.authorised };
+  }
   const refundable = payment.captured - payment.refundRequested;
-  let action: 'void' | 'refund';
-  if (payment.providerSessionId === null) return; // money received by transfer: refused once the order is cancelled (expireBankTransfer)
-  if (payment.state === 'authorised' && payment.captureMode === 'manual' && payment.captureRequested === 0 && payment.voidRequestedAt === null) {
-    action = 'void';
-    await voidPayment(tx, { shopId: payment.shopId, paymentId: payment.id, now });
-  } else if ((payment.state === 'captured' || payment.state === 'partially_captured') && refundable > 0) {
-    action = 'refund';
-    await refundPayment(tx, { shopId: payment.shopId, paymentId: payment.id, key: 'order.cancelled', amount: money(refundable, payment.currency), now });
-  } else return;
+  if (['captured', 'partially_captured', 'partially_refunded'].includes(payment.state) && refundable > 0) return { action: 'refund', amount: refundable };
+  return { action: 'none', amount: 0 };
+}
+
+/** Sends what `moneyBackFor` decided through the outbox (same operation keys every time: never twice). */
+export async function giveMoneyBack(tx: Tx, payment: Payment, now: Date): Promise<ReturnType<typeof moneyBackFor>> {
+  const back = moneyBackFor(payment);
+  if (back.action === 'void') await voidPayment(tx, { shopId: payment.shopId, paymentId: payment.id, now });
+  if (back.action === 'refund') await refundPayment(tx, { shopId: payment.shopId, paymentId: payment.id, key: 'order.cancelled', amount: money(back.amount, payment.currency), now });
+  return back;
+}
+
+/** OR-7: the customer paid on the provider's page after the order was cancelled (before the provider closed the session): the money goes straight back. */
+async function returnPaymentAfterCancellation(tx: Tx, order: Order, payment: Payment, now: Date): Promise<void> {
+  const back = await giveMoneyBack(tx, payment, now);
+  if (back.action !== 'void' && back.action !== 'refund') return;
   await appendEvidence(tx, {
     shopId: payment.shopId,
     kind: 'order.payment_returned',
     subject: { type: 'order', id: order.number },
     actor: 'system',
-    data: { number: order.number, rule: 'OR-7', paymentId: payment.id, action, amount: action === 'void' ? payment.authorised : refundable, currency: payment.currency },
+    data: { number: order.number, rule: 'OR-7', paymentId: payment.id, action: back.action, amount: back.amount, currency: payment.currency },
     at: now,
   });
 }

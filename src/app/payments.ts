@@ -27,7 +27,7 @@ import { Temporal } from 'temporal-polyfill';
 import { ManualClock, type Clock } from '../adapters/clock.js';
 import type { FinancingPartner } from '../adapters/financing/partner.js';
 import { sandboxFinancingPartner } from '../adapters/financing/sandbox.js';
-import { ProviderRefusal, type CaptureMode, type PaymentProvider, type PaymentSessionMethod, type ProviderEvent, type WebhookHeaders } from '../adapters/payments/provider.js';
+import { ProviderRefusal, type CaptureMode, type CardRules, type PaymentProvider, type PaymentSessionMethod, type ProviderEvent, type WebhookHeaders } from '../adapters/payments/provider.js';
 import { SandboxPaymentProvider } from '../adapters/payments/sandbox/provider.js';
 import { SANDBOX_WEBHOOK, SandboxPsp } from '../adapters/payments/sandbox/psp.js';
 import { sandboxWebhookHandler } from '../adapters/payments/sandbox/webhooks.js';
@@ -102,6 +102,17 @@ export function captureModeFor(policy: Policy): CaptureMode {
   return policy.payment.capture === 'at_dispatch' ? 'manual' : 'automatic';
 }
 
+/**
+ * PA-1, PA-2: the shop's card rules, which the provider enforces on its hosted
+ * page (only it sees the card). A wallet session has none (CreateSessionInput).
+ */
+export function cardRulesFor(policy: Policy, method: PaymentSessionMethod): CardRules | null {
+  if (method === 'wallet') return null;
+  const card = policy.payment.methods.card;
+  if (!card) throw new DomainError('payment.method_not_offered', { field: 'paymentMethod', rule: 'PA-1', method });
+  return { strongAuthentication: card.threeDSecure, issuerCountries: card.issuedInCountries ?? null };
+}
+
 const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> =>
   q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run);
 
@@ -134,6 +145,8 @@ export type StartPaymentInput = {
   method: PaymentSessionMethod;
   amount: Money;
   captureMode: CaptureMode;
+  /** PA-1, PA-2: the shop's card rules (`cardRulesFor`); null for a wallet. */
+  cardRules: CardRules | null;
   /** Where the provider sends the customer back (`?payment=<id>` is added). */
   returnUrl: string;
   now: Date;
@@ -163,6 +176,7 @@ export async function startPayment(tx: Tx, provider: PaymentProvider, input: Sta
     returnUrl: input.returnUrl,
     idempotencyKey: `payment.session:${id}`,
     captureMode: input.captureMode,
+    cardRules: input.cardRules,
   });
   const payment = await updatePayment(tx, id, { provider_session_id: session.sessionId, redirect_url: session.redirectUrl }, input.now);
   await insertPaymentEvent(tx, { paymentId: id, type: 'session.created', stateBefore: 'pending', stateAfter: 'pending', data: { sessionId: session.sessionId }, now: input.now });
@@ -540,6 +554,15 @@ export function deferredPaymentTimerKey(shopId: string, paymentId: string): stri
   return `${DEFERRED_PAYMENT_DUE_TIMER}:${shopId}:${paymentId}`;
 }
 
+export type BankAccount = { holder: string; iban: string; bic: string };
+
+/** PA-7: the account a deferred invoice is paid to (the policy's schema makes sure there is one). */
+export function deferredPaymentAccount(policy: Policy): BankAccount {
+  const account = policy.payment.methods.deferredB2B?.account ?? policy.payment.methods.bankTransfer?.account;
+  if (!account) throw new DomainError('payment.method_not_offered', { field: 'method', rule: 'PA-1', method: 'deferred' });
+  return account;
+}
+
 /** PA-7: the due date of an invoice on a deferred payment issued at `now` (the policy's payment term, counted like PA-5). */
 export function deferredPaymentDue(policy: Policy, now: Date): { lastDay: string; dueAt: Date } {
   const method = policy.payment.methods.deferredB2B;
@@ -556,10 +579,10 @@ export function deferredPaymentDue(policy: Policy, now: Date): { lastDay: string
 export async function startDeferredPayment(
   tx: Tx,
   input: { shopId: string; policy: Policy; reference: { kind: string; id: string }; amount: Money; now: Date },
-): Promise<{ payment: Payment; dueOn: string; dueAt: Date }> {
+): Promise<{ payment: Payment; dueOn: string; dueAt: Date; account: BankAccount }> {
   const due = deferredPaymentDue(input.policy, input.now);
   const payment = await insertAwaitedTransfer(tx, { ...input, method: 'deferred', dueAt: due.dueAt });
-  return { payment, dueOn: due.lastDay, dueAt: due.dueAt };
+  return { payment, dueOn: due.lastDay, dueAt: due.dueAt, account: deferredPaymentAccount(input.policy) };
 }
 
 /**

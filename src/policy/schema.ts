@@ -410,6 +410,7 @@ const paymentSchema = z.strictObject({
           paymentTerm: periodSchema
             .refine((p) => p.kind === 'calendar' && p.days <= 60, 'L441-10 Code de commerce: at most 60 calendar days from the invoice date')
             .describe('PA-7: the invoice is due this many days after it is issued (at order); overdue amounts bear the late interest below'),
+          account: bankAccountSchema.optional().describe("PA-7: the account deferred invoices are paid to; the bank transfer's account when absent"),
           lateInterest: z
             .strictObject({
               multiple: z.number().positive().describe('PA-7: annual late interest = multiple × reference rate (EL: 1.5)'),
@@ -422,7 +423,11 @@ const paymentSchema = z.strictObject({
         .optional()
         .describe('PA-1/PA-7: deferred payment for authorised professionals'),
     })
-    .refine((m) => Object.keys(m).length > 0, 'a shop offers at least one payment method'),
+    .refine((m) => Object.keys(m).length > 0, 'a shop offers at least one payment method')
+    .refine((m) => !m.deferredB2B || m.deferredB2B.account !== undefined || m.bankTransfer !== undefined, {
+      message: 'deferredB2B needs an account to be paid to: its own `account`, or the bankTransfer account',
+      path: ['deferredB2B', 'account'],
+    }),
   fraudReview: z
     .strictObject({ answerWithin: periodSchema.describe('PA-6: without the requested proof within this period the order is cancelled and refunded (FR: 2 days; PF: 15 days)') })
     .optional()

@@ -445,6 +445,10 @@ export interface SandboxPspSessionsTable {
   currency: string;
   amount_minor: Int8;
   return_url: string;
+  /** PA-2 (migration 0013): card sessions only; null for a wallet. */
+  strong_authentication: 'required' | 'when_issuer_requests' | null;
+  /** PA-1 (migration 0013): the accepted issuing countries of a card session; null = any. */
+  issuer_countries: string[] | null;
   /** `cancelled` (migration 0014): closed by the merchant before it was paid. */
   state: 'open' | 'requires_action' | 'authorised' | 'partially_captured' | 'captured' | 'partially_refunded' | 'refunded' | 'voided' | 'failed' | 'cancelled';
   failure_code: string | null;

@@ -69,9 +69,10 @@ export async function scheduleTimer(q: Queryable, spec: TimerSpec, now: Date): P
 
 /**
  * Cancels a pending timer (the duty became moot: the transfer arrived, the
- * parcel was collected). If the runner is firing it at this very moment, this
- * waits for the runner's transaction and then finds it fired: exactly one of
- * "cancelled" and "fired" wins.
+ * parcel was collected). If the runner is firing it at this very moment, it is
+ * left to the runner (see below): exactly one of "cancelled" and "fired" wins,
+ * and every handler re-checks, under the locks of what it acts on, that its
+ * duty still stands.
  *
  * The table has no cancellation instant; `now` is taken for symmetry with the
  * other calls and for the day it gets one.
@@ -79,13 +80,15 @@ export async function scheduleTimer(q: Queryable, spec: TimerSpec, now: Date): P
  * @returns true when the timer was pending and is now cancelled.
  */
 export async function cancelTimer(q: Queryable, key: string, _now: Date): Promise<boolean> {
-  const result = await q
-    .updateTable('timers')
-    .set({ state: 'cancelled' })
-    .where('key', '=', key)
-    .where('state', '=', 'pending')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  // A timer the runner is firing right now is locked by it (FOR UPDATE SKIP LOCKED,
+  // then its handler takes the payment and order locks). Waiting for that row
+  // here, while holding those same locks, would deadlock: a locked timer is
+  // skipped instead — its handler re-checks the state under the payment and
+  // order locks and finds nothing left to do.
+  const result = await sql`
+    UPDATE timers SET state = 'cancelled'
+     WHERE key = (SELECT key FROM timers WHERE key = ${key} AND state = 'pending' FOR UPDATE SKIP LOCKED)`.execute(q);
+  return Number(result.numAffectedRows ?? 0) > 0;
 }
 
 /**

@@ -74,8 +74,11 @@ describe('EL: deferred payment for authorised professionals (PA-1, PA-7)', () =>
     expect(invoice.number).toBe('EL-F-2026-000001');
     const mentions = (invoice.content as { mentions: Record<string, { fr: string } | null> }).mentions;
     expect(mentions['paid']).toBeNull();
-    expect(mentions['paymentDue']?.fr).toContain("Date d'échéance : 2026-12-23");
-    expect(mentions['latePayment']?.fr).toContain('40');
+    expect(mentions['paymentDue']?.fr).toBe(`Date d'échéance : 2026-12-23. Paiement par virement — Voltaïque Distribution SARL, IBAN FR7612345000010001234567887, BIC VOLTFRPPXXX, référence ${placed.deferred!.reference}.`);
+    // PA-7: the policy's late interest (1.5 × the reference rate) and the 40 € indemnity.
+    expect(mentions['latePayment']?.fr).toContain('1,5 fois le taux de référence (Euribor on the due date)');
+    expect(mentions['latePayment']?.fr).toContain('40 €');
+    expect(placed.deferred).toMatchObject({ holder: 'Voltaïque Distribution SARL', iban: 'FR7612345000010001234567887', bic: 'VOLTFRPPXXX' });
 
     const account = await findDeferredPaymentAccount(t.ctx.db, 'el', pro);
     expect(account).toMatchObject({ insurerReference: 'Atradius 2026-4411', creditLimit: { amount: 50000 }, outstanding: { amount: placed.order.total } });
@@ -87,8 +90,11 @@ describe('EL: deferred payment for authorised professionals (PA-1, PA-7)', () =>
     // The due date passes (end of 23 Dec, Paris): a reminder, proven; no new order on account.
     await advanceManualClock(t.ctx.db, t.ctx.clock as ManualClock, t.ctx.timers, 31 * 24 * 3600 * 1000);
     const reminder = await t.ctx.db.selectFrom('outbox').select('payload').where('key', '=', `payment.overdue:el:${placed.order.number}`).executeTakeFirstOrThrow();
-    expect((reminder.payload as { subject: string; text: string }).subject).toContain(placed.order.number);
-    expect((reminder.payload as { text: string }).text).toContain('L441-10');
+    const { subject, text } = reminder.payload as { subject: string; text: string };
+    expect(subject).toBe(`Facture EL-F-2026-000001 échue (commande ${placed.order.number})`);
+    expect(text).toContain('IBAN FR7612345000010001234567887');
+    expect(text).toContain('1,5 fois le taux de référence');
+    expect(text).toContain('était dû le 23 décembre 2026');
     const overdue = await t.ctx.db.selectFrom('evidence_events').select(['kind', 'data']).where('subject_id', '=', placed.order.number).where('kind', '=', 'payment.overdue').executeTakeFirstOrThrow();
     expect(overdue.data).toMatchObject({ dueOn: '2026-12-23', rule: 'PA-7' });
     expect(await codeOf(placeCardOrder(t, { variantId, quantity: 1, method: 'standard', customerId: pro, over: deferred }))).toBe('payment.deferred_overdue');

@@ -314,3 +314,43 @@ describe('EL: bank transfer orders (PA-5)', () => {
     expect(code).toBe('payment.no_refund_due');
   });
 });
+
+describe('JW: the payment window of a card order (OR-3)', () => {
+  const t = useTestApp('jw');
+  const h = helpers(t);
+  const advance = async (ms: number) => {
+    const report = await advanceManualClock(t.ctx.db, t.ctx.clock as ManualClock, t.ctx.timers, ms);
+    expect(report.failures, JSON.stringify(report.failures)).toEqual([]);
+  };
+
+  it('an order left unpaid, or whose card was declined, is cancelled after an hour: stock back on sale, session closed; a paid one is untouched', async () => {
+    const variantId = await stockedVariant(t, 5);
+    const unpaid = await placeCardOrder(t, { variantId, quantity: 1, method: 'ems' });
+    const declined = await placeCardOrder(t, { variantId, quantity: 1, method: 'ems' });
+    const paid = await placeCardOrder(t, { variantId, quantity: 1, method: 'ems' });
+    const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' };
+    const card = (number: string) => new URLSearchParams({ number, expiry: '12/30', cvc: '123' }).toString();
+    expect((await t.app.inject({ method: 'POST', url: new URL(declined.redirectUrl!).pathname, payload: card('4000 0000 0000 0002'), headers: form })).statusCode).toBe(303);
+    await payOnHostedPage(t, paid.redirectUrl!);
+    await h.dispatch();
+    expect((await h.orderRow(declined.order.number)).state).toBe('payment_failed');
+    expect(await h.warehouseStock(variantId)).toBe(2);
+
+    await advance(59 * 60_000);
+    expect((await h.orderRow(unpaid.order.number)).state).toBe('awaiting_payment');
+
+    await advance(60_000);
+    for (const o of [unpaid, declined]) {
+      expect(await h.orderRow(o.order.number)).toMatchObject({ state: 'cancelled', cancel_reason: 'payment_not_completed' });
+      expect((await h.evidence(o.order.number, 'order.cancelled'))[0]!.data).toMatchObject({ reason: 'payment_not_completed', rule: 'OR-3' });
+    }
+    expect((await h.orderRow(paid.order.number)).state).toBe('paid');
+    expect(await h.warehouseStock(variantId)).toBe(4);
+
+    await h.dispatch(); // the unpaid session closed at the provider
+    const [payment] = await h.payments(unpaid.order.number);
+    expect(payment).toMatchObject({ state: 'failed', failureCode: 'session_cancelled', authorised: 0 });
+    expect((await h.emails(unpaid.order.number))[0]!.body).toContain("n'a pas abouti dans le délai prévu");
+    expect(await verifyEvidenceChain(t.ctx.db, 'jw')).toMatchObject({ ok: true });
+  });
+});

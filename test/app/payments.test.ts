@@ -3,7 +3,7 @@
 // / refund with their limits and idempotency, bank transfers (PA-5).
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { SIGNATURE_HEADER, signWebhook } from '../../src/adapters/payments/provider.js';
+import { SIGNATURE_HEADER, signWebhook, type CardRules } from '../../src/adapters/payments/provider.js';
 import { webhookBody } from '../../src/adapters/payments/sandbox/webhooks.js';
 import {
   capturePayment,
@@ -30,6 +30,13 @@ const form = (fields: Record<string, string>) => ({
   payload: new URLSearchParams(fields).toString(),
 });
 const CARD = { expiry: '12/30', cvc: '123' };
+/**
+ * The card rules these sessions are started with: the issuer decides on 3-D
+ * Secure (PA-2) and any issuing country is accepted (PA-1), so 4242 is
+ * authorised without a challenge. FA's own rules (SCA required) through
+ * placeOrder: test/adapters/payments/sandbox-card-rules.test.ts.
+ */
+const ISSUER_DECIDES: CardRules = { strongAuthentication: 'when_issuer_requests', issuerCountries: null };
 
 function helpers(t: TestApp) {
   const payments = () => t.ctx.payments as PaymentsContext;
@@ -41,15 +48,17 @@ function helpers(t: TestApp) {
     async start(options: { method?: 'card' | 'wallet'; amount?: string; captureMode?: 'automatic' | 'manual' } = {}) {
       order += 1;
       const at = await now();
+      const method = options.method ?? 'card';
       const { payment, redirectUrl } = await t.ctx.db
         .transaction()
         .execute((tx) =>
           startPayment(tx, payments().provider, {
             shopId: t.ctx.shop.id,
             reference: { kind: 'order', id: `FA-2026-${String(order).padStart(6, '0')}` },
-            method: options.method ?? 'card',
+            method,
             amount: eur(options.amount ?? '100.00'),
             captureMode: options.captureMode ?? 'automatic',
+            cardRules: method === 'card' ? ISSUER_DECIDES : null,
             returnUrl: '/checkout/return',
             now: at,
           }),

@@ -7,7 +7,7 @@ import { dispatchOutbox, retryDelayMs, startOutboxLoop, type OutboxHandler, type
 import { outboxHandlers } from '../../src/jobs/outbox-kinds.js';
 import { createDb, type Db } from '../../src/store/db.js';
 import { listEmails } from '../../src/store/emails.js';
-import { enqueue, getOutboxMessage } from '../../src/store/outbox.js';
+import { enqueue, getOutboxMessage, listenForOutbox } from '../../src/store/outbox.js';
 import { useTestDatabase } from '../support/database.js';
 
 const START = new Date('2027-03-03T10:00:00.000Z');
@@ -16,6 +16,24 @@ const MINUTE = 60_000;
 const record: OutboxHandler = async (tx, message, now) => {
   await sql`INSERT INTO outbox_effects (key, at, attempt) VALUES (${message.key}, ${now}, ${message.attempts + 1})`.execute(tx);
 };
+
+/** Polls `check` until it holds or `withinMs` pass: a bound on correctness, not a performance measure. */
+async function eventually(check: () => Promise<boolean>, withinMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return check();
+}
+
+const quiet = { info: () => undefined, error: () => undefined };
+
+/** Backends of this database whose session LISTENs to the outbox (the loop's wake-up connection). */
+async function listeners(db: Db): Promise<number[]> {
+  const { rows } = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN comptoir_outbox'`.execute(db);
+  return rows.map((r) => r.pid);
+}
 
 async function effects(db: Db): Promise<{ key: string; at: Date; attempt: number }[]> {
   return (await sql<{ key: string; at: Date; attempt: number }>`SELECT key, at, attempt FROM outbox_effects ORDER BY id`.execute(db)).rows;
@@ -197,5 +215,114 @@ describe('outbox dispatcher', () => {
     await put('after-stop');
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(await getOutboxMessage(t.db, 'after-stop')).toMatchObject({ state: 'pending' });
+  });
+  it('a committed enqueue wakes the idle loop at once, long before its polling interval', async () => {
+    const loop = startOutboxLoop({ db: t.db, clock, intervalMs: 60_000, log: quiet, workers: 2, handlers: { 'test.record': record } });
+    loops.push(loop);
+    // Once it listens and its first pass is over, only a notification can wake it before a minute.
+    expect(await eventually(async () => (await listeners(t.db)).length === 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await put('woken');
+    expect(await eventually(async () => (await getOutboxMessage(t.db, 'woken'))?.state === 'done')).toBe(true);
+    // Again, now that the workers have gone idle after the first one.
+    await put('woken-again');
+    expect(await eventually(async () => (await getOutboxMessage(t.db, 'woken-again'))?.state === 'done')).toBe(true);
+  });
+
+  it('a rolled-back enqueue wakes nothing and dispatches nothing', async () => {
+    let notified = 0;
+    const listener = await listenForOutbox(t.url, { onNotify: () => (notified += 1), onLost: () => undefined });
+    const dispatched: string[] = [];
+    const loop = startOutboxLoop({
+      db: t.db,
+      clock,
+      intervalMs: 60_000,
+      log: quiet,
+      workers: 2,
+      handlers: { 'test.record': async (tx, message, now) => void (dispatched.push(message.key), await record(tx, message, now)) },
+    });
+    loops.push(loop);
+    try {
+      const now = await clock.now();
+      await expect(
+        t.db.transaction().execute(async (tx) => {
+          expect(await enqueue(tx, { shopId: 'fa', kind: 'test.record', key: 'rolled-back', payload: {} }, now)).toBe(true);
+          throw new Error('the use case failed');
+        }),
+      ).rejects.toThrow('the use case failed');
+      // A committed message afterwards: its notification arrives, and the rolled-back one never did.
+      await put('committed');
+      expect(await eventually(async () => (await getOutboxMessage(t.db, 'committed'))?.state === 'done')).toBe(true);
+      expect(notified).toBe(1);
+      expect(dispatched).toEqual(['committed']);
+      expect(await getOutboxMessage(t.db, 'rolled-back')).toBeUndefined();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('N workers over 200 messages dispatch each exactly once, in parallel', async () => {
+    // One transaction queues them all: one notification per message, so every worker wakes.
+    const now = await clock.now();
+    await t.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < 200; i += 1) await enqueue(tx, { shopId: 'fa', kind: 'test.record', key: `w${i}`, payload: {} }, now);
+    });
+    const backends = new Set<number>();
+    const slow: OutboxHandler = async (tx, message, at) => {
+      await record(tx, message, at);
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.002)`.execute(tx);
+      backends.add(rows[0]!.pid);
+    };
+    const loop = startOutboxLoop({ db: t.db, clock, intervalMs: 60_000, log: quiet, workers: 4, handlers: { 'test.record': slow } });
+    loops.push(loop);
+    expect(await eventually(async () => (await effects(t.db)).length >= 200, 20_000)).toBe(true);
+    await loop.stop();
+    const keys = (await effects(t.db)).map((e) => e.key);
+    expect(keys).toHaveLength(200);
+    expect(new Set(keys).size).toBe(200);
+    expect(await t.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('state', '=', 'done').executeTakeFirstOrThrow()).toEqual({ n: '200' });
+    expect(backends.size).toBeGreaterThan(1);
+  });
+
+  it('workers keep the back-off and give up after the last attempt', async () => {
+    await put('doomed', 'test.fail');
+    const errors: string[] = [];
+    const loop = startOutboxLoop({
+      db: t.db,
+      clock,
+      intervalMs: 60_000,
+      log: { info: () => undefined, error: (_obj, msg) => void errors.push(msg ?? '') },
+      workers: 3,
+      retry: { maxAttempts: 2, baseDelayMs: 1000 },
+      handlers: {
+        'test.fail': async () => {
+          throw new Error('mailbox unavailable');
+        },
+      },
+    });
+    loops.push(loop);
+    expect(await eventually(async () => (await getOutboxMessage(t.db, 'doomed'))?.attempts === 1)).toBe(true);
+    const t0 = await clock.now();
+    expect(await getOutboxMessage(t.db, 'doomed')).toMatchObject({ state: 'pending', nextAttemptAt: new Date(t0.getTime() + 1000) });
+    await loop.stop();
+    expect(errors).toEqual(['outbox attempt failed']);
+    // The next attempt, at its due engine time, is the last.
+    expect(await dispatchOutbox(t.db, { 'test.fail': async () => Promise.reject(new Error('still down')) }, await clock.reach(new Date(t0.getTime() + 1000)), { maxAttempts: 2 })).toMatchObject({ failed: 1, gaveUp: 1 });
+    expect(await getOutboxMessage(t.db, 'doomed')).toMatchObject({ state: 'failed', attempts: 2 });
+  });
+
+  it('reopens the wake-up connection when it drops, saying so once', async () => {
+    const lines: string[] = [];
+    const log = { info: (_obj: object, msg?: string) => void lines.push(msg ?? ''), error: (_obj: object, msg?: string) => void lines.push(msg ?? '') };
+    const loop = startOutboxLoop({ db: t.db, clock, intervalMs: 60_000, log, workers: 1, handlers: { 'test.record': record } });
+    loops.push(loop);
+    expect(await eventually(async () => (await listeners(t.db)).length === 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const pid of await listeners(t.db)) await sql`SELECT pg_terminate_backend(${pid})`.execute(t.db);
+    expect(await eventually(async () => lines.includes('outbox wake-up connection restored'), 10_000)).toBe(true);
+    expect(lines.filter((l) => l.startsWith('outbox wake-up connection lost'))).toHaveLength(1);
+    // Woken again through the new connection.
+    await put('after-reconnect');
+    expect(await eventually(async () => (await getOutboxMessage(t.db, 'after-reconnect'))?.state === 'done')).toBe(true);
   });
 });

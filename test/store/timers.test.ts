@@ -64,6 +64,16 @@ describe('timers store', () => {
     expect((await listTimers(t.db, 'fa'))[0]!.state).toBe('cancelled');
   });
 
+  it('leaves a timer the runner is firing (its row locked) to the runner, without waiting for it', async () => {
+    await scheduleTimer(t.db, { shopId: 'fa', kind: 'test.kind', key: 'k1', dueAt: at(1) }, NOW);
+    await t.db.transaction().execute(async (runner) => {
+      await runner.selectFrom('timers').select('id').where('key', '=', 'k1').forUpdate().execute();
+      // Another connection (a staff action holding its own locks) does not block here.
+      expect(await cancelTimer(t.db, 'k1', NOW)).toBe(false);
+    });
+    expect((await listTimers(t.db, 'fa'))[0]!.state).toBe('pending');
+  });
+
   it('reschedules a pending timer (due time, payload, attempts reset) and leaves settled ones alone', async () => {
     await scheduleTimer(t.db, { shopId: 'fa', kind: 'test.kind', key: 'k1', dueAt: at(1), payload: { a: 1 } }, NOW);
     await t.db.updateTable('timers').set({ attempts: 2, last_error: 'boom' }).execute();

@@ -12,6 +12,21 @@ export type PaymentSessionMethod = 'card' | 'wallet';
 /** PA-3: automatic = authorise and capture at once (at order); manual = authorise now, capture later (at dispatch). */
 export type CaptureMode = 'automatic' | 'manual';
 
+/**
+ * The card rules of the shop's terms, which only the provider can enforce:
+ * it alone sees the card (PA-1: card data never touches the engine).
+ */
+export type CardRules = {
+  /**
+   * PA-2: `required` — every card payment passes the 3-D Secure challenge, and
+   * a failed or refused challenge fails the payment (FA); `when_issuer_requests`
+   * — only the cards whose issuer asks for it are challenged.
+   */
+  strongAuthentication: 'required' | 'when_issuer_requests';
+  /** PA-1: only cards issued in these countries (ISO 3166-1 alpha-2; FR: France only); null = any country. */
+  issuerCountries: readonly string[] | null;
+};
+
 export type CreateSessionInput = {
   /** The engine's payment id; comes back in every webhook as `data.paymentId`. */
   paymentId: string;
@@ -22,6 +37,12 @@ export type CreateSessionInput = {
   returnUrl: string;
   idempotencyKey: string;
   captureMode: CaptureMode;
+  /**
+   * PA-1, PA-2: required for a card session; null for a wallet session — the
+   * wallet authenticates its holder itself and pays from the wallet, which the
+   * shop's card terms do not govern.
+   */
+  cardRules: CardRules | null;
 };
 
 export type PaymentSession = { sessionId: string; redirectUrl: string };

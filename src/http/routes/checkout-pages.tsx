@@ -23,7 +23,7 @@ import { addAddress, listAddresses, type CustomerAccount, type CustomerAddress }
 import { getOrderFor, placeOrder } from '../../app/orders.js';
 import { findInstalmentPlan } from '../../app/instalments.js';
 import { parseChoiceValue, paymentChoices } from '../../app/payment-choices.js';
-import { listPaymentsFor } from '../../app/payments.js';
+import { deferredPaymentAccount, listPaymentsFor } from '../../app/payments.js';
 import { listTermsVersions } from '../../app/terms.js';
 import { checkAddress, type AddressInput, type CheckedAddress } from '../../domain/customers/address-rules.js';
 import { minimumAgeFor } from '../../domain/customers/eligibility.js';
@@ -399,7 +399,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         paymentState={payment?.state ?? null}
         bankTransfer={bankTransfer}
         instalments={await findInstalmentPlan(ctx.db, order.id)}
-        deferredReference={payment?.method === 'deferred' ? payment.bankTransferReference : null}
+        deferred={payment?.method === 'deferred' && payment.bankTransferReference ? { reference: payment.bankTransferReference, ...deferredPaymentAccount(policy) } : null}
       />,
     );
   });

@@ -11,6 +11,7 @@ import * as m0009 from './0009_orders.js';
 import * as m0010 from './0010_invoices.js';
 import * as m0011 from './0011_fraud_review.js';
 import * as m0012 from './0012_instalments_deferred.js';
+import * as m0013 from './0013_sandbox_card_rules.js';
 import * as m0014 from './0014_order_cancellation.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0010_invoices': m0010,
   '0011_fraud_review': m0011,
   '0012_instalments_deferred': m0012,
+  '0013_sandbox_card_rules': m0013,
   '0014_order_cancellation': m0014,
 };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderRefusal } from '../../../src/adapters/payments/provider.js';
 import { SESSION_CANCELLED } from '../../../src/adapters/payments/sandbox/psp.js';
-import { startPayment } from '../../../src/app/payments.js';
+import { cardRulesFor, startPayment } from '../../../src/app/payments.js';
 import { parseAmount } from '../../../src/domain/money.js';
 import { useTestApp } from '../../support/app.js';
 
@@ -22,6 +22,7 @@ async function session(method: 'card' | 'wallet' = 'card') {
       method,
       amount: parseAmount('89.90', 'EUR'),
       captureMode: 'automatic',
+      cardRules: cardRulesFor(t.ctx.shop.policy, method),
       returnUrl: '/checkout/done',
       now,
     }),
@@ -72,7 +73,11 @@ describe('sandbox PSP: cancelSession', () => {
 
   it('a paid session is not closed: ProviderRefusal sandbox.not_cancellable', async () => {
     const { payment, redirectUrl } = await session();
-    await t.app.inject({ method: 'POST', url: new URL(redirectUrl).pathname, payload: new URLSearchParams({ number: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' }).toString(), headers: form });
+    const submitted = await t.app.inject({ method: 'POST', url: new URL(redirectUrl).pathname, payload: new URLSearchParams({ number: '4242 4242 4242 4242', expiry: '12/30', cvc: '123' }).toString(), headers: form });
+    // PA-2: FA requires 3-D Secure for every card.
+    expect(submitted.headers.location).toBe(`/sandbox/3ds/${payment.providerSessionId!}`);
+    const approved = await t.app.inject({ method: 'POST', url: submitted.headers.location as string, payload: 'decision=approve', headers: form });
+    expect(approved.statusCode).toBe(303);
     const refused = await t.ctx.payments!.provider.cancelSession(payment.providerSessionId!, 'cancel-paid').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ProviderRefusal);
     expect((refused as ProviderRefusal).code).toBe('sandbox.not_cancellable');

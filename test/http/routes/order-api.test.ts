@@ -648,17 +648,20 @@ describe('FA (card with 3-D Secure, wallet; account required)', () => {
     });
 
     describe('webhooks (POST /api/webhooks/sandbox-payments)', () => {
-      /** An order on the hosted page, card submitted: the PSP's `payment.authorised` event waits in the outbox. */
+      /** An order on the hosted page, card submitted and challenge approved: the PSP's `payment.authorised` event waits in the outbox. */
       async function authorisedButNotDelivered() {
         const { s, b } = await ready('FA-RIV-S');
         const r = await place(s, await orderBody(s, b, 'card'));
         expect(r.statusCode).toBe(201);
         const placed = json<PlacedJson>(r);
-        const submitted = await s.call('POST', new URL(placed.redirectUrl!).pathname, new URLSearchParams({ number: CARDS.success, expiry: '12/30', cvc: '123' }).toString(), {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'text/html',
-        });
+        const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' };
+        const submitted = await s.call('POST', new URL(placed.redirectUrl!).pathname, new URLSearchParams({ number: CARDS.success, expiry: '12/30', cvc: '123' }).toString(), form);
+        // PA-2: FA requires 3-D Secure for every card, 4242 included.
         expect(submitted.statusCode).toBe(303);
+        expect(submitted.headers.location).toMatch(/^\/sandbox\/3ds\//);
+        await flush(t);
+        const approved = await s.call('POST', submitted.headers.location as string, new URLSearchParams({ decision: 'approve' }).toString(), form);
+        expect(approved.statusCode).toBe(303);
         const session = await t.ctx.db.selectFrom('payments').select(['provider_session_id']).where('reference_id', '=', placed.order.number).executeTakeFirstOrThrow();
         const event = await t.ctx.db.selectFrom('sandbox_psp_events').selectAll().where('session_id', '=', session.provider_session_id!).where('type', '=', 'payment.authorised').executeTakeFirstOrThrow();
         // The bytes a PSP would post: { id, type, data, created }.

@@ -3,7 +3,7 @@
 // back to the shop; then the webhooks (outbox) and the engine's payment state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, signWebhook } from '../../../src/adapters/payments/provider.js';
-import { getPayment, startPayment } from '../../../src/app/payments.js';
+import { cardRulesFor, getPayment, startPayment } from '../../../src/app/payments.js';
 import { parseAmount } from '../../../src/domain/money.js';
 import { dispatchOutbox } from '../../../src/jobs/outbox-dispatcher.js';
 import { useTestApp } from '../../support/app.js';
@@ -31,6 +31,7 @@ describe('sandbox PSP over HTTP', () => {
         method: 'card',
         amount: parseAmount('249.90', 'EUR'),
         captureMode: 'automatic',
+        cardRules: cardRulesFor(t.ctx.shop.policy, 'card'),
         returnUrl: `${base}/`,
         now,
       }),

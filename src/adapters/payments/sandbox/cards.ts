@@ -2,13 +2,18 @@
 // accepts ONLY these numbers: any other number, even a valid one, is refused
 // on the form (so a real card typed by mistake is never processed), and no
 // number is ever stored or logged — only its brand and last 4 digits.
+// Each card has an issuing country, as a real card's BIN tells the PSP, for
+// the shops that accept only cards issued in some countries (PA-1, FR).
 export type TestCardOutcome = 'success' | 'declined' | 'insufficient_funds' | 'challenge';
 
-export const TEST_CARDS: Readonly<Record<string, { outcome: TestCardOutcome; label: string }>> = {
-  '4242424242424242': { outcome: 'success', label: 'Succeeds' },
-  '4000000000000002': { outcome: 'declined', label: 'Declined (card_declined)' },
-  '4000000000009995': { outcome: 'insufficient_funds', label: 'Declined (insufficient_funds)' },
-  '4000000000003220': { outcome: 'challenge', label: '3-D Secure challenge (PA-2)' },
+export type TestCard = { outcome: TestCardOutcome; label: string; /** ISO 3166-1 alpha-2 */ country: string };
+
+export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
+  '4242424242424242': { outcome: 'success', country: 'FR', label: 'Succeeds (after 3-D Secure where the shop requires it, PA-2)' },
+  '4000000000000002': { outcome: 'declined', country: 'FR', label: 'Declined (card_declined)' },
+  '4000000000009995': { outcome: 'insufficient_funds', country: 'FR', label: 'Declined (insufficient_funds)' },
+  '4000000000003220': { outcome: 'challenge', country: 'FR', label: '3-D Secure challenge (PA-2)' },
+  '4000008260000000': { outcome: 'success', country: 'GB', label: 'Succeeds, except where the shop accepts only cards issued elsewhere (card_country_not_accepted, PA-1)' },
 };
 
 /** Digits only: spaces and dashes as people type them are dropped. */
@@ -40,7 +45,7 @@ export function cardBrand(digits: string): string {
 export type CardFormError = 'card.number_invalid' | 'card.not_a_test_card' | 'card.expiry_invalid' | 'card.expired' | 'card.cvc_invalid';
 
 export type CardCheck =
-  | { ok: true; outcome: TestCardOutcome; brand: string; last4: string }
+  | { ok: true; outcome: TestCardOutcome; country: string; brand: string; last4: string }
   | { ok: false; error: CardFormError; field: 'number' | 'expiry' | 'cvc' };
 
 /** Validates the hosted form's fields at `now` (engine time): an expiry `MM/YY` in the past is refused. */
@@ -57,5 +62,5 @@ export function checkCard(input: { number: string; expiry: string; cvc: string }
   if (year * 12 + (month - 1) < nowMonths) return { ok: false, error: 'card.expired', field: 'expiry' };
   const cvcLength = cardBrand(digits) === 'amex' ? 4 : 3;
   if (!new RegExp(`^\\d{${cvcLength}}$`).test(input.cvc.trim())) return { ok: false, error: 'card.cvc_invalid', field: 'cvc' };
-  return { ok: true, outcome: card.outcome, brand: cardBrand(digits), last4: digits.slice(-4) };
+  return { ok: true, outcome: card.outcome, country: card.country, brand: cardBrand(digits), last4: digits.slice(-4) };
 }

@@ -2,7 +2,9 @@
 // built as if it were a separate service that happens to share the database
 // (its own `sandbox_psp_*` tables, its own transactions — never the engine's).
 // It behaves like a real PSP: a session per payment, a hosted card page with
-// test cards, a 3-D Secure challenge (PA-2), a wallet redirect, declines,
+// test cards, a 3-D Secure challenge (PA-2), the shop's card rules (PA-2:
+// challenge every card where strong authentication is required; PA-1: decline
+// a card issued outside the accepted countries), a wallet redirect, declines,
 // authorise / capture (full or partial) / void / partial refunds / closing an
 // unpaid session (the merchant cancelled the order, OR-7), each idempotent by key (same key → same result; a key reused for a different
 // request is refused), and a signed webhook after each state change, sent
@@ -14,8 +16,8 @@ import type { Currency } from '../../../domain/money.js';
 import type { Db, Tx } from '../../../store/db.js';
 import { enqueue } from '../../../store/outbox.js';
 import type { SandboxPspSessionsTable } from '../../../store/schema.js';
-import type { CaptureMode, CreateSessionInput, PaymentSessionMethod, ProviderOperationResult, WebhookEventType } from '../provider.js';
-import { checkCard, type CardFormError } from './cards.js';
+import type { CaptureMode, CardRules, CreateSessionInput, PaymentSessionMethod, ProviderOperationResult, WebhookEventType } from '../provider.js';
+import { checkCard, type CardFormError, type TestCardOutcome } from './cards.js';
 
 export const SANDBOX_WEBHOOK = 'sandbox.webhook';
 
@@ -30,6 +32,8 @@ export type SandboxSession = {
   currency: Currency;
   amount: number;
   returnUrl: string;
+  /** PA-1, PA-2: the merchant's rules for this card session; null for a wallet. */
+  cardRules: CardRules | null;
   state: SandboxSessionState;
   failureCode: string | null;
   authorised: number;
@@ -59,6 +63,7 @@ function toSession(row: Selectable<SandboxPspSessionsTable>): SandboxSession {
     currency: row.currency as Currency,
     amount: Number(row.amount_minor),
     returnUrl: row.return_url,
+    cardRules: row.strong_authentication ? { strongAuthentication: row.strong_authentication, issuerCountries: row.issuer_countries } : null,
     state: row.state,
     failureCode: row.failure_code,
     authorised: Number(row.authorised_minor),
@@ -70,6 +75,8 @@ function toSession(row: Selectable<SandboxPspSessionsTable>): SandboxSession {
 
 /** The failure code of a session the merchant closed unpaid (`cancelSession`). */
 export const SESSION_CANCELLED = 'session_cancelled';
+/** PA-1: the failure code of a card issued in a country the merchant does not accept. */
+export const CARD_COUNTRY_NOT_ACCEPTED = 'card_country_not_accepted';
 
 function operationResult(session: SandboxSession): ProviderOperationResult {
   return { sessionId: session.id, operationId: randomId('op', 12), state: session.state, capturedTotal: session.captured, refundedTotal: session.refunded };
@@ -79,6 +86,18 @@ function operationResult(session: SandboxSession): ProviderOperationResult {
 export function returnLocation(session: SandboxSession): string {
   const separator = session.returnUrl.includes('?') ? '&' : '?';
   return `${session.returnUrl}${separator}payment=${encodeURIComponent(session.merchantReference)}`;
+}
+
+/**
+ * Why a valid test card is declined at once, or null: a country the merchant
+ * does not accept (PA-1; checked first, the issuer is not even asked), or the
+ * issuer's refusal.
+ */
+function declineOf(rules: CardRules | null, card: { outcome: TestCardOutcome; country: string }): string | null {
+  if (rules?.issuerCountries && !rules.issuerCountries.includes(card.country)) return CARD_COUNTRY_NOT_ACCEPTED;
+  if (card.outcome === 'declined') return 'card_declined';
+  if (card.outcome === 'insufficient_funds') return 'insufficient_funds';
+  return null;
 }
 
 export type CardSubmission =
@@ -97,6 +116,9 @@ export class SandboxPsp {
   async createSession(input: CreateSessionInput, now: Date): Promise<{ sessionId: string; redirectUrl: string }> {
     if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new DomainError('sandbox.invalid_amount', { field: 'amount' });
     if (!/^(https?:\/\/|\/(?![/\\]))/.test(input.returnUrl)) throw new DomainError('sandbox.invalid_return_url', { field: 'returnUrl' });
+    // PA-1, PA-2: a card session without its rules would take any card without a challenge.
+    if ((input.method === 'card') !== (input.cardRules !== null)) throw new DomainError('sandbox.invalid_card_rules', { field: 'cardRules' });
+    // The request hash covers the whole input, card rules included: a key reused with other rules is refused.
     const response = await this.idempotent(input.idempotencyKey, 'create_session', input, now, undefined, async (tx) => {
       const id = randomId('cs');
       await tx
@@ -110,6 +132,8 @@ export class SandboxPsp {
           currency: input.currency,
           amount_minor: input.amount,
           return_url: input.returnUrl,
+          strong_authentication: input.cardRules?.strongAuthentication ?? null,
+          issuer_countries: input.cardRules?.issuerCountries ? [...input.cardRules.issuerCountries] : null,
           state: 'open',
           created_at: now,
           updated_at: now,
@@ -179,7 +203,11 @@ export class SandboxPsp {
 
   // ---- Customer side (hosted pages) -----------------------------------------
 
-  /** The card form was posted: refuse bad input on the form, else decline, challenge or authorise. */
+  /**
+   * The card form was posted: refuse bad input on the form, else decline (a
+   * country the merchant does not accept, PA-1; the issuer's refusals),
+   * challenge (the issuer asks, or the merchant requires it, PA-2) or authorise.
+   */
   async submitCard(sessionId: string, fields: { number: string; expiry: string; cvc: string }, now: Date): Promise<CardSubmission> {
     return this.options.db.transaction().execute(async (tx) => {
       const session = await this.lockOpen(tx, sessionId, 'card', ['open']);
@@ -187,12 +215,14 @@ export class SandboxPsp {
       if (!check.ok) return { kind: 'form_error', error: check.error, field: check.field, session };
       await tx.updateTable('sandbox_psp_sessions').set({ card_brand: check.brand, card_last4: check.last4 }).where('id', '=', session.id).execute();
       const withCard: SandboxSession = { ...session, card: { brand: check.brand, last4: check.last4 } };
-      if (check.outcome === 'declined' || check.outcome === 'insufficient_funds') {
-        const failed = await this.fail(tx, withCard, check.outcome === 'declined' ? 'card_declined' : 'insufficient_funds', now);
+      const declined = declineOf(session.cardRules, check);
+      if (declined) {
+        const failed = await this.fail(tx, withCard, declined, now);
         return { kind: 'redirect', location: returnLocation(failed), session: failed };
       }
-      if (check.outcome === 'challenge') {
-        // PA-2: strong customer authentication before any authorisation.
+      if (check.outcome === 'challenge' || session.cardRules?.strongAuthentication === 'required') {
+        // PA-2: strong customer authentication before any authorisation, when
+        // the issuer asks for it or the merchant requires it for every card.
         await this.changeState(tx, withCard, { state: 'requires_action' }, 'payment.requires_action', 0, now);
         return { kind: 'redirect', location: `${hostedPath('3ds', session.id)}`, session: { ...withCard, state: 'requires_action' } };
       }

@@ -85,7 +85,7 @@ function CardForm(props: { session: SandboxSession; error?: CardFormError | unde
       <ul class="note">
         {Object.entries(TEST_CARDS).map(([number, card]) => (
           <li key={number}>
-            <code>{number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code> — {card.label}
+            <code>{number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code> — issued in {card.country}: {card.label}
           </li>
         ))}
       </ul>

@@ -485,8 +485,8 @@ export type ConfirmationPageProps = {
   bankTransfer: { amount: Money; holder: string; iban: string; bic: string; reference: string; lastDay: string } | null;
   /** PA-4: the plan of an order paid in instalments. */
   instalments: StoredInstalmentPlan | null;
-  /** PA-7: the transfer reference of a deferred invoice. */
-  deferredReference: string | null;
+  /** PA-7: where and with which reference a deferred invoice is paid. */
+  deferred: { reference: string; holder: string; iban: string; bic: string } | null;
 };
 
 export function ConfirmationPage(props: ConfirmationPageProps) {
@@ -521,7 +521,19 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
           ))}
         </ul>
       ) : null}
-      {order.paymentDueOn && props.deferredReference ? <p class="deferred-due">{t.deferredDue(legalDate(order.paymentDueOn, lang), props.deferredReference)}</p> : null}
+      {order.paymentDueOn && props.deferred ? (
+        <section class="deferred-due">
+          <p>{t.deferredDue(legalDate(order.paymentDueOn, lang), props.deferred.reference)}</p>
+          <dl>
+            <dt>{t.holder}</dt>
+            <dd>{props.deferred.holder}</dd>
+            <dt>IBAN</dt>
+            <dd>{props.deferred.iban}</dd>
+            <dt>BIC</dt>
+            <dd>{props.deferred.bic}</dd>
+          </dl>
+        </section>
+      ) : null}
       {props.bankTransfer ? (
         <section aria-labelledby="transfer-title" class="bank-transfer">
           <h2 id="transfer-title">{t.transferTitle}</h2>
