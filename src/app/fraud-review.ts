@@ -42,6 +42,7 @@ import { appendEvidence } from '../store/evidence.js';
 import type { Payment } from '../store/payments.js';
 import { cancelTimer, scheduleTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
+import { legalDate } from './order-emails.js';
 import { invoiceIfMoneyTaken, lockOrderWithPayments, setOrderState, type Order } from './orders.js';
 
 /** Timer kind of the answer deadline (registered in src/jobs/timer-kinds.ts). */
@@ -310,7 +311,7 @@ function requestEmail(policy: Policy, order: Order, documents: FraudReviewDocume
         `Avant de préparer votre commande ${order.number}, nous avons besoin de vérifier quelques informations. Merci de nous adresser :`,
         ...asked,
         '',
-        `en répondant à ce message ou à ${contact}, au plus tard le ${lastDay}.`,
+        `en répondant à ce message ou à ${contact}, au plus tard le ${legalDate(lastDay, 'fr')}.`,
         `Sans réponse à cette date, la commande sera annulée et toute somme versée vous sera remboursée.`,
         '',
         policy.identity.companyName,
@@ -321,7 +322,7 @@ function requestEmail(policy: Policy, order: Order, documents: FraudReviewDocume
         `Before we prepare your order ${order.number}, we need to check a few details. Please send us:`,
         ...asked,
         '',
-        `by replying to this message or writing to ${contact}, no later than ${lastDay}.`,
+        `by replying to this message or writing to ${contact}, no later than ${legalDate(lastDay, 'en')}.`,
         `Without an answer by then, the order will be cancelled and any money paid refunded.`,
         '',
         policy.identity.companyName,

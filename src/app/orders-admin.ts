@@ -112,32 +112,34 @@ async function listTransferRefunds(q: Queryable, payments: readonly Payment[]): 
 
 export type AwaitedTransfer = {
   orderNumber: string;
+  /** PA-5 bank-transfer order, or PA-7 deferred invoice (overdue once `dueAt` has passed). */
+  method: 'bank_transfer' | 'deferred';
   email: string;
   reference: string;
   amount: number;
   currency: Currency;
-  /** The instant the order is cancelled without the money (PA-5). */
+  /** PA-5: the instant the order is cancelled without the money; PA-7: the end of the invoice's due date. */
   dueAt: Date | null;
   placedAt: Date;
 };
 
-/** PA-5: orders waiting for a bank transfer, the nearest deadline first. */
+/** PA-5 / PA-7: transfers the shop is waiting for — bank-transfer orders and deferred invoices — the nearest deadline first. */
 export async function listAwaitedTransfers(q: Queryable, shopId: string, options: { limit?: number } = {}): Promise<AwaitedTransfer[]> {
   const rows = await q
     .selectFrom('payments as p')
     .innerJoin('orders as o', (join) => join.onRef('o.number', '=', 'p.reference_id').onRef('o.shop_id', '=', 'p.shop_id'))
-    .select(['o.number', 'o.email', 'o.placed_at', 'p.bank_transfer_reference', 'p.amount_minor', 'p.currency', 'p.due_at'])
+    .select(['o.number', 'o.email', 'o.placed_at', 'p.method', 'p.bank_transfer_reference', 'p.amount_minor', 'p.currency', 'p.due_at'])
     .where('p.shop_id', '=', shopId)
     .where('p.reference_kind', '=', 'order')
-    .where('p.method', '=', 'bank_transfer')
     .where('p.state', '=', 'pending')
-    .where('o.state', '=', 'awaiting_transfer')
+    .where((eb) => eb.or([eb.and([eb('p.method', '=', 'bank_transfer'), eb('o.state', '=', 'awaiting_transfer')]), eb.and([eb('p.method', '=', 'deferred'), eb('o.state', '=', 'payment_deferred')])]))
     .orderBy('p.due_at')
     .orderBy('o.number')
     .limit(Math.min(Math.max(options.limit ?? 200, 1), 500))
     .execute();
   return rows.map((r) => ({
     orderNumber: r.number,
+    method: r.method as AwaitedTransfer['method'],
     email: r.email,
     reference: r.bank_transfer_reference ?? '',
     amount: Number(r.amount_minor),

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/adapters/clock.js';
 import { registerCustomer } from '../../src/app/customers.js';
 import { findDeferredPaymentAccount, grantDeferredPayment, revokeDeferredPayment } from '../../src/app/deferred-payments.js';
+import { listAwaitedTransfers } from '../../src/app/orders-admin.js';
 import { listPaymentsFor, recordBankTransferReceived } from '../../src/app/payments.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { money } from '../../src/domain/money.js';
@@ -98,6 +99,10 @@ describe('EL: deferred payment for authorised professionals (PA-1, PA-7)', () =>
     const overdue = await t.ctx.db.selectFrom('evidence_events').select(['kind', 'data']).where('subject_id', '=', placed.order.number).where('kind', '=', 'payment.overdue').executeTakeFirstOrThrow();
     expect(overdue.data).toMatchObject({ dueOn: '2026-12-23', rule: 'PA-7' });
     expect(await codeOf(placeCardOrder(t, { variantId, quantity: 1, method: 'standard', customerId: pro, over: deferred }))).toBe('payment.deferred_overdue');
+
+    // The back office's awaited transfers list the deferred invoice with its due date.
+    const awaited = await listAwaitedTransfers(t.ctx.db, 'el');
+    expect(awaited.filter((a) => a.orderNumber === placed.order.number)).toMatchObject([{ method: 'deferred', reference: placed.deferred!.reference, amount: placed.order.total }]);
 
     // Staff record the transfer by its reference: paid, the same invoice, the reminder timer gone.
     await t.ctx.db.transaction().execute((tx) =>

@@ -142,7 +142,7 @@ describe('FR: 2 calendar days to answer (PA-6)', () => {
     expect((await h.orderRow(order.number)).state).toBe('on_hold');
     await h.dispatch();
     const request = (await h.emailsAbout(order.number)).find((e) => e.subject.includes('justificatifs'));
-    expect(request?.text_body).toContain('2026-11-25');
+    expect(request?.text_body).toContain('au plus tard le 25 novembre 2026');
     expect(request?.text_body).not.toContain('billing and delivery'); // CU-4: the reason stays with the merchant
     // a second hold is refused
     expect(await codeOf(h.hold(order.number))).toBe('fraud_review.not_holdable');

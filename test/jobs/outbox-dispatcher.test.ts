@@ -262,11 +262,6 @@ describe('outbox dispatcher', () => {
   });
 
   it('N workers over 200 messages dispatch each exactly once, in parallel', async () => {
-    // One transaction queues them all: one notification per message, so every worker wakes.
-    const now = await clock.now();
-    await t.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < 200; i += 1) await enqueue(tx, { shopId: 'fa', kind: 'test.record', key: `w${i}`, payload: {} }, now);
-    });
     const backends = new Set<number>();
     const slow: OutboxHandler = async (tx, message, at) => {
       await record(tx, message, at);
@@ -275,6 +270,13 @@ describe('outbox dispatcher', () => {
     };
     const loop = startOutboxLoop({ db: t.db, clock, intervalMs: 60_000, log: quiet, workers: 4, handlers: { 'test.record': slow } });
     loops.push(loop);
+    expect(await eventually(async () => (await listeners(t.db)).length === 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Into the idle loop, in one transaction: one notification per message, so every worker wakes.
+    const now = await clock.now();
+    await t.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < 200; i += 1) await enqueue(tx, { shopId: 'fa', kind: 'test.record', key: `w${i}`, payload: {} }, now);
+    });
     expect(await eventually(async () => (await effects(t.db)).length >= 200, 20_000)).toBe(true);
     await loop.stop();
     const keys = (await effects(t.db)).map((e) => e.key);

@@ -144,6 +144,26 @@ export const ordersAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => 
           reason: z.enum(STAFF_CANCELLATION_REASONS),
           note: z.string().max(2000).optional().describe('CU-4: for the merchant only'),
         }),
+        response: {
+          200: z.object({
+            cancellation: z.object({
+              number: z.string(),
+              state: z.literal('cancelled'),
+              reason: z.string(),
+              rule: z.string(),
+              cancelledAt: z.string(),
+              payments: z.array(
+                z.object({
+                  paymentId: z.string(),
+                  method: z.string(),
+                  state: z.string(),
+                  action: z.enum(['session_cancelled', 'void', 'refund', 'refund_on_capture', 'transfer_closed', 'refund_due', 'none']),
+                  amount: z.number().int().describe('minor units: released, refunded or due back'),
+                }),
+              ),
+            }),
+          }),
+        },
       },
     },
     async (request) => {
@@ -166,6 +186,11 @@ export const ordersAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => 
           transferredOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('the day of the transfer, YYYY-MM-DD'),
           bankReference: z.string().min(1).max(100).describe("the transfer's reference on the shop's bank statement"),
         }),
+        response: {
+          201: z.object({
+            payment: z.object({ id: z.string(), state: z.string(), currency: z.string(), received: z.number().int().describe('minor units'), refunded: z.number().int().describe('minor units') }),
+          }),
+        },
       },
     },
     async (request, reply) => {

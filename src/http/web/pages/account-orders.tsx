@@ -10,8 +10,7 @@ import { checkoutMessages } from '../checkout-messages.js';
 import type { Language } from '../language.js';
 import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
-import { OrderTotalsTable } from '../order-totals.js';
-import { percentLabel } from '../totals-table.js';
+import { OrderTotalsTable, percentLabel } from '../totals-table.js';
 
 type Base = { lang: Language; shop: ShopView; timeZone: string };
 

@@ -3,6 +3,7 @@
 // review (PA-6) and awaited bank transfers (PA-5).
 import type { FraudReview } from '../../../app/fraud-review.js';
 import { STAFF_CANCELLATION_REASONS } from '../../../app/order-cancellation.js';
+import { paymentMethodText } from '../../../app/order-emails.js';
 import type { AwaitedTransfer, OrderForStaff, OrderSummary } from '../../../app/orders-admin.js';
 import { formatMoney, money, type Currency } from '../../../domain/money.js';
 import { FRAUD_REVIEW_DOCUMENTS } from '../../../domain/orders/fraud-review.js';
@@ -399,6 +400,7 @@ export function AdminBankTransfersPage(props: Common & Flash & { transfers: Awai
             <tr>
               <th scope="col">{t.number}</th>
               <th scope="col">{t.reference}</th>
+              <th scope="col">{t.transferFor}</th>
               <th scope="col">{t.amount}</th>
               <th scope="col">{t.lastTransferDay}</th>
               <th scope="col">{t.email}</th>
@@ -413,6 +415,7 @@ export function AdminBankTransfersPage(props: Common & Flash & { transfers: Awai
                 <td>
                   <code>{b.reference}</code>
                 </td>
+                <td>{paymentMethodText(b.method, lang)}</td>
                 <td>{amount(b.amount, b.currency, lang)}</td>
                 <td>{props.lastDays.get(b.reference) ?? '—'}</td>
                 <td>{b.email}</td>

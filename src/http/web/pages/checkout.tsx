@@ -16,9 +16,8 @@ import type { Period, Policy } from '../../../policy/schema.js';
 import { checkoutError, checkoutMessages } from '../checkout-messages.js';
 import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
-import { OrderTotalsTable } from '../order-totals.js';
 import type { OrderVatRate } from '../../../app/account-orders.js';
-import { TotalsTable } from '../totals-table.js';
+import { OrderTotalsTable, TotalsTable } from '../totals-table.js';
 import type { Language } from '../language.js';
 
 export type AddressForm = { name: string; line1: string; line2: string; postalCode: string; city: string; region: string; country: string; phone: string };
