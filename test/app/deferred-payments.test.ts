@@ -8,24 +8,14 @@ import { registerCustomer } from '../../src/app/customers.js';
 import { findDeferredPaymentAccount, grantDeferredPayment, revokeDeferredPayment } from '../../src/app/deferred-payments.js';
 import { listAwaitedTransfers } from '../../src/app/orders-admin.js';
 import { listPaymentsFor, recordBankTransferReceived } from '../../src/app/payments.js';
-import { DomainError } from '../../src/domain/errors.js';
 import { money } from '../../src/domain/money.js';
 import { advanceManualClock } from '../../src/jobs/timer-runner.js';
 import { verifyEvidenceChain } from '../../src/store/evidence.js';
 import { useTestApp, type TestApp } from '../support/app.js';
+import { codeOf } from '../support/errors.js';
 import { CUSTOMER_PASSWORD, placeCardOrder, stockedVariant, testKey } from '../support/orders.js';
 
 const owner = { kind: 'system' } as const;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 async function professional(t: TestApp): Promise<string> {
   const c = await registerCustomer(t.ctx.db, {

@@ -15,28 +15,18 @@ import { placeOrder, type PlaceOrderInput } from '../../src/app/orders.js';
 import { listPaymentsFor } from '../../src/app/payments.js';
 import { setStock } from '../../src/app/stock.js';
 import { listTermsVersions } from '../../src/app/terms.js';
-import { DomainError } from '../../src/domain/errors.js';
 import { versionInForce } from '../../src/domain/terms-versions.js';
 import { dispatchOutbox } from '../../src/jobs/outbox-dispatcher.js';
 import { advanceManualClock } from '../../src/jobs/timer-runner.js';
 import { verifyEvidenceChain } from '../../src/store/evidence.js';
 import { listTimers } from '../../src/store/timers.js';
 import { useTestApp, type TestApp } from '../support/app.js';
+import { codeOf } from '../support/errors.js';
 
 const staff = { kind: 'system' } as const;
 const DAY = 24 * 3600 * 1000;
 let counter = 0;
 const key = () => `fraud-key-${++counter}-${Math.random().toString(36).slice(2)}`;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 function helpers(t: TestApp) {
   const shopId = () => t.ctx.shop.id;

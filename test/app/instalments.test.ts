@@ -5,19 +5,9 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { addPrice } from '../../src/app/catalogue-admin.js';
 import { findInstalmentPlan } from '../../src/app/instalments.js';
-import { DomainError } from '../../src/domain/errors.js';
 import { useTestApp, type TestApp } from '../support/app.js';
+import { codeOf } from '../support/errors.js';
 import { placeCardOrder, registeredCustomer, stockedVariant } from '../support/orders.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 /** A variant priced `price` (minor units, VAT included) with 5 units in stock. */
 async function variantAt(t: TestApp, price: number): Promise<string> {

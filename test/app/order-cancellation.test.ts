@@ -18,19 +18,10 @@ import { versionInForce } from '../../src/domain/terms-versions.js';
 import { verifyEvidenceChain } from '../../src/store/evidence.js';
 import { listTimers } from '../../src/store/timers.js';
 import { useTestApp, type TestApp } from '../support/app.js';
+import { codeOf } from '../support/errors.js';
 import { payOnHostedPage, placeCardOrder, stockedVariant } from '../support/orders.js';
 
 const DAY = 24 * 3600 * 1000;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 function helpers(t: TestApp) {
   const shopId = () => t.ctx.shop.id;

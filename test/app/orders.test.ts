@@ -16,20 +16,11 @@ import { dispatchOutbox } from '../../src/jobs/outbox-dispatcher.js';
 import { advanceManualClock } from '../../src/jobs/timer-runner.js';
 import { verifyEvidenceChain } from '../../src/store/evidence.js';
 import { useTestApp, type TestApp } from '../support/app.js';
+import { codeOf } from '../support/errors.js';
 
 const actor = { kind: 'system' } as const;
 let counter = 0;
 const key = () => `test-key-${++counter}-${Math.random().toString(36).slice(2)}`;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 /** A priced, eco-fee-free variant of the shop, with `quantity` units at the warehouse. */
 async function stockedVariant(t: TestApp, quantity: number, skip = 0): Promise<string> {

@@ -12,6 +12,7 @@ import { ORDER_STATES } from '../../domain/orders/order-lifecycle.js';
 import { PAYMENT_STATES } from '../../domain/payments/payment-lifecycle.js';
 import { ORDER_PAYMENT_METHODS } from '../../domain/payments/payment-methods.js';
 import { requireCustomer } from '../customer-auth.js';
+import { checkedAddressJson } from './customer-api.js';
 
 /** DOC-1: where the invoice PDF of an order is downloaded (routes/invoice-api.ts). */
 export const invoicePdfPath = (orderNumber: string) => `/api/store/orders/${encodeURIComponent(orderNumber)}/invoice.pdf`;
@@ -30,16 +31,6 @@ const summaryJson = z.object({
   invoice: invoiceJson.nullable().describe('null until issued (DOC-1, PA-3)'),
 });
 
-const addressJson = z.object({
-  name: z.string(),
-  line1: z.string(),
-  line2: z.string().nullable(),
-  postalCode: z.string(),
-  city: z.string(),
-  region: z.string().nullable(),
-  country: z.string(),
-  phone: z.string().nullable(),
-});
 
 const lineJson = z.object({
   sku: z.string(),
@@ -61,8 +52,8 @@ const detailJson = summaryJson.extend({
   discounts: z.number().int(),
   shipping: z.number().int(),
   vatBreakdown: z.array(z.object({ rateBasisPoints: z.number().int(), base: z.number().int(), vat: z.number().int(), treatment: z.string() })),
-  deliveryAddress: addressJson,
-  billingAddress: addressJson,
+  deliveryAddress: checkedAddressJson,
+  billingAddress: checkedAddressJson,
   lines: z.array(lineJson),
 });
 

@@ -58,9 +58,8 @@ export const toCustomerJson = (c: CustomerAccount) => ({
   createdAt: c.createdAt.toISOString(),
 });
 
-const addressJson = z.object({
-  id: z.string(),
-  label: z.string(),
+/** An address checked against the shop's rules (OR-2), as stored in the book and frozen on an order. */
+export const checkedAddressJson = z.object({
   name: z.string(),
   line1: z.string(),
   line2: z.string().nullable(),
@@ -69,9 +68,9 @@ const addressJson = z.object({
   region: z.string().nullable(),
   country: z.string(),
   phone: z.string().nullable().describe('E.164'),
-  isDefaultDelivery: z.boolean(),
-  isDefaultBilling: z.boolean(),
 });
+
+const addressJson = checkedAddressJson.extend({ id: z.string(), label: z.string(), isDefaultDelivery: z.boolean(), isDefaultBilling: z.boolean() });
 
 const toAddressJson = (a: CustomerAddress) => ({
   id: a.id,

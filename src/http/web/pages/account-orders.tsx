@@ -10,7 +10,8 @@ import { checkoutMessages } from '../checkout-messages.js';
 import type { Language } from '../language.js';
 import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
-import { OrderTotalsTable, percentLabel } from '../totals-table.js';
+import { OrderLinesTable } from '../order-lines.js';
+import { OrderTotalsTable } from '../totals-table.js';
 
 type Base = { lang: Language; shop: ShopView; timeZone: string };
 
@@ -100,11 +101,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
   const { order, vatBreakdown, paymentState, invoice } = props.detail;
   const t = accountMessages[lang];
   const c = checkoutMessages[lang];
-  const m = (amount: number) => formatMoney(money(amount, order.currency), lang);
   const shipping = order.shippingDetails as { label?: { fr: string; en: string } } | null;
-  // PR-1: a rate is shown on a line only where VAT was charged (not under the franchise, nor on an export).
-  const chargedRates = new Set(vatBreakdown.filter((r) => r.treatment === 'included').map((r) => r.rateBasisPoints));
-  const percent = (bp: number) => (lang === 'fr' ? `${percentLabel(bp, lang)}\u00a0%` : `${percentLabel(bp, lang)}%`);
   return (
     <Layout lang={lang} title={t.order(order.number)} shop={props.shop} path={orderPath(order.number)} area="store">
       <h1>{t.order(order.number)}</h1>
@@ -125,34 +122,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
         <dt>{t.invoice}</dt>
         <dd>{invoice ? <InvoiceLink lang={lang} url={props.invoiceUrl} number={invoice.number} /> : <span class="meta">{t.invoicePending}</span>}</dd>
       </dl>
-      <table class="cart-lines">
-        <thead>
-          <tr>
-            <th scope="col">{c.product}</th>
-            <th scope="col">{c.sku}</th>
-            <th scope="col">{c.quantity}</th>
-            <th scope="col">{c.unitPrice}</th>
-            <th scope="col">{t.vatRate}</th>
-            <th scope="col">{c.lineTotal}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {order.lines.map((l) => (
-            <tr key={l.position}>
-              <td>
-                {l.name[lang]}
-                {Object.keys(l.options).length > 0 ? <span class="meta"> — {Object.values(l.options).join(', ')}</span> : null}
-                {l.isGift ? <strong> ({c.gift})</strong> : null}
-              </td>
-              <td>{l.sku}</td>
-              <td>{l.quantity}</td>
-              <td>{m(l.unitPrice)}</td>
-              <td>{chargedRates.has(l.vatRateBasisPoints) ? percent(l.vatRateBasisPoints) : '—'}</td>
-              <td>{m(l.total)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <OrderLinesTable order={order} lang={lang} labels={c} vat={{ breakdown: vatBreakdown, heading: t.vatRate }} />
       <OrderTotalsTable order={order} vatBreakdown={vatBreakdown} lang={lang} labels={c} />
       <section aria-labelledby="addresses-title">
         <h2 id="addresses-title">{c.delivery}</h2>

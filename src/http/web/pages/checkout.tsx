@@ -17,6 +17,7 @@ import { checkoutError, checkoutMessages } from '../checkout-messages.js';
 import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
 import type { OrderVatRate } from '../../../app/account-orders.js';
+import { OrderLinesTable } from '../order-lines.js';
 import { OrderTotalsTable, TotalsTable } from '../totals-table.js';
 import type { Language } from '../language.js';
 
@@ -551,32 +552,7 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
           <p>{t.transferDeadline(legalDate(props.bankTransfer.lastDay, lang))}</p>
         </section>
       ) : null}
-      <table class="cart-lines">
-        <thead>
-          <tr>
-            <th scope="col">{t.product}</th>
-            <th scope="col">{t.sku}</th>
-            <th scope="col">{t.quantity}</th>
-            <th scope="col">{t.unitPrice}</th>
-            <th scope="col">{t.lineTotal}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {order.lines.map((l) => (
-            <tr key={l.position}>
-              <td>
-                {l.name[lang]}
-                {Object.keys(l.options).length > 0 ? <span class="meta"> — {Object.values(l.options).join(', ')}</span> : null}
-                {l.isGift ? <strong> ({t.gift})</strong> : null}
-              </td>
-              <td>{l.sku}</td>
-              <td>{l.quantity}</td>
-              <td>{m(l.unitPrice)}</td>
-              <td>{m(l.total)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <OrderLinesTable order={order} lang={lang} labels={t} />
       <OrderTotalsTable order={order} vatBreakdown={vat} lang={lang} labels={t} />
       <section aria-labelledby="delivery-title">
         <h2 id="delivery-title">{t.delivery}</h2>

@@ -1,0 +1,12 @@
+// The code of the DomainError a use case refuses with; any other outcome fails the test.
+import { DomainError } from '../../src/domain/errors.js';
+
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a DomainError');
+}
