@@ -24,6 +24,8 @@ const envSchema = z.object({
   COMPTOIR_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   COMPTOIR_COOKIE_SECURE: booleanFlag.default(true),
   COMPTOIR_TIMER_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  // Each worker holds a database connection of its own: the bound keeps the server's connection count modest.
+  COMPTOIR_OUTBOX_WORKERS: z.coerce.number().int().min(1).max(8).default(4),
   COMPTOIR_PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as https://shop.example' })
     .optional(),
@@ -51,6 +53,8 @@ export type Config = {
   sessionSecret: string | undefined;
   cookieSecure: boolean;
   timerIntervalMs: number;
+  /** Outbox messages dispatched concurrently by the server. */
+  outboxWorkers: number;
   /** Base URL of the storefront, for links in emails (no trailing slash). */
   publicUrl: string;
   /** Unset: the dev mailbox (emails stored in the database, shown at /admin/mailbox). */
@@ -92,6 +96,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionSecret: e.COMPTOIR_SESSION_SECRET,
     cookieSecure: e.COMPTOIR_COOKIE_SECURE,
     timerIntervalMs: e.COMPTOIR_TIMER_INTERVAL_MS,
+    outboxWorkers: e.COMPTOIR_OUTBOX_WORKERS,
     publicUrl: (e.COMPTOIR_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -75,7 +75,8 @@ import {
   refundPayment,
   startBankTransferPayment,
   startDeferredPayment,
-  startPayment,
+  openPaymentSession,
+  preparePayment,
   deferredPaymentAccount,
   type BankAccount,
   type BankTransferInstructions,
@@ -258,8 +259,11 @@ export async function getOrderFor(q: Queryable, input: { shopId: string; number:
   return (await loadOrder(q, { shopId: input.shopId, number: input.number }))!;
 }
 
+/** A placed order, and the card or wallet payment whose provider session is still to open (after the commit). */
+type Placing = PlacedOrder & { sessionToOpen: string | null };
+
 /** Where the customer stands with the payment of an order placed before (idempotent replay). */
-async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<PlacedOrder> {
+async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<Placing> {
   const payments = await listPaymentsFor(q, shop.id, { kind: 'order', id: order.number });
   const payment = payments.at(-1);
   const pending = payment?.state === 'pending';
@@ -269,6 +273,8 @@ async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<Plac
     created: false,
     accessToken: null,
     redirectUrl: pending && payment.redirectUrl ? payment.redirectUrl : null,
+    // A session the first submit could not open (provider down) is opened now.
+    sessionToOpen: pending && !payment.redirectUrl && (payment.method === 'card' || payment.method === 'wallet') ? payment.id : null,
     bankTransfer: null,
     instalments: plan ? { partner: plan.partner, shares: plan.shares.map((s) => s.amount) } : null,
     deferred: order.paymentDueOn && payment?.method === 'deferred' ? { dueOn: order.paymentDueOn, reference: payment.bankTransferReference!, ...deferredPaymentAccount(shop.policy) } : null,
@@ -450,7 +456,7 @@ async function allocateOrderNumber(tx: Tx, shop: OrderShop, now: Date): Promise<
 export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise<PlacedOrder> {
   const { shop, now } = input;
   if (!keyPattern.test(input.idempotencyKey)) throw new DomainError('order.invalid_idempotency_key', { field: 'idempotencyKey' }, 'Give an idempotency key of 8 to 200 characters.');
-  return inTransaction(db, async (tx) => {
+  const placing = await inTransaction(db, async (tx): Promise<Placing> => {
     const same = async () => {
       const existing = await loadOrder(tx, { shopId: shop.id, idempotencyKey: input.idempotencyKey });
       if (!existing) return undefined;
@@ -594,7 +600,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
 
     // (h) the payment — after every refusal and the stock (see the header)
     const reference = { kind: 'order', id: number };
-    let redirectUrl: string | null = null;
+    let sessionToOpen: string | null = null;
     let bankTransfer: PlacedOrder['bankTransfer'] = null;
     let deferred: PlacedOrder['deferred'] = null;
     let instalmentPlan: AcceptedPlan | null = null;
@@ -622,17 +628,9 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       deferred = { dueOn: started.dueOn, reference: started.payment.bankTransferReference!, ...started.account };
       await issueInvoice(tx, { shopId: shop.id, orderId: inserted.id, now }); // DOC-1 / PA-7: invoiced at once, with its due date
     } else if (input.paymentMethod === 'card' || input.paymentMethod === 'wallet') {
-      const started = await startPayment(tx, input.provider!, {
-        shopId: shop.id,
-        reference,
-        method: input.paymentMethod,
-        amount: priced.total,
-        captureMode: captureModeFor(shop.policy), // PA-3
-        cardRules: cardRulesFor(shop.policy, input.paymentMethod), // PA-1, PA-2 (none for a wallet)
-        returnUrl: input.returnUrl,
-        now,
-      });
-      redirectUrl = started.redirectUrl;
+      // The session itself is opened after the commit (`withPaymentSession`).
+      const prepared = await preparePayment(tx, { shopId: shop.id, reference, method: input.paymentMethod, amount: priced.total, captureMode: captureModeFor(shop.policy), now }); // PA-3
+      sessionToOpen = prepared.id;
       await scheduleTimer(
         tx,
         { shopId: shop.id, kind: PAYMENT_WINDOW_TIMER, key: paymentWindowTimerKey(shop.id, number), dueAt: new Date(now.getTime() + PAYMENT_WINDOW_MS), payload: { orderNumber: number } },
@@ -669,8 +667,37 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       },
       at: now,
     });
-    return { order, created: true, accessToken, redirectUrl, bankTransfer, instalments: instalmentPlan ? { partner: instalmentPlan.partner, shares: instalmentPlan.shares } : null, deferred };
+    return { order, created: true, accessToken, redirectUrl: null, sessionToOpen, bankTransfer, instalments: instalmentPlan ? { partner: instalmentPlan.partner, shares: instalmentPlan.shares } : null, deferred };
   });
+  return withPaymentSession(db, input, placing);
+}
+
+/**
+ * PA-1: the provider session of a card or wallet order, opened AFTER the
+ * order's transaction committed — no provider call while the stock, cart and
+ * number locks are held, and no session for an order that does not exist. A
+ * provider that fails here leaves a committed order with a pending payment:
+ * `payment.provider_unavailable` (503) tells the client to repeat the submit
+ * with the same idempotency key, which opens the session (same key at the
+ * provider: never a second one); an order nobody pays is cancelled when its
+ * payment window ends (OR-3).
+ */
+async function withPaymentSession(db: Queryable, input: PlaceOrderInput, placing: Placing): Promise<PlacedOrder> {
+  const { sessionToOpen, ...placed } = placing;
+  if (sessionToOpen === null) return placed;
+  const method = placed.order.paymentMethod === 'wallet' ? 'wallet' : 'card';
+  try {
+    if (!input.provider) throw new Error('no payment provider');
+    const opened = await openPaymentSession(db, input.provider, { shopId: input.shop.id, paymentId: sessionToOpen, cardRules: cardRulesFor(input.shop.policy, method), returnUrl: input.returnUrl, now: input.now });
+    return { ...placed, redirectUrl: opened.redirectUrl };
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw new DomainError(
+      'payment.provider_unavailable',
+      { field: 'paymentMethod', rule: 'PA-1', order: placed.order.number },
+      `Your order ${placed.order.number} is saved, but the payment page could not be opened: submit again in a moment.`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------

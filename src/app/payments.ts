@@ -152,36 +152,69 @@ export type StartPaymentInput = {
   now: Date;
 };
 
-/** A card or wallet payment: the payment row (pending) and a session at the provider. */
-export async function startPayment(tx: Tx, provider: PaymentProvider, input: StartPaymentInput): Promise<{ payment: Payment; redirectUrl: string }> {
+/**
+ * A card or wallet payment, step 1: the payment row (pending, no session yet),
+ * in the transaction of what it pays for. The session is opened by
+ * `openPaymentSession` — after that transaction commits when the caller can
+ * (placeOrder does: no provider call while it holds the stock and number locks,
+ * and no session exists for an order that was never committed).
+ */
+export async function preparePayment(tx: Tx, input: Omit<StartPaymentInput, 'cardRules' | 'returnUrl'>): Promise<Payment> {
   assertReference(input.reference);
   assertAmount(input.amount);
-  const id = randomUUID();
-  await insertPayment(tx, {
-    id,
+  const payment = await insertPayment(tx, {
+    id: randomUUID(),
     shopId: input.shopId,
     reference: input.reference,
     method: input.method,
     currency: input.amount.currency,
     amount: input.amount.amount,
     captureMode: input.captureMode,
-    provider: provider.name,
+    provider: null,
     now: input.now,
   });
-  const session = await provider.createSession({
-    paymentId: id,
-    amount: input.amount.amount,
-    currency: input.amount.currency,
-    method: input.method,
-    returnUrl: input.returnUrl,
-    idempotencyKey: `payment.session:${id}`,
-    captureMode: input.captureMode,
-    cardRules: input.cardRules,
+  if (!payment) throw new Error('preparePayment: the payment row was not inserted');
+  return payment;
+}
+
+/**
+ * Step 2: the session at the provider for a pending payment, under an
+ * idempotency key (`payment.session:<id>`): asked again — a retry, a
+ * repeated order submit — it returns the same session, never a second one.
+ */
+export async function openPaymentSession(
+  q: Queryable,
+  provider: PaymentProvider,
+  input: { shopId: string; paymentId: string; cardRules: CardRules | null; returnUrl: string; now: Date },
+): Promise<{ payment: Payment; redirectUrl: string }> {
+  return inTransaction(q, async (tx) => {
+    const locked = await lockPayment(tx, input.shopId, input.paymentId);
+    if (!locked) throw new DomainError('payment.not_found', { field: 'paymentId' });
+    if (locked.redirectUrl) return { payment: locked, redirectUrl: locked.redirectUrl };
+    if (locked.state !== 'pending' || (locked.method !== 'card' && locked.method !== 'wallet')) {
+      throw new DomainError('payment.not_pending', { field: 'paymentId', state: locked.state });
+    }
+    const session = await provider.createSession({
+      paymentId: locked.id,
+      amount: locked.amount,
+      currency: locked.currency,
+      method: locked.method,
+      returnUrl: input.returnUrl,
+      idempotencyKey: `payment.session:${locked.id}`,
+      captureMode: locked.captureMode ?? 'automatic',
+      cardRules: input.cardRules,
+    });
+    const payment = await updatePayment(tx, locked.id, { provider: provider.name, provider_session_id: session.sessionId, redirect_url: session.redirectUrl }, input.now);
+    await insertPaymentEvent(tx, { paymentId: locked.id, type: 'session.created', stateBefore: 'pending', stateAfter: 'pending', data: { sessionId: session.sessionId }, now: input.now });
+    await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, captureMode: payment.captureMode ?? 'automatic' }, input.now);
+    return { payment, redirectUrl: session.redirectUrl };
   });
-  const payment = await updatePayment(tx, id, { provider_session_id: session.sessionId, redirect_url: session.redirectUrl }, input.now);
-  await insertPaymentEvent(tx, { paymentId: id, type: 'session.created', stateBefore: 'pending', stateAfter: 'pending', data: { sessionId: session.sessionId }, now: input.now });
-  await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, captureMode: input.captureMode }, input.now);
-  return { payment, redirectUrl: session.redirectUrl };
+}
+
+/** Both steps in one transaction, for a payment that needs no other lock. */
+export async function startPayment(tx: Tx, provider: PaymentProvider, input: StartPaymentInput): Promise<{ payment: Payment; redirectUrl: string }> {
+  const payment = await preparePayment(tx, input);
+  return openPaymentSession(tx, provider, { shopId: input.shopId, paymentId: payment.id, cardRules: input.cardRules, returnUrl: input.returnUrl, now: input.now });
 }
 
 // ---- What the payment is for -----------------------------------------------------

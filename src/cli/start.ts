@@ -32,7 +32,14 @@ export const startCommand: CliCommand = async (args, ctx) => {
     const app = await buildServer(booted.ctx);
     await app.listen({ port: config.port, host: config.host });
     const loop = startTimerLoop({ db: database.db, clock: booted.ctx.clock, handlers: booted.ctx.timers, intervalMs: config.timerIntervalMs, log: app.log });
-    const outbox = startOutboxLoop({ db: database.db, clock: booted.ctx.clock, handlers: booted.ctx.outbox, intervalMs: config.timerIntervalMs, log: app.log });
+    const outbox = startOutboxLoop({
+      db: database.db,
+      clock: booted.ctx.clock,
+      handlers: booted.ctx.outbox,
+      intervalMs: config.timerIntervalMs,
+      workers: config.outboxWorkers,
+      log: app.log,
+    });
 
     const address = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${(app.server.address() as { port: number }).port}`;
     ctx.out(`Comptoir — shop ${booted.ctx.shop.id.toUpperCase()} (${booted.ctx.shop.policy.identity.tradingName}) at ${address}`);

@@ -20,6 +20,7 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^payment\.webhook_(timestamp_stale|invalid)$/, 400],
   [/^payment\.webhook_out_of_order$/, 409],
   [/^sandbox\.session_closed$/, 409],
+  [/^payment\.provider_unavailable$/, 503],
   [/^order\.(sold_out|idempotency_key_reused|illegal_transition)$/, 409],
   [/^checkout\.terms_outdated$/, 409],
   [/^fraud_review\.(not_holdable|not_on_hold)$/, 409],

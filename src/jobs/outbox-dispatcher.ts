@@ -1,8 +1,9 @@
 // The outbox dispatcher (design.md "Side effects"), built like the timer runner.
 //
-// One message at a time, each in its own transaction, which locks its row
-// (`FOR UPDATE SKIP LOCKED`: a second dispatcher on the same database skips
-// it), runs the handler with that transaction and marks the row done in it.
+// One message at a time per worker, each in its own transaction, which locks
+// its row (`FOR UPDATE SKIP LOCKED`: another worker, or a second dispatcher on
+// the same database, skips it), runs the handler with that transaction and
+// marks the row done in it.
 // What the handler writes (for `email.send`: the `emails` row, DOC-5) commits
 // together with the 'done' mark, or not at all.
 //
@@ -26,9 +27,9 @@
 // blocks those after it.
 import { sql } from 'kysely';
 import type { Clock } from '../adapters/clock.js';
-import type { Db, Tx } from '../store/db.js';
-import { lockNextDueMessage, markMessageDone, recordMessageFailure, type DueMessage } from '../store/outbox.js';
-import { describeError, handlerFor, startPollingLoop, type LoopLog, type PollingLoop } from './polling-loop.js';
+import { connectionStringOf, separatePool, type Db, type Tx } from '../store/db.js';
+import { listenForOutbox, lockNextDueMessage, markMessageDone, recordMessageFailure, type DueMessage, type OutboxListener } from '../store/outbox.js';
+import { describeError, handlerFor, type LoopLog, type PollingLoop } from './polling-loop.js';
 
 export type { DueMessage } from '../store/outbox.js';
 
@@ -79,91 +80,242 @@ export type DispatchOptions = RetryPolicy & {
  * Throws only when the database itself fails.
  */
 export async function dispatchOutbox(db: Db, handlers: OutboxHandlers, now: Date, options: DispatchOptions = {}): Promise<DispatchReport> {
-  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const report: DispatchReport = { done: 0, failed: 0, gaveUp: 0, failures: [] };
-  const retryAt = (attempts: number) => new Date(now.getTime() + retryDelayMs(attempts, options));
-
   while (options.limit === undefined || report.done + report.failed < options.limit) {
     if (options.signal?.aborted) return report;
-    let locked: DueMessage | undefined;
-    let outcome: 'none' | 'done' | OutboxFailure;
-    try {
-      outcome = await db.transaction().execute(async (tx) => {
-        const message = await lockNextDueMessage(tx, now);
-        if (!message) return 'none' as const;
-        locked = message;
-        await sql`SAVEPOINT outbox_handler`.execute(tx);
-        try {
-          await handlerFor(handlers, message.kind, 'outbox kind "%s" (src/jobs/outbox-kinds.ts)')(tx, message, now);
-          await sql`RELEASE SAVEPOINT outbox_handler`.execute(tx);
-        } catch (error) {
-          await sql`ROLLBACK TO SAVEPOINT outbox_handler`.execute(tx);
-          const text = describeError(error);
-          const after = await recordMessageFailure(tx, message.id, text, retryAt(message.attempts + 1), maxAttempts);
-          return failureOf(message, after, text);
-        }
-        await markMessageDone(tx, message.id, now);
-        return 'done' as const;
-      });
-    } catch (error) {
-      // The transaction itself failed (connection lost, commit refused…):
-      // nothing of it committed. Record the attempt separately if still
-      // pending; if even that fails, the database is down.
-      const message = locked as DueMessage | undefined;
-      if (!message) throw error;
-      const text = describeError(error);
-      const after = await recordMessageFailure(db, message.id, text, retryAt(message.attempts + 1), maxAttempts);
-      outcome = failureOf(message, after, text);
-    }
-
+    const outcome = await dispatchNext(db, handlers, now, options);
     if (outcome === 'none') return report;
-    if (outcome === 'done') {
-      report.done += 1;
-      continue;
-    }
-    report.failed += 1;
-    if (outcome.gaveUp) report.gaveUp += 1;
-    report.failures.push(outcome);
+    tally(report, outcome);
   }
   return report;
+}
+
+/** Locks the next message due at `now` and dispatches it in one transaction; 'none' when nothing is due. */
+async function dispatchNext(db: Db, handlers: OutboxHandlers, now: Date, retry: RetryPolicy): Promise<'none' | 'done' | OutboxFailure> {
+  const maxAttempts = retry.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const retryAt = (attempts: number) => new Date(now.getTime() + retryDelayMs(attempts, retry));
+  let locked: DueMessage | undefined;
+  try {
+    return await db.transaction().execute(async (tx) => {
+      const message = await lockNextDueMessage(tx, now);
+      if (!message) return 'none' as const;
+      locked = message;
+      await sql`SAVEPOINT outbox_handler`.execute(tx);
+      try {
+        await handlerFor(handlers, message.kind, 'outbox kind "%s" (src/jobs/outbox-kinds.ts)')(tx, message, now);
+        await sql`RELEASE SAVEPOINT outbox_handler`.execute(tx);
+      } catch (error) {
+        await sql`ROLLBACK TO SAVEPOINT outbox_handler`.execute(tx);
+        const text = describeError(error);
+        const after = await recordMessageFailure(tx, message.id, text, retryAt(message.attempts + 1), maxAttempts);
+        return failureOf(message, after, text);
+      }
+      await markMessageDone(tx, message.id, now);
+      return 'done' as const;
+    });
+  } catch (error) {
+    // The transaction itself failed (connection lost, commit refused…):
+    // nothing of it committed. Record the attempt separately if still
+    // pending; if even that fails, the database is down.
+    const message = locked as DueMessage | undefined;
+    if (!message) throw error;
+    const text = describeError(error);
+    const after = await recordMessageFailure(db, message.id, text, retryAt(message.attempts + 1), maxAttempts);
+    return failureOf(message, after, text);
+  }
+}
+
+function tally(report: DispatchReport, outcome: 'done' | OutboxFailure): void {
+  if (outcome === 'done') {
+    report.done += 1;
+    return;
+  }
+  report.failed += 1;
+  if (outcome.gaveUp) report.gaveUp += 1;
+  report.failures.push(outcome);
 }
 
 export type OutboxLoopLog = LoopLog;
 
 export type OutboxLoop = PollingLoop;
 
-/**
- * For the server: a pass right away, then one every `intervalMs` after the
- * previous one ends (passes never overlap), each dispatching what is due at
- * `clock.now()`. A pass that throws (database down) is logged and the loop goes
- * on. `stop()` lets the message in progress commit, skips the rest of the pass,
- * and resolves when nothing runs any more (graceful shutdown).
- */
-export function startOutboxLoop(options: {
+export type OutboxLoopOptions = {
   db: Db;
   clock: Clock;
   handlers: OutboxHandlers;
+  /**
+   * How often every idle worker looks anyway: for messages due later (back-off
+   * retries, `notBefore`), and for those committed while the wake-up
+   * connection was down.
+   */
   intervalMs: number;
   log: OutboxLoopLog;
   retry?: RetryPolicy;
-}): OutboxLoop {
+  /** Concurrent workers, each dispatching one message at a time (COMPTOIR_OUTBOX_WORKERS); default 1. */
+  workers?: number;
+};
+
+/** Back-off between attempts to reopen the wake-up connection. */
+const RELISTEN_MIN_MS = 1000;
+const RELISTEN_MAX_MS = 30_000;
+
+/**
+ * For the server: `workers` workers dispatch concurrently, each locking one
+ * message at a time (`FOR UPDATE SKIP LOCKED`: two workers never take the same
+ * one, so a message is still dispatched once, with the same back-off). A worker
+ * reads the engine time before each message, so a message committed while it
+ * works is taken by it, and goes idle when nothing is due.
+ *
+ * An idle worker wakes on a notification from `enqueue` (a connection of its
+ * own LISTENs, see listenForOutbox), one worker per message, at once — the
+ * checkout waits for its PSP webhook to come through here — or every
+ * `intervalMs` (all of them), which stays the fallback: messages due later,
+ * and everything while the wake-up connection is down (reopened with back-off;
+ * one log line per outage). A worker whose pass throws (database down) is
+ * logged and waits for the next interval.
+ *
+ * `stop()` lets the messages in progress commit, dispatches nothing more, and
+ * resolves when nothing runs any more (graceful shutdown).
+ */
+export function startOutboxLoop(options: OutboxLoopOptions): OutboxLoop {
   const { db, clock, handlers, intervalMs, log } = options;
-  return startPollingLoop(async (signal) => {
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`startOutboxLoop: workers must be a whole number ≥ 1 (got ${workers})`);
+  const abort = new AbortController();
+  const wakeUps = new WakeUps(workers);
+  // A connection per worker, outside the engine's pool: under load that pool
+  // is held by checkouts queued on their locks, and the PSP webhook they wait
+  // for must not queue behind them for a connection.
+  const dispatchDb = separatePool(db, workers);
+
+  const pass = async (): Promise<'idle' | 'failed'> => {
+    const report: DispatchReport = { done: 0, failed: 0, gaveUp: 0, failures: [] };
+    let now: Date | undefined;
     try {
-      const now = await clock.now();
-      const report = await dispatchOutbox(db, handlers, now, { ...options.retry, signal });
-      for (const f of report.failures) {
-        // The key may name a customer's record but never carries personal data itself.
-        log.error(
-          { outbox: { id: f.id, key: f.key, kind: f.kind, attempts: f.attempts, nextAttemptAt: f.nextAttemptAt?.toISOString() ?? null }, gaveUp: f.gaveUp, err: f.error },
-          f.gaveUp ? 'outbox message failed for good' : 'outbox attempt failed',
-        );
+      while (!abort.signal.aborted) {
+        now = await clock.now();
+        const outcome = await dispatchNext(dispatchDb, handlers, now, options.retry ?? {});
+        if (outcome === 'none') break;
+        tally(report, outcome);
+        if (outcome !== 'done') {
+          // The key may name a customer's record but never carries personal data itself.
+          log.error(
+            { outbox: { id: outcome.id, key: outcome.key, kind: outcome.kind, attempts: outcome.attempts, nextAttemptAt: outcome.nextAttemptAt?.toISOString() ?? null }, gaveUp: outcome.gaveUp, err: outcome.error },
+            outcome.gaveUp ? 'outbox message failed for good' : 'outbox attempt failed',
+          );
+        }
       }
-      if (report.done > 0 || report.failed > 0) log.info({ done: report.done, failed: report.failed, now: now.toISOString() }, 'outbox pass');
+      return 'idle';
     } catch (error) {
       log.error({ err: describeError(error) }, 'outbox pass aborted');
+      return 'failed';
+    } finally {
+      if (report.done > 0 || report.failed > 0) log.info({ done: report.done, failed: report.failed, now: now?.toISOString() }, 'outbox pass');
     }
-  }, intervalMs);
+  };
+  const worker = async (): Promise<void> => {
+    while (!abort.signal.aborted) {
+      const ended = await pass();
+      if (!abort.signal.aborted) await wakeUps.wait(ended === 'failed');
+    }
+  };
+
+  const poll = setInterval(() => wakeUps.all(), intervalMs);
+  poll.unref();
+  const listener = keepListening(connectionStringOf(db), wakeUps, abort.signal, log, intervalMs);
+  const running = Array.from({ length: workers }, () => worker());
+  return {
+    async stop() {
+      abort.abort();
+      clearInterval(poll);
+      wakeUps.all();
+      await Promise.all([...running, listener.close()]);
+      await dispatchDb.destroy();
+    },
+  };
+}
+
+/**
+ * The idle workers, and the wake-ups none was idle to take. A notification
+ * wakes one worker; one that arrives while every worker is busy is kept (at
+ * most one per worker: a burst is coalesced), because a busy worker may have
+ * read the queue just before that message committed and must look again
+ * before it sleeps.
+ */
+class WakeUps {
+  private readonly idle: { resolve: () => void; afterFailure: boolean }[] = [];
+  private missed = 0;
+
+  constructor(private readonly workers: number) {}
+
+  /** A message is due: one idle worker — not one whose pass just failed, which waits for the interval instead of retrying on every notification. */
+  one(): void {
+    const index = this.idle.findIndex((w) => !w.afterFailure);
+    if (index >= 0) this.idle.splice(index, 1)[0]!.resolve();
+    else this.missed = Math.min(this.missed + 1, this.workers);
+  }
+
+  all(): void {
+    for (const w of this.idle.splice(0)) w.resolve();
+  }
+
+  wait(afterFailure: boolean): Promise<void> {
+    if (!afterFailure && this.missed > 0) {
+      this.missed -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.idle.push({ resolve, afterFailure }));
+  }
+}
+
+/**
+ * Keeps the wake-up connection open while the loop runs: reopened with an
+ * exponential back-off when it fails, every worker woken once it listens again
+ * (messages may have committed meanwhile). One line is logged per outage.
+ */
+function keepListening(connectionString: string, wakeUps: WakeUps, signal: AbortSignal, log: OutboxLoopLog, intervalMs: number): OutboxListener {
+  let listener: OutboxListener | undefined;
+  let attempt: Promise<void> = Promise.resolve();
+  let retry: NodeJS.Timeout | undefined;
+  let delayMs = RELISTEN_MIN_MS;
+  let outage = false;
+
+  const lost = (error: unknown) => {
+    listener = undefined;
+    if (signal.aborted) return;
+    if (!outage) {
+      outage = true;
+      log.error({ err: describeError(error) }, `outbox wake-up connection lost: polling every ${intervalMs} ms until it is back`);
+    }
+    retry = setTimeout(() => (attempt = open()), delayMs);
+    retry.unref();
+    delayMs = Math.min(delayMs * 2, RELISTEN_MAX_MS);
+  };
+  const open = async (): Promise<void> => {
+    retry = undefined;
+    try {
+      const opened = await listenForOutbox(connectionString, { onNotify: () => wakeUps.one(), onLost: lost });
+      if (signal.aborted) return await opened.close();
+      listener = opened;
+    } catch (error) {
+      lost(error);
+      return;
+    }
+    delayMs = RELISTEN_MIN_MS;
+    if (outage) {
+      outage = false;
+      log.info({}, 'outbox wake-up connection restored');
+    }
+    wakeUps.all();
+  };
+  attempt = open();
+  return {
+    async close() {
+      if (retry) clearTimeout(retry);
+      await attempt;
+      await listener?.close();
+    },
+  };
 }
 
 function failureOf(message: DueMessage, after: { state: string; attempts: number; nextAttemptAt: Date } | undefined, error: string): OutboxFailure {

@@ -106,9 +106,14 @@ export function createDb(connectionString: string, options: { max?: number; allo
  * can then never starve it of connections. Idle connections close by themselves.
  */
 export function separatePool(db: Db, max: number): Db {
+  return createDb(connectionStringOf(db), { max, allowExitOnIdle: true });
+}
+
+/** The URL a database was opened with, for a component that needs a connection of its own outside the pool (the outbox's LISTEN). */
+export function connectionStringOf(db: Db): string {
   const connectionString = connectionStrings.get(db);
-  if (!connectionString) throw new Error('separatePool needs a database opened with createDb');
-  return createDb(connectionString, { max, allowExitOnIdle: true });
+  if (!connectionString) throw new Error('This needs a database opened with createDb');
+  return connectionString;
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -5,6 +5,7 @@
 // every query on the table, including the row lock the dispatcher takes
 // (style.md §2).
 import { sql, type Selectable } from 'kysely';
+import pg from 'pg';
 import type { Queryable, Tx } from './db.js';
 import type { OutboxState, OutboxTable } from './schema.js';
 
@@ -44,9 +45,24 @@ export type OutboxMessage = {
 export type DueMessage = Pick<OutboxMessage, 'id' | 'shopId' | 'kind' | 'key' | 'payload' | 'attempts'>;
 
 /**
+ * The channel `enqueue` notifies when a message is due at once; the server's
+ * dispatcher LISTENs to it (src/jobs/outbox-dispatcher.ts) instead of waiting
+ * for its next poll.
+ */
+export const OUTBOX_CHANNEL = 'comptoir_outbox';
+
+/**
  * Puts a message in the outbox. Takes a transaction, not the pool: call it in
  * the use case's transaction, next to the state change. Idempotent on `key`:
  * when a message with this key exists, whatever its state, nothing happens.
+ *
+ * A message due at once also wakes the server's dispatcher: a NOTIFY in the
+ * same transaction, which PostgreSQL delivers only when it commits (never on a
+ * rollback), so the dispatcher is never woken for a row it cannot see yet. The
+ * payload is the message's id rather than the shop's: PostgreSQL folds
+ * identical notifications of one transaction into one, and a transaction that
+ * queues many messages (stock alerts) should wake as many workers. A message
+ * due later is left to the dispatcher's polling.
  *
  * @returns true when this call created the message, false when the key existed.
  */
@@ -55,7 +71,7 @@ export async function enqueue(tx: Tx, spec: OutboxSpec, now: Date): Promise<bool
   if (!spec.key) throw new Error('enqueue: key is required');
   const notBefore = spec.notBefore ?? now;
   if (Number.isNaN(notBefore.getTime())) throw new Error(`enqueue: invalid instant for ${spec.key}`);
-  const result = await tx
+  const insert = tx
     .insertInto('outbox')
     .values({
       shop_id: spec.shopId,
@@ -65,9 +81,18 @@ export async function enqueue(tx: Tx, spec: OutboxSpec, now: Date): Promise<bool
       next_attempt_at: notBefore,
       created_at: now,
     })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    .onConflict((oc) => oc.column('key').doNothing());
+  if (notBefore > now) {
+    const result = await insert.executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+  // One statement (one round trip): the notification exists only when the row was created.
+  const created = await tx
+    .with('created', () => insert.returning('id'))
+    .selectFrom('created')
+    .select((eb) => eb.fn<void>('pg_notify', [sql.lit(OUTBOX_CHANNEL), sql`created.id::text`]).as('notified'))
+    .execute();
+  return created.length > 0;
 }
 
 export type OutboxFilter = {
@@ -116,6 +141,51 @@ export async function lockNextDueMessage(tx: Tx, now: Date): Promise<DueMessage 
     .skipLocked()
     .executeTakeFirst();
   return row ? { id: row.id, shopId: row.shop_id, kind: row.kind, key: row.key, payload: row.payload, attempts: row.attempts } : undefined;
+}
+
+export type OutboxListener = { close(): Promise<void> };
+
+/**
+ * Opens a connection of its own (outside the pool: a LISTEN lasts as long as
+ * its session) that LISTENs to OUTBOX_CHANNEL, and resolves once it listens.
+ * `onNotify` runs for each notification (each committed message due at once);
+ * `onLost` runs once if the connection later fails or ends — it is then closed,
+ * and reconnecting is the caller's choice. TCP keep-alive lets a silently dead
+ * connection (a server gone without closing it) end instead of waiting forever.
+ */
+export async function listenForOutbox(connectionString: string, events: { onNotify: () => void; onLost: (error: unknown) => void }): Promise<OutboxListener> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+  let listening = false;
+  let closed = false;
+  const lose = (error: unknown) => {
+    // Before it listens, a failure is the rejection of this call, not a loss.
+    if (!listening || closed) return;
+    closed = true;
+    client.end().catch(() => undefined);
+    events.onLost(error);
+  };
+  // An 'error' event without a listener would crash the process.
+  client.on('error', lose);
+  client.on('end', () => lose(new Error('the database closed the connection')));
+  client.on('notification', (n) => {
+    if (n.channel === OUTBOX_CHANNEL) events.onNotify();
+  });
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+  } catch (error) {
+    closed = true;
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  listening = true;
+  return {
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.end().catch(() => undefined);
+    },
+  };
 }
 
 /** Marks a message the caller has locked as done, in the handler's transaction. */

@@ -132,7 +132,8 @@ describe('FA: a full card purchase', () => {
     expect(payments).toMatchObject([{ state: 'captured', amount: cart.priced.total.amount }]);
     const kinds = (await sql<{ kind: string }>`SELECT kind FROM evidence_events WHERE shop_id = 'fa' AND subject_id = ${placed.order.number} ORDER BY seq`.execute(t.ctx.db)).rows.map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['payment.started', 'order.validated', 'order.paid']));
-    expect(kinds.indexOf('order.validated')).toBeGreaterThan(kinds.indexOf('payment.started'));
+    // The provider session is opened once the order is committed (no provider call under the order's locks).
+    expect(kinds.indexOf('payment.started')).toBeGreaterThan(kinds.indexOf('order.validated'));
     const mail = await sql<{ n: string }>`SELECT count(*) AS n FROM emails WHERE shop_id = 'fa' AND subject LIKE ${'%' + placed.order.number + '%'}`.execute(t.ctx.db);
     expect(Number(mail.rows[0]!.n)).toBe(1);
     expect(await verifyEvidenceChain(t.ctx.db, 'fa')).toMatchObject({ ok: true });
@@ -149,6 +150,25 @@ describe('FA: a full card purchase', () => {
     expect(second.redirectUrl).toBe(first.redirectUrl);
     expect(await listPaymentsFor(t.ctx.db, 'fa', { kind: 'order', id: first.order.number })).toHaveLength(1);
     expect(await warehouseStock(t, variantId)).toBe(4);
+  });
+
+  it('a provider that cannot open the payment page: the order is kept (503), and the same submit opens the session once it answers', async () => {
+    const variantId = await stockedVariant(t, 5, 3);
+    const token = await cartWith(t, variantId, 1, 'FR', 'home');
+    const provider = t.ctx.payments!.provider;
+    const down = Object.assign(Object.create(provider) as typeof provider, { createSession: () => Promise.reject(new Error('connect ECONNREFUSED')) });
+    const input = await baseInput(t, { cartToken: token, customerId: await customer(t) });
+    const refused = await placeOrder(t.ctx.db, { ...input, provider: down }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({ code: 'payment.provider_unavailable' });
+    const number = (refused as DomainError).details['order'] as string;
+    expect(await listPaymentsFor(t.ctx.db, 'fa', { kind: 'order', id: number })).toMatchObject([{ state: 'pending', redirectUrl: null }]);
+    expect(await warehouseStock(t, variantId)).toBe(4);
+
+    const again = await placeOrder(t.ctx.db, input);
+    expect(again).toMatchObject({ created: false, order: { number } });
+    expect(again.redirectUrl).toMatch(/\/sandbox\/pay\//);
+    expect(await listPaymentsFor(t.ctx.db, 'fa', { kind: 'order', id: number })).toMatchObject([{ state: 'pending', redirectUrl: again.redirectUrl }]);
   });
 
   it('every refusal leaves nothing written', async () => {
