@@ -16,19 +16,18 @@
 //   (f) the cart deleted;
 //   (g) the payment started: a session at the provider (card, wallet) with its
 //       payment window timer (OR-3), the PA-5 instructions and deadline timer
-//       (bank transfer), the financing partner's plan (PA-4, asked here, last,
-//       for the same reason as a session), or the invoice with its due date and
+//       (bank transfer), the financing partner's plan (PA-4, asked just before
+//       the number is taken), or the invoice with its due date and
 //       reminder timer (PA-7 deferred payment);
 //   (h) the confirmation email queued (outbox);
 //   (i) `order.validated` appended to the evidence log, last.
 //
-// Why no authorisation (nor credit) can exist without an order: the provider session is
-// created at step (g), after every refusal and after the stock is taken under
-// its lock — a sold-out order never reaches it. The session's URL is only given
-// to the customer in the answer of a COMMITTED transaction; if the commit
-// itself fails after (g), the session is orphaned but nobody knows its URL, so
-// it is never authorised (src/app/payments.ts). Authorisation happens on the
-// provider's page, after the redirect, i.e. for an order that exists.
+// Why no authorisation (nor credit) can exist without an order: a card or
+// wallet session is opened only after the order's transaction committed
+// (`withPaymentSession`), and the financing partner is asked after every other
+// refusal and the stock, its refusal rolling everything back.
+// Authorisation happens on the provider's page, after the redirect, i.e. for
+// an order that exists.
 //
 // Locks, always in this order: cart → stock rows (sorted) → the shop's order
 // counter row → (new rows only) → the evidence head. The bank transfer
@@ -77,6 +76,7 @@ import {
   startDeferredPayment,
   openPaymentSession,
   preparePayment,
+  provePaymentStarted,
   deferredPaymentAccount,
   type BankAccount,
   type BankTransferInstructions,
@@ -510,6 +510,12 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const stock = await takeStock(tx, { shopId: shop.id, policy: shop.policy, lines: priced.lines, facts });
     await refreshProductCards(tx, { variantIds, now }); // CAT-2: the listing shows the new availability
 
+    // PA-4: the financing partner, asked once every other refusal has passed (its refusal rolls everything back).
+    const instalmentPlan: AcceptedPlan | null =
+      instalmentCount === null
+        ? null
+        : await requestInstalmentPlan(input.financing, shop.policy, { count: instalmentCount, total: priced.total, residence: billing.country, email: buyer.email, orderKey: `${shop.id}:${input.idempotencyKey}` });
+
     // (f) number, order, lines — everything frozen (OR-4, CAT-7)
     const number = await allocateOrderNumber(tx, shop, now);
     const accessToken = randomBytes(24).toString('base64url');
@@ -600,10 +606,9 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
 
     // (h) the payment — after every refusal and the stock (see the header)
     const reference = { kind: 'order', id: number };
-    let sessionToOpen: string | null = null;
+    let prepared: Payment | null = null;
     let bankTransfer: PlacedOrder['bankTransfer'] = null;
     let deferred: PlacedOrder['deferred'] = null;
-    let instalmentPlan: AcceptedPlan | null = null;
     if (input.paymentMethod === 'bank_transfer') {
       const started = await startBankTransferPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
       // PA-5: without the money by then, the order is cancelled and its stock released (handler below).
@@ -613,9 +618,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         now,
       );
       bankTransfer = { ...started.instructions, dueAt: started.instructions.dueAt.toISOString() };
-    } else if (instalmentCount !== null) {
-      // PA-4: the partner is asked last, like a payment session: its refusal rolls the order back.
-      instalmentPlan = await requestInstalmentPlan(input.financing, shop.policy, { count: instalmentCount, total: priced.total, residence: billing.country, email: buyer.email, orderKey: `${shop.id}:${input.idempotencyKey}` });
+    } else if (instalmentPlan) {
       await recordInstalmentPlan(tx, { shopId: shop.id, orderId: inserted.id, orderNumber: number, plan: instalmentPlan, total: priced.total, now }); // PA-4
     } else if (input.paymentMethod === 'deferred') {
       const started = await startDeferredPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
@@ -629,8 +632,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       await issueInvoice(tx, { shopId: shop.id, orderId: inserted.id, now }); // DOC-1 / PA-7: invoiced at once, with its due date
     } else if (input.paymentMethod === 'card' || input.paymentMethod === 'wallet') {
       // The session itself is opened after the commit (`withPaymentSession`).
-      const prepared = await preparePayment(tx, { shopId: shop.id, reference, method: input.paymentMethod, amount: priced.total, captureMode: captureModeFor(shop.policy), now }); // PA-3
-      sessionToOpen = prepared.id;
+      prepared = await preparePayment(tx, { shopId: shop.id, reference, method: input.paymentMethod, amount: priced.total, captureMode: captureModeFor(shop.policy), now }); // PA-3
       await scheduleTimer(
         tx,
         { shopId: shop.id, kind: PAYMENT_WINDOW_TIMER, key: paymentWindowTimerKey(shop.id, number), dueAt: new Date(now.getTime() + PAYMENT_WINDOW_MS), payload: { orderNumber: number } },
@@ -642,7 +644,8 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     // (i) OR-5: the confirmation email, with the model withdrawal form (src/app/order-emails.ts)
     await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: orderConfirmationEmail(shop.policy, order, withdrawal, bankTransfer, { instalments: instalmentPlan, deferred }) }, now);
 
-    // (j) OR-6: the proof, last
+    // (j) OR-6: the proof, last (the evidence head is locked from the first event to the commit)
+    if (prepared) await provePaymentStarted(tx, prepared, now);
     await appendEvidence(tx, {
       shopId: shop.id,
       kind: ORDER_VALIDATED,
@@ -667,7 +670,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       },
       at: now,
     });
-    return { order, created: true, accessToken, redirectUrl: null, sessionToOpen, bankTransfer, instalments: instalmentPlan ? { partner: instalmentPlan.partner, shares: instalmentPlan.shares } : null, deferred };
+    return { order, created: true, accessToken, redirectUrl: null, sessionToOpen: prepared?.id ?? null, bankTransfer, instalments: instalmentPlan ? { partner: instalmentPlan.partner, shares: instalmentPlan.shares } : null, deferred };
   });
   return withPaymentSession(db, input, placing);
 }

@@ -206,14 +206,23 @@ export async function openPaymentSession(
     });
     const payment = await updatePayment(tx, locked.id, { provider: provider.name, provider_session_id: session.sessionId, redirect_url: session.redirectUrl }, input.now);
     await insertPaymentEvent(tx, { paymentId: locked.id, type: 'session.created', stateBefore: 'pending', stateAfter: 'pending', data: { sessionId: session.sessionId }, now: input.now });
-    await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, captureMode: payment.captureMode ?? 'automatic' }, input.now);
     return { payment, redirectUrl: session.redirectUrl };
   });
+}
+
+/**
+ * OR-6: `payment.started` for a prepared payment, in the transaction of what it
+ * pays for — as late in it as the caller can (the evidence head stays locked
+ * until the commit); the session that follows is recorded in payment_events.
+ */
+export async function provePaymentStarted(tx: Tx, payment: Payment, now: Date): Promise<void> {
+  await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, captureMode: payment.captureMode ?? 'automatic' }, now);
 }
 
 /** Both steps in one transaction, for a payment that needs no other lock. */
 export async function startPayment(tx: Tx, provider: PaymentProvider, input: StartPaymentInput): Promise<{ payment: Payment; redirectUrl: string }> {
   const payment = await preparePayment(tx, input);
+  await provePaymentStarted(tx, payment, input.now);
   return openPaymentSession(tx, provider, { shopId: input.shopId, paymentId: payment.id, cardRules: input.cardRules, returnUrl: input.returnUrl, now: input.now });
 }
 

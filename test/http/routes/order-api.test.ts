@@ -391,9 +391,7 @@ async function expectPurchase(admin: Call, p: Purchase, expected: Expected): Pro
 const confirmationFr = (total: RegExp, trader: string): (string | RegExp)[] => [total, 'Formulaire de rétractation', `À l'attention de ${trader}`, 'renoncer au contrat ici'];
 
 // Evidence sequences (the outbox delivers in the order of the changes).
-// A card or wallet session is opened once the order is committed; a transfer is awaited in the order's transaction.
-const PLACED = ['order.validated', 'payment.started', 'email.sent'];
-const PLACED_BY_TRANSFER = ['payment.started', 'order.validated', 'email.sent'];
+const PLACED = ['payment.started', 'order.validated', 'email.sent'];
 const PAID_AT_ONCE = ['invoice.issued', 'order.paid', 'payment.authorised', 'payment.captured'];
 
 // ---------------------------------------------------------------------------
@@ -863,7 +861,7 @@ describe('EL (card; bank transfer within 6 days, PA-5; WEEE eco-fee)', () => {
       payment: { state: 'captured', authorised: 33840, captured: 33840 },
       stockTaken: true,
       invoice: 'EL-F-2026-000002',
-      evidence: [...PLACED_BY_TRANSFER, 'invoice.issued', 'order.paid', 'payment.captured'],
+      evidence: [...PLACED, 'invoice.issued', 'order.paid', 'payment.captured'],
       emails: [{ subject: `Confirmation de votre commande ${p.order.number}`, contains: [p.order.number, /IBAN\s:\sFR7612345000010001234567887/, /BIC\s:\sVOLTFRPPXXX/, reference, /338,40\s€/, /29 novembre 2026/] }],
     });
     // The same transfer recorded twice: refused.
@@ -905,7 +903,7 @@ describe('EL (card; bank transfer within 6 days, PA-5; WEEE eco-fee)', () => {
       payment: { state: 'failed', authorised: 0, captured: 0 },
       stockTaken: false,
       invoice: null,
-      evidence: [...PLACED_BY_TRANSFER, 'payment.failed', 'order.cancelled', 'email.sent'],
+      evidence: [...PLACED, 'payment.failed', 'order.cancelled', 'email.sent'],
       emails: [
         { subject: `Confirmation de votre commande ${p.order.number}`, contains: [p.order.number, /245,06\s€/] },
         { subject: `Commande ${p.order.number} annulée`, contains: [p.order.number, 'virement'] },
