@@ -21,7 +21,9 @@ import { money, type Currency, type Money } from '../domain/money.js';
 import { assertInstalmentsEligible, instalmentEligibility, instalmentShares, type InstalmentRefusal } from '../domain/payments/instalments.js';
 import type { CustomerKind, Policy } from '../policy/schema.js';
 import type { Queryable, Tx } from '../store/db.js';
+import type { OutboxHandlers } from '../jobs/outbox-dispatcher.js';
 import { appendEvidence } from '../store/evidence.js';
+import { enqueue } from '../store/outbox.js';
 
 export const INSTALMENT_PLAN_ACCEPTED = 'instalments.plan_accepted';
 
@@ -114,5 +116,53 @@ export async function findInstalmentPlan(q: Queryable, orderId: string): Promise
     planId: plan.partner_plan_id,
     count: plan.count,
     shares: shares.map((s) => ({ number: s.number, amount: money(Number(s.amount_minor), currency), dueOn: s.due_on })),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// OR-7: an order paid in instalments is cancelled before anything was collected
+
+export const INSTALMENT_PLAN_CANCEL = 'financing.cancel_plan';
+export const INSTALMENT_PLAN_CANCELLED = 'instalments.plan_cancelled';
+
+/**
+ * In the cancellation's transaction: the plan is cancelled for the engine and
+ * the partner is told through the outbox (idempotent key per plan). Shares
+ * are only collected from the shipment on (PA-4), and a cancelled order is
+ * never shipped: nothing was taken, nothing is to give back.
+ * @returns the partner's plan id, or null when the order has no plan.
+ */
+export async function cancelInstalmentPlan(tx: Tx, input: { shopId: string; orderId: string; now: Date }): Promise<string | null> {
+  const plan = await tx
+    .updateTable('instalment_plans')
+    .set({ cancelled_at: input.now })
+    .where('order_id', '=', input.orderId)
+    .where('cancelled_at', 'is', null)
+    .returning(['id', 'partner_plan_id'])
+    .executeTakeFirst();
+  if (!plan) return null;
+  await enqueue(tx, { shopId: input.shopId, kind: INSTALMENT_PLAN_CANCEL, key: `${INSTALMENT_PLAN_CANCEL}:${plan.id}`, payload: { planId: plan.id } }, input.now);
+  return plan.partner_plan_id;
+}
+
+/** Outbox handler `financing.cancel_plan`: the partner withdraws the plan; the engine records when, and proves it. */
+export function instalmentOutboxHandlers(partner: FinancingPartner): OutboxHandlers {
+  return {
+    [INSTALMENT_PLAN_CANCEL]: async (tx, message, now) => {
+      const planId = message.payload['planId'];
+      if (typeof planId !== 'string') throw new Error(`${message.kind} ${message.key} has no planId`);
+      const plan = await tx.selectFrom('instalment_plans as p').innerJoin('orders as o', 'o.id', 'p.order_id').select(['p.id', 'p.partner_plan_id', 'p.partner_cancelled_at', 'o.number']).where('p.id', '=', planId).forUpdate().executeTakeFirstOrThrow();
+      if (plan.partner_cancelled_at !== null) return;
+      await partner.cancelPlan(plan.partner_plan_id, message.key);
+      await tx.updateTable('instalment_plans').set({ partner_cancelled_at: now }).where('id', '=', plan.id).execute();
+      await appendEvidence(tx, {
+        shopId: message.shopId,
+        kind: INSTALMENT_PLAN_CANCELLED,
+        subject: { type: 'order', id: plan.number },
+        actor: 'system',
+        data: { partner: partner.name, planId: plan.partner_plan_id, rule: 'PA-4' },
+        at: now,
+      });
+    },
   };
 }

@@ -48,6 +48,7 @@ import type { Payment } from '../store/payments.js';
 import { cancelTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { endReviewOnCancellation, lockOpenReview } from './fraud-review.js';
+import { cancelInstalmentPlan } from './instalments.js';
 import { giveMoneyBack, lockOrderWithPayments, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
 import { bankTransferTimerKey, cancelPaymentSession, expireBankTransfer, getPayment, recordTransferRefundDue } from './payments.js';
 
@@ -80,13 +81,16 @@ export function isStaffCancellationReason(value: unknown): value is StaffCancell
   return typeof value === 'string' && (STAFF_CANCELLATION_REASONS as readonly string[]).includes(value);
 }
 
-/** What the cancellation did with one payment (in the evidence event and the API's answer). */
+export const SETTLEMENT_ACTIONS = ['session_cancelled', 'void', 'refund', 'refund_on_capture', 'transfer_closed', 'refund_due', 'plan_cancelled', 'none'] as const;
+export type SettlementAction = (typeof SETTLEMENT_ACTIONS)[number];
+
+/** What the cancellation did with one payment, or an instalment plan (in the evidence event and the API's answer). */
 export type PaymentSettlement = {
   paymentId: string;
   method: Payment['method'];
   /** The payment's state when the order was cancelled. */
   state: PaymentState;
-  action: 'session_cancelled' | 'void' | 'refund' | 'refund_on_capture' | 'transfer_closed' | 'refund_due' | 'none';
+  action: SettlementAction;
   /** Minor units: authorisation released, amount refunded or due back; 0 otherwise. */
   amount: number;
 };
@@ -113,8 +117,8 @@ export type CancelOrderInput = { shopId: string; orderNumber: string; reason: st
  * STAFF_CANCELLATION_REASONS with an optional note. Refused:
  * `order.cancel_reason_invalid` (no or unknown reason), `order.illegal_transition`
  * (409: already cancelled), `order.cancel_reason_not_applicable` (PA-5 when
- * money was received), `order.cancellation_not_supported` (instalments,
- * deferred payment).
+ * money was received), `order.cancellation_not_supported` (deferred payment:
+ * its invoice would need a credit note).
  */
 export async function cancelOrder(tx: Tx, input: CancelOrderInput): Promise<Cancellation> {
   if (!isStaffCancellationReason(input.reason)) {
@@ -182,8 +186,8 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
   const { shopId, reason, now } = input;
   const { rule, neutral } = CANCELLATION_REASONS[reason];
   transition(order.state, 'cancelled'); // (b) OR-7
-  if (order.paymentMethod !== 'card' && order.paymentMethod !== 'wallet' && order.paymentMethod !== 'bank_transfer') {
-    // A financing partner's plan (PA-4) or a deferred invoice (PA-7) would need its own undoing.
+  if (order.paymentMethod === 'deferred') {
+    // PA-7: the invoice was issued with the order; undoing it takes a credit note (DOC-1), not built yet.
     throw new DomainError('order.cancellation_not_supported', { field: 'orderNumber', rule: 'OR-7', paymentMethod: order.paymentMethod }, `An order paid by ${order.paymentMethod} cannot be cancelled here yet.`);
   }
   const payments = [...locked.payments].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -201,6 +205,9 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
   // (e)
   const settlements: PaymentSettlement[] = [];
   for (const p of payments) settlements.push(await settle(tx, p, input, by));
+  // PA-4: nothing was collected before shipment; the partner withdraws the plan (outbox).
+  const planId = order.paymentMethod === 'instalments' ? await cancelInstalmentPlan(tx, { shopId, orderId: order.id, now }) : null;
+  if (planId) settlements.push({ paymentId: planId, method: 'instalments', state: 'pending', action: 'plan_cancelled', amount: 0 });
 
   // (f), (g)
   await setOrderState(tx, order, 'cancelled', now, { cancel_reason: reason, cancel_note: input.note ?? null });
@@ -272,6 +279,7 @@ function cancellationEmail(order: Order, reason: CancellationReason, neutral: bo
   for (const s of settlements) {
     if (s.action === 'refund' || s.action === 'refund_on_capture') moneyLines.push(fr ? `La somme versée (${amount(s.amount)}) vous est remboursée sur votre moyen de paiement.` : `The money paid (${amount(s.amount)}) is refunded to your payment method.`);
     else if (s.action === 'void') moneyLines.push(fr ? `L'autorisation de paiement (${amount(s.amount)}) est annulée : rien ne sera débité.` : `The payment authorisation (${amount(s.amount)}) is released: nothing will be charged.`);
+    else if (s.action === 'plan_cancelled') moneyLines.push(fr ? 'Le paiement en plusieurs fois est annulé : aucune échéance ne sera prélevée.' : 'The instalment plan is cancelled: no instalment will be taken.');
     else if (s.action === 'session_cancelled') moneyLines.push(fr ? `Le lien de paiement n'est plus valable : rien ne sera débité.` : `The payment link is no longer valid: nothing will be charged.`);
     else if (s.action === 'refund_due' && s.amount > 0) {
       moneyLines.push(

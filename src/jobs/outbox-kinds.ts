@@ -10,6 +10,7 @@
 // The server's outbox loop (src/cli/start.ts) takes its handlers from here.
 import type { Mailer } from '../adapters/mail/mailer.js';
 import { EMAIL_SEND, emailSendHandler } from '../app/emails.js';
+import { instalmentOutboxHandlers } from '../app/instalments.js';
 import { paymentOutboxHandlers, type PaymentsContext } from '../app/payments.js';
 import type { OutboxHandlers } from './outbox-dispatcher.js';
 
@@ -25,5 +26,6 @@ export function outboxHandlers(deps: OutboxDeps): OutboxHandlers {
   return {
     [EMAIL_SEND]: emailSendHandler({ mailer: deps.mailer, from: deps.mailFrom }), // DOC-5
     ...(deps.payments ? paymentOutboxHandlers(deps.payments) : {}), // payment.provider_call, sandbox.webhook
+    ...(deps.payments ? instalmentOutboxHandlers(deps.payments.financing) : {}), // financing.cancel_plan (PA-4, OR-7)
   };
 }

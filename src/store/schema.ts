@@ -661,6 +661,8 @@ export interface InstalmentPlansTable {
   currency: string;
   total_minor: Int8;
   accepted_at: Instant;
+  cancelled_at: Instant | null;
+  partner_cancelled_at: Instant | null;
 }
 
 export interface InstalmentsTable {

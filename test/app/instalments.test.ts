@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { addPrice } from '../../src/app/catalogue-admin.js';
 import { findInstalmentPlan } from '../../src/app/instalments.js';
+import { cancelOrder } from '../../src/app/order-cancellation.js';
+import { dispatchOutbox } from '../../src/jobs/outbox-dispatcher.js';
 import { useTestApp, type TestApp } from '../support/app.js';
 import { codeOf } from '../support/errors.js';
 import { placeCardOrder, registeredCustomer, stockedVariant } from '../support/orders.js';
@@ -109,5 +111,30 @@ describe('PA-1: a shop without instalments refuses them', () => {
   it('EL has no financing partner in its terms', async () => {
     const variantId = await stockedVariant(t, 2);
     expect(await codeOf(placeCardOrder(t, { variantId, quantity: 1, method: 'standard', over: { paymentMethod: 'instalments', instalmentCount: 3, declarations: {} } }))).toBe('payment.method_not_offered');
+  });
+});
+
+describe('FA: cancelling an order paid in instalments (PA-4, OR-7)', () => {
+  const t = useTestApp('fa');
+
+  it('cancels the plan, tells the partner through the outbox, puts the stock back and says nothing will be taken', async () => {
+    const variantId = await variantAt(t, 29510);
+    const placed = await placeCardOrder(t, { variantId, quantity: 1, method: 'home', over: { paymentMethod: 'instalments', instalmentCount: 3, financing: t.ctx.payments?.financing } });
+    const stockBefore = (await counts(t)).stock;
+    const staff = await t.ctx.db.selectFrom('staff').select('id').where('email', '=', t.owner.email).executeTakeFirstOrThrow();
+    const now = await t.ctx.clock.now();
+    const done = await t.ctx.db.transaction().execute((tx) => cancelOrder(tx, { shopId: 'fa', orderNumber: placed.order.number, reason: 'flagged_as_risky', actor: { kind: 'staff', staffId: String(staff.id) }, now }));
+    expect(done.payments).toMatchObject([{ method: 'instalments', action: 'plan_cancelled', amount: 0, paymentId: expect.stringMatching(/^plan_/) }]);
+    expect((await counts(t)).stock).toBe(stockBefore + 1);
+
+    const report = await dispatchOutbox(t.ctx.db, t.ctx.outbox, now);
+    expect(report.failures).toEqual([]);
+    const plan = await t.ctx.db.selectFrom('instalment_plans').select(['cancelled_at', 'partner_cancelled_at']).where('order_id', '=', placed.order.id).executeTakeFirstOrThrow();
+    expect(plan.cancelled_at).toEqual(now);
+    expect(plan.partner_cancelled_at).toEqual(now);
+    const kinds = (await t.ctx.db.selectFrom('evidence_events').select('kind').where('subject_id', '=', placed.order.number).orderBy('seq').execute()).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['order.cancelled', 'instalments.plan_cancelled']));
+    const email = await t.ctx.db.selectFrom('emails').select('text').where('subject', 'like', `%${placed.order.number} annulée%`).executeTakeFirstOrThrow();
+    expect(email.text).toContain('Le paiement en plusieurs fois est annulé : aucune échéance ne sera prélevée.');
   });
 });

@@ -26,4 +26,9 @@ export interface FinancingPartner {
   /** Stored with each plan (`sandbox-financing`). */
   readonly name: string;
   requestPlan(request: PlanRequest): Promise<PlanDecision>;
+  /**
+   * Withdraws a plan nothing was collected on yet (its order was cancelled).
+   * Idempotent: cancelling a cancelled plan answers the same.
+   */
+  cancelPlan(planId: string, idempotencyKey: string): Promise<{ planId: string; status: 'cancelled' }>;
 }

@@ -20,4 +20,8 @@ export const sandboxFinancingPartner: FinancingPartner = {
     const planId = `plan_${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 20)}`;
     return { status: 'accepted', planId, shares: instalmentShares(request.amount, request.count) };
   },
+  // The sandbox keeps no state: any plan it accepted can be withdrawn, as many times as asked.
+  async cancelPlan(planId) {
+    return { planId, status: 'cancelled' };
+  },
 };

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { holdForReview, recordDocumentsReceived, releaseFromReview, type FraudReview } from '../../app/fraud-review.js';
-import { cancelOrder, STAFF_CANCELLATION_REASONS } from '../../app/order-cancellation.js';
+import { cancelOrder, SETTLEMENT_ACTIONS, STAFF_CANCELLATION_REASONS } from '../../app/order-cancellation.js';
 import { getOrderForStaff, listOrders, type OrderForStaff } from '../../app/orders-admin.js';
 import { loadOrder } from '../../app/orders.js';
 import { recordBankTransferReceived, recordBankTransferRefund } from '../../app/payments.js';
@@ -157,7 +157,7 @@ export const ordersAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => 
                   paymentId: z.string(),
                   method: z.string(),
                   state: z.string(),
-                  action: z.enum(['session_cancelled', 'void', 'refund', 'refund_on_capture', 'transfer_closed', 'refund_due', 'none']),
+                  action: z.enum(SETTLEMENT_ACTIONS),
                   amount: z.number().int().describe('minor units: released, refunded or due back'),
                 }),
               ),

@@ -32,7 +32,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       count integer NOT NULL CHECK (count IN (3, 4)),
       currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
       total_minor bigint NOT NULL CHECK (total_minor > 0),
-      accepted_at timestamptz NOT NULL
+      accepted_at timestamptz NOT NULL,
+      -- OR-7: the order cancelled before any share was collected; the partner told (through the outbox) at partner_cancelled_at.
+      cancelled_at timestamptz,
+      partner_cancelled_at timestamptz
     );
     CREATE TABLE instalments (
       plan_id bigint NOT NULL REFERENCES instalment_plans(id),
