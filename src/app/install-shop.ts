@@ -8,6 +8,7 @@ import { DomainError } from '../domain/errors.js';
 import type { LoadedShop } from '../policy/loader.js';
 import type { Db } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
+import { ensureOrderNumberSequence } from '../store/order-numbers.js';
 
 /** The evidence event of a terms version first stored (ID-2, OR-6). */
 export const TERMS_PUBLISHED = 'terms.published';
@@ -21,6 +22,7 @@ export async function installShop(db: Db, shop: LoadedShop, now: Date): Promise<
       .execute();
     // Serialises concurrent installs of the same shop (two engines starting at once).
     await sql`SELECT 1 FROM shops WHERE id = ${shop.id} FOR UPDATE`.execute(tx);
+    await ensureOrderNumberSequence(tx, shop.id); // OR-3: the shop's order numbers (src/store/order-numbers.ts)
     await tx
       .insertInto('policy_versions')
       .values({ shop_id: shop.id, hash: shop.policyHash, policy: JSON.stringify(shop.policy), first_loaded_at: now })

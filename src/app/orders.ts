@@ -12,7 +12,7 @@
 //   (d) the stock rows locked through `lockStock` (sorted ids, src/app/stock.ts)
 //       and decremented at the warehouse — `order.sold_out` (409) otherwise —,
 //       the product cards refreshed;
-//   (e) the number taken from the per-shop/year counter row, order and lines inserted;
+//   (e) the number taken from the shop's sequence (never locked, migration 0016), order and lines inserted;
 //   (f) the cart deleted;
 //   (g) the payment started: a session at the provider (card, wallet) with its
 //       payment window timer (OR-3), the PA-5 instructions and deadline timer
@@ -29,8 +29,8 @@
 // Authorisation happens on the provider's page, after the redirect, i.e. for
 // an order that exists.
 //
-// Locks, always in this order: cart → stock rows (sorted) → the shop's order
-// counter row → (new rows only) → the evidence head. The bank transfer
+// Locks, always in this order: cart → stock rows (sorted) → (new rows only) →
+// the evidence head. The bank transfer
 // deadline takes payment → order → stock → evidence head; the webhook payment →
 // order → evidence head. None waits for a lock another holds in reverse order.
 import { createHash, randomBytes } from 'node:crypto';
@@ -48,6 +48,7 @@ import type { PricedCart } from '../domain/pricing/cart-pricing.js';
 import { versionInForce } from '../domain/terms-versions.js';
 import type { CustomerKind, Policy } from '../policy/schema.js';
 import { lockCart } from '../store/carts.js';
+import { nextOrderNumber } from '../store/order-numbers.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { lockPayment, type Payment } from '../store/payments.js';
@@ -438,14 +439,15 @@ async function takeStock(
   return { allocations, backordered, droppedGifts };
 }
 
-/** The next order number of the shop for the year of `now` in its time zone, e.g. FA-2026-000001 (gapless: taken in the placing transaction). */
+/**
+ * The next order number of the shop, with the year of `now` in its time zone,
+ * e.g. FA-2026-000001. From the shop's sequence: never locked, so checkouts do
+ * not queue behind each other; every refusal comes before this point, so a
+ * number is lost only if the transaction then fails (migration 0016 says why).
+ */
 async function allocateOrderNumber(tx: Tx, shop: OrderShop, now: Date): Promise<string> {
   const year = Number(new Intl.DateTimeFormat('en', { timeZone: shop.policy.shop.timeZone, year: 'numeric' }).format(now));
-  const { rows } = await sql<{ last_number: number }>`
-    INSERT INTO order_number_counters (shop_id, year, last_number) VALUES (${shop.id}, ${year}, 1)
-    ON CONFLICT (shop_id, year) DO UPDATE SET last_number = order_number_counters.last_number + 1
-    RETURNING last_number`.execute(tx);
-  return `${shop.id.toUpperCase()}-${year}-${String(rows[0]!.last_number).padStart(6, '0')}`;
+  return `${shop.id.toUpperCase()}-${year}-${String(await nextOrderNumber(tx, shop.id)).padStart(6, '0')}`;
 }
 
 /**
@@ -510,7 +512,8 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const stock = await takeStock(tx, { shopId: shop.id, policy: shop.policy, lines: priced.lines, facts });
     await refreshProductCards(tx, { variantIds, now }); // CAT-2: the listing shows the new availability
 
-    // PA-4: the financing partner, asked once every other refusal has passed (its refusal rolls everything back).
+    // PA-4: the financing partner, asked once every other refusal has passed and before the number is
+    // taken (its refusal rolls everything back and costs no number).
     const instalmentPlan: AcceptedPlan | null =
       instalmentCount === null
         ? null

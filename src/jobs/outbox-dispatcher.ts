@@ -102,15 +102,17 @@ async function dispatchNext(db: Db, handlers: OutboxHandlers, now: Date, retry: 
       locked = message;
       await sql`SAVEPOINT outbox_handler`.execute(tx);
       try {
+        // Marked done BEFORE the handler, inside the savepoint: a failure rolls the mark back with the
+        // handler's writes, and a success ends with the handler's last write — often an evidence event,
+        // whose lock is held until the commit, which then follows at once.
+        await markMessageDone(tx, message.id, now);
         await handlerFor(handlers, message.kind, 'outbox kind "%s" (src/jobs/outbox-kinds.ts)')(tx, message, now);
-        await sql`RELEASE SAVEPOINT outbox_handler`.execute(tx);
       } catch (error) {
         await sql`ROLLBACK TO SAVEPOINT outbox_handler`.execute(tx);
         const text = describeError(error);
         const after = await recordMessageFailure(tx, message.id, text, retryAt(message.attempts + 1), maxAttempts);
         return failureOf(message, after, text);
       }
-      await markMessageDone(tx, message.id, now);
       return 'done' as const;
     });
   } catch (error) {

@@ -11,7 +11,9 @@
 // event. Two concurrent appends therefore never share a seq nor fork the chain;
 // the second waits until the first commits. The lock is held until commit:
 // call `appendEvidence` as the LAST write of a transaction (after provider
-// calls, stock locks…), so the shop's appends queue only for the commit itself.
+// calls, stock locks…), so the shop's appends queue only for the commit itself;
+// an append is one round trip (`evidence_append`, migration 0015), so holding
+// the lock costs no more than that.
 // Nothing locks anything after the head — not even a foreign-key check, which is
 // why events carry no FK to shops — so the log adds no deadlock.
 //
@@ -47,6 +49,7 @@
 // publishing the head hash elsewhere from time to time (the CLI prints it) is
 // what pins history beyond the database.
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Queryable, Tx } from './db.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -157,57 +160,54 @@ function validate(input: NewEvidence): string {
   return canonicalJson(input.data);
 }
 
-/** The shop's chain head, locked until the transaction ends; created at the genesis on the shop's first event. */
-async function lockHead(tx: Tx, shopId: string): Promise<{ seq: number; hash: string }> {
-  const select = () => tx.selectFrom('evidence_heads').select(['seq', 'hash']).where('shop_id', '=', shopId).forUpdate().executeTakeFirst();
-  let head = await select();
-  if (!head) {
-    // Two first appends at once: the second waits on the first's insert, then
-    // does nothing and locks the committed row (READ COMMITTED re-reads it).
-    await tx.insertInto('evidence_heads').values({ shop_id: shopId, seq: 0, hash: evidenceGenesis(shopId) }).onConflict((oc) => oc.column('shop_id').doNothing()).execute();
-    head = await select();
-    if (!head) throw new Error(`evidence: no chain head for shop ${shopId}`);
-  }
-  return { seq: Number(head.seq), hash: head.hash };
+/**
+ * The event's canonical JSON (the recipe of `evidenceHash`) cut around the
+ * two values only the head knows, the previous hash and the seq:
+ * `evidence_append` (migration 0015) hashes prefix || prevHash || middle || seq || suffix.
+ * Keys are sorted, so the top-level `prevHash` and `seq` are the LAST such
+ * keys of the text (only recordedAt, shopId and subject's strings follow, and
+ * a string cannot hold an unescaped quote): data holding the same words
+ * cannot move the cut.
+ */
+function canonicalParts(input: NewEvidence): { prefix: string; middle: string; suffix: string } {
+  const json = canonicalJson({
+    format: FORMAT,
+    shopId: input.shopId,
+    seq: '',
+    recordedAt: input.at.toISOString(),
+    kind: input.kind,
+    subject: { type: input.subject.type, id: input.subject.id },
+    actor: input.actor,
+    data: input.data,
+    prevHash: '',
+  });
+  const prevKey = '"prevHash":""';
+  const seqKey = '"seq":""';
+  const i = json.lastIndexOf(prevKey);
+  const j = json.lastIndexOf(seqKey);
+  if (i < 0 || j < i) throw new Error('evidence: could not cut the canonical JSON around prevHash and seq');
+  return {
+    prefix: `${json.slice(0, i)}"prevHash":"`,
+    middle: `"${json.slice(i + prevKey.length, j)}"seq":"`,
+    suffix: `"${json.slice(j + seqKey.length)}`,
+  };
 }
 
 /**
  * Appends one event to the shop's chain, in the caller's transaction (the one
  * of the change it proves), as that transaction's last write. Returns its seq
  * and hash. Throws before writing anything when the input is not storable.
+ * One round trip (`evidence_append`, migration 0015): the head stays locked
+ * until the commit, and every round trip under it is a wait for the others.
  */
 export async function appendEvidence(tx: Tx, input: NewEvidence): Promise<{ seq: number; hash: string }> {
   if (!tx.isTransaction) throw new Error('appendEvidence must run inside the transaction of the change it proves');
   const dataJson = validate(input);
-  const head = await lockHead(tx, input.shopId);
-  const event = {
-    shopId: input.shopId,
-    seq: head.seq + 1,
-    recordedAt: new Date(input.at.getTime()),
-    kind: input.kind,
-    subject: { type: input.subject.type, id: input.subject.id },
-    actor: input.actor,
-    data: input.data,
-    prevHash: head.hash,
-  };
-  const hash = evidenceHash(event);
-  await tx
-    .insertInto('evidence_events')
-    .values({
-      shop_id: event.shopId,
-      seq: event.seq,
-      recorded_at: event.recordedAt,
-      kind: event.kind,
-      subject_type: event.subject.type,
-      subject_id: event.subject.id,
-      actor: event.actor,
-      data: dataJson,
-      prev_hash: event.prevHash,
-      hash,
-    })
-    .execute();
-  await tx.updateTable('evidence_heads').set({ seq: event.seq, hash }).where('shop_id', '=', input.shopId).execute();
-  return { seq: event.seq, hash };
+  const { prefix, middle, suffix } = canonicalParts(input);
+  const { rows } = await sql<{ seq: string; hash: string }>`
+    SELECT seq, hash FROM evidence_append(${input.shopId}, ${new Date(input.at.getTime())}, ${input.kind}, ${input.subject.type}, ${input.subject.id}, ${input.actor},
+                                          ${dataJson}::jsonb, ${prefix}, ${middle}, ${suffix})`.execute(tx);
+  return { seq: Number(rows[0]!.seq), hash: rows[0]!.hash };
 }
 
 type EventRow = {

@@ -514,7 +514,6 @@ export interface Database {
   sandbox_psp_sessions: SandboxPspSessionsTable;
   sandbox_psp_idempotency: SandboxPspIdempotencyTable;
   sandbox_psp_events: SandboxPspEventsTable;
-  order_number_counters: OrderNumberCountersTable;
   orders: OrdersTable;
   order_lines: OrderLinesTable;
   fraud_reviews: FraudReviewsTable;
@@ -526,12 +525,6 @@ export interface Database {
 }
 
 // Migration 0009: orders (issue 4 §3).
-export interface OrderNumberCountersTable {
-  shop_id: string;
-  year: number;
-  last_number: number;
-}
-
 export type OrderStateColumn = OrderState;
 
 export interface OrdersTable {

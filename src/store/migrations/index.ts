@@ -13,6 +13,8 @@ import * as m0011 from './0011_fraud_review.js';
 import * as m0012 from './0012_instalments_deferred.js';
 import * as m0013 from './0013_sandbox_card_rules.js';
 import * as m0014 from './0014_order_cancellation.js';
+import * as m0015 from './0015_evidence_append_function.js';
+import * as m0016 from './0016_order_number_sequences.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -30,4 +32,6 @@ export const migrations: Record<string, Migration> = {
   '0012_instalments_deferred': m0012,
   '0013_sandbox_card_rules': m0013,
   '0014_order_cancellation': m0014,
+  '0015_evidence_append_function': m0015,
+  '0016_order_number_sequences': m0016,
 };
