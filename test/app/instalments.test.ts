@@ -56,7 +56,7 @@ describe('FA: instalments through the financing partner (PA-4)', () => {
     // OR-5: the confirmation states the plan and the regulated credit warning.
     const outbox = await t.ctx.db.selectFrom('outbox').select('payload').where('key', '=', `order.confirmation:fa:${placed.order.number}`).executeTakeFirstOrThrow();
     const text = (outbox.payload as { text: string }).text;
-    expect(text).toContain('3 échéances sans frais avec sandbox-financing');
+    expect(text).toContain('3 échéances sans frais avec Crédit Azur Financement');
     expect(text).toContain("1. 50,00\u00a0€ — prélevée à l'expédition de la commande");
     expect(text).toContain('3. 50,00\u00a0€ — 2 mois plus tard, le même jour');
     expect(text).toContain('Un crédit vous engage et doit être remboursé.');

@@ -316,7 +316,7 @@ describe('FA: paying in instalments from the summary (PA-4)', () => {
     expect(placed.headers.location).toMatch(/^\/checkout\/confirmation\/FA-2026-\d{6}$/);
     const confirmation = await b.get(placed.headers.location as string);
     expect(confirmation.body).toContain('data-order-state="financed"');
-    expect(confirmation.body).toContain('3 échéances sans frais avec sandbox-financing');
+    expect(confirmation.body).toContain('3 échéances sans frais avec Crédit Azur Financement');
     expect(confirmation.body).toContain('3. 50,00\u00a0€ — 2 mois plus tard, le même jour');
   });
 });

@@ -6,7 +6,7 @@
 // are shown next to their field (aria-invalid + aria-describedby).
 import type { CartView } from '../../../app/cart.js';
 import type { CustomerAddress } from '../../../app/customers.js';
-import { addressLines, debitText, instalmentSharesText, legalDate, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
+import { addressLines, debitText, instalmentSharesText, legalDate, partnerName, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
 import type { StoredInstalmentPlan } from '../../../app/instalments.js';
 import { choiceValue, type PaymentChoice } from '../../../app/payment-choices.js';
 import type { Order } from '../../../app/orders.js';
@@ -516,7 +516,7 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
       <p>{debitText(props.policy, order.paymentMethod, lang)}</p>
       {props.instalments ? (
         <ul class="instalments">
-          {instalmentSharesText(props.instalments.partner, props.instalments.shares.map((s) => s.amount), lang).map((line) => (
+          {instalmentSharesText(partnerName(props.policy, props.instalments.partner), props.instalments.shares.map((s) => s.amount), lang).map((line) => (
             <li key={line}>{line}</li>
           ))}
         </ul>
