@@ -3,6 +3,8 @@
 // number, and one order with its payment state and invoice. Reading only, and
 // always scoped to the signed-in customer: another customer's order is
 // `order.not_found` (404), never "forbidden" (the same answer as `getOrderFor`).
+import type { Policy } from '../policy/schema.js';
+import { paymentArrangementsOf, type PaymentArrangements } from './payment-arrangements.js';
 import type { Currency } from '../domain/money.js';
 import type { OrderState } from '../domain/orders/order-lifecycle.js';
 import type { PaymentState } from '../domain/payments/payment-lifecycle.js';
@@ -34,6 +36,8 @@ export type AccountOrder = {
   /** The state of the order's latest payment, null when none was started. */
   paymentState: PaymentState | null;
   invoice: { number: string; issuedAt: Date } | null;
+  /** PA-4 / PA-7: the instalment plan or the deferred invoice's payment details. */
+  arrangements: PaymentArrangements;
 };
 
 const idPattern = /^\d{1,18}$/;
@@ -73,16 +77,18 @@ export async function listCustomerOrders(
 }
 
 /** One order of the customer with its payment state and invoice; `order.not_found` (404) when it is not theirs. */
-export async function getCustomerOrder(q: Queryable, input: { shopId: string; customerId: string; number: string }): Promise<AccountOrder> {
+export async function getCustomerOrder(q: Queryable, input: { shopId: string; policy: Policy; customerId: string; number: string }): Promise<AccountOrder> {
   const order = await getOrderFor(q, { shopId: input.shopId, number: input.number, customerId: input.customerId });
-  const [payments, invoice] = await Promise.all([
+  const [payments, invoice, arrangements] = await Promise.all([
     listPaymentsFor(q, input.shopId, { kind: 'order', id: order.number }),
     findInvoiceOfOrder(q, { shopId: input.shopId, orderNumber: order.number }),
+    paymentArrangementsOf(q, { shopId: input.shopId, policy: input.policy, order }),
   ]);
   return {
     order,
     vatBreakdown: Array.isArray(order.vatBreakdown) ? (order.vatBreakdown as OrderVatRate[]) : [],
     paymentState: payments.at(-1)?.state ?? null,
     invoice: invoice ? { number: invoice.number, issuedAt: invoice.issuedAt } : null,
+    arrangements,
   };
 }

@@ -59,9 +59,10 @@ import { findCart, priceCartForCheckout } from './cart.js';
 import { assertCustomerMayOrder, getCustomer } from './customers.js';
 import { assertDeferredPaymentAllowed } from './deferred-payments.js';
 import { queueEmail } from './emails.js';
-import { assertInstalmentPlanOffered, findInstalmentPlan, recordInstalmentPlan, requestInstalmentPlan, type AcceptedPlan } from './instalments.js';
+import { assertInstalmentPlanOffered, recordInstalmentPlan, requestInstalmentPlan, type AcceptedPlan } from './instalments.js';
 import { issueInvoice } from './invoices.js';
 import { orderConfirmationEmail } from './order-emails.js';
+import { paymentArrangementsOf } from './payment-arrangements.js';
 import {
   BANK_TRANSFER_DEADLINE_TIMER,
   bankTransferTimerKey,
@@ -78,7 +79,6 @@ import {
   openPaymentSession,
   preparePayment,
   provePaymentStarted,
-  deferredPaymentAccount,
   type BankAccount,
   type BankTransferInstructions,
   voidPayment,
@@ -268,7 +268,6 @@ async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<Plac
   const payments = await listPaymentsFor(q, shop.id, { kind: 'order', id: order.number });
   const payment = payments.at(-1);
   const pending = payment?.state === 'pending';
-  const plan = order.paymentMethod === 'instalments' ? await findInstalmentPlan(q, order.id) : null;
   return {
     order,
     created: false,
@@ -277,8 +276,7 @@ async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<Plac
     // A session the first submit could not open (provider down) is opened now.
     sessionToOpen: pending && !payment.redirectUrl && (payment.method === 'card' || payment.method === 'wallet') ? payment.id : null,
     bankTransfer: null,
-    instalments: plan ? { partner: plan.partner, shares: plan.shares.map((s) => s.amount) } : null,
-    deferred: order.paymentDueOn && payment?.method === 'deferred' ? { dueOn: order.paymentDueOn, reference: payment.bankTransferReference!, ...deferredPaymentAccount(shop.policy) } : null,
+    ...(await paymentArrangementsOf(q, { shopId: shop.id, policy: shop.policy, order })),
   };
 }
 

@@ -4,6 +4,7 @@
 // and the transfer recorded by staff making the order paid.
 import { describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/adapters/clock.js';
+import { getCustomerOrder } from '../../src/app/account-orders.js';
 import { registerCustomer } from '../../src/app/customers.js';
 import { findDeferredPaymentAccount, grantDeferredPayment, revokeDeferredPayment } from '../../src/app/deferred-payments.js';
 import { listAwaitedTransfers } from '../../src/app/orders-admin.js';
@@ -89,6 +90,10 @@ describe('EL: deferred payment for authorised professionals (PA-1, PA-7)', () =>
     const overdue = await t.ctx.db.selectFrom('evidence_events').select(['kind', 'data']).where('subject_id', '=', placed.order.number).where('kind', '=', 'payment.overdue').executeTakeFirstOrThrow();
     expect(overdue.data).toMatchObject({ dueOn: '2026-12-23', rule: 'PA-7' });
     expect(await codeOf(placeCardOrder(t, { variantId, quantity: 1, method: 'standard', customerId: pro, over: deferred }))).toBe('payment.deferred_overdue');
+
+    // The customer's account shows when, where and with which reference to pay.
+    const mine = await getCustomerOrder(t.ctx.db, { shopId: 'el', policy: t.ctx.shop.policy, customerId: pro, number: placed.order.number });
+    expect(mine.arrangements.deferred).toEqual({ dueOn: '2026-12-23', reference: placed.deferred!.reference, holder: 'Voltaïque Distribution SARL', iban: 'FR7612345000010001234567887', bic: 'VOLTFRPPXXX' });
 
     // The back office's awaited transfers list the deferred invoice with its due date.
     const awaited = await listAwaitedTransfers(t.ctx.db, 'el');

@@ -3,6 +3,7 @@
 // share to the cent stored with the order, nothing written on a refusal.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { getCustomerOrder } from '../../src/app/account-orders.js';
 import { addPrice } from '../../src/app/catalogue-admin.js';
 import { findInstalmentPlan } from '../../src/app/instalments.js';
 import { cancelOrder } from '../../src/app/order-cancellation.js';
@@ -44,6 +45,8 @@ describe('FA: instalments through the financing partner (PA-4)', () => {
       [2, 5000, null],
       [3, 5000, null],
     ]);
+    const mine = await getCustomerOrder(t.ctx.db, { shopId: 'fa', policy: t.ctx.shop.policy, customerId: placed.customerId, number: placed.order.number });
+    expect(mine.arrangements.instalments).toMatchObject({ partner: 'Crédit Azur Financement', shares: [{ amount: 5000 }, { amount: 5000 }, { amount: 5000 }] });
     // PA-4: the first share is taken at shipment: no payment, no invoice now.
     expect(await t.ctx.db.selectFrom('payments').select('id').where('reference_id', '=', placed.order.number).execute()).toEqual([]);
     expect(await t.ctx.db.selectFrom('invoices').select('id').where('order_id', '=', placed.order.id).execute()).toEqual([]);

@@ -55,6 +55,14 @@ const detailJson = summaryJson.extend({
   deliveryAddress: checkedAddressJson,
   billingAddress: checkedAddressJson,
   lines: z.array(lineJson),
+  instalments: z
+    .object({ partner: z.string(), shares: z.array(z.object({ amount: z.number().int(), currency: z.string() })) })
+    .nullable()
+    .describe('PA-4: the plan, every share to the cent (taken from the shipment on)'),
+  deferredPayment: z
+    .object({ dueOn: z.string(), reference: z.string(), holder: z.string(), iban: z.string(), bic: z.string() })
+    .nullable()
+    .describe('PA-7: when, to which account and with which reference the invoice is paid'),
 });
 
 const toLineJson = (l: OrderLine) => ({
@@ -111,7 +119,7 @@ export const accountOrdersApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
       },
     },
     async (request) => {
-      const { order, vatBreakdown, paymentState, invoice } = await getCustomerOrder(ctx.db, { shopId, customerId: request.customer!.id, number: request.params.number });
+      const { order, vatBreakdown, paymentState, invoice, arrangements } = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId: request.customer!.id, number: request.params.number });
       return {
         order: {
           number: order.number,
@@ -130,6 +138,8 @@ export const accountOrdersApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
           deliveryAddress: order.deliveryAddress,
           billingAddress: order.billingAddress,
           lines: order.lines.map(toLineJson),
+          instalments: arrangements.instalments,
+          deferredPayment: arrangements.deferred,
         },
       };
     },

@@ -21,9 +21,9 @@ import { firstProductImages } from '../../app/checkout.js';
 import type { AppContext } from '../../app/context.js';
 import { addAddress, listAddresses, type CustomerAccount, type CustomerAddress } from '../../app/customers.js';
 import { getOrderFor, placeOrder } from '../../app/orders.js';
-import { findInstalmentPlan } from '../../app/instalments.js';
 import { parseChoiceValue, paymentChoices } from '../../app/payment-choices.js';
-import { deferredPaymentAccount, listPaymentsFor } from '../../app/payments.js';
+import { listPaymentsFor } from '../../app/payments.js';
+import { paymentArrangementsOf } from '../../app/payment-arrangements.js';
 import { listTermsVersions } from '../../app/terms.js';
 import { checkAddress, type AddressInput, type CheckedAddress } from '../../domain/customers/address-rules.js';
 import { minimumAgeFor } from '../../domain/customers/eligibility.js';
@@ -398,8 +398,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         withdrawal={effectiveWithdrawalPeriod(policy, order.deliveryAddress.country).applied}
         paymentState={payment?.state ?? null}
         bankTransfer={bankTransfer}
-        instalments={await findInstalmentPlan(ctx.db, order.id)}
-        deferred={payment?.method === 'deferred' && payment.bankTransferReference ? { reference: payment.bankTransferReference, ...deferredPaymentAccount(policy) } : null}
+        arrangements={await paymentArrangementsOf(ctx.db, { shopId: shop.id, policy, order })}
       />,
     );
   });

@@ -11,6 +11,7 @@ import type { Language } from '../language.js';
 import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
 import { OrderLinesTable } from '../order-lines.js';
+import { PaymentArrangements } from '../payment-arrangements.js';
 import { OrderTotalsTable } from '../totals-table.js';
 
 type Base = { lang: Language; shop: ShopView; timeZone: string };
@@ -122,6 +123,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
         <dt>{t.invoice}</dt>
         <dd>{invoice ? <InvoiceLink lang={lang} url={props.invoiceUrl} number={invoice.number} /> : <span class="meta">{t.invoicePending}</span>}</dd>
       </dl>
+      <PaymentArrangements arrangements={props.detail.arrangements} lang={lang} />
       <OrderLinesTable order={order} lang={lang} labels={c} vat={{ breakdown: vatBreakdown, heading: t.vatRate }} />
       <OrderTotalsTable order={order} vatBreakdown={vatBreakdown} lang={lang} labels={c} />
       <section aria-labelledby="addresses-title">

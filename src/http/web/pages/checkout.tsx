@@ -6,8 +6,8 @@
 // are shown next to their field (aria-invalid + aria-describedby).
 import type { CartView } from '../../../app/cart.js';
 import type { CustomerAddress } from '../../../app/customers.js';
-import { addressLines, debitText, instalmentSharesText, legalDate, partnerName, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
-import type { StoredInstalmentPlan } from '../../../app/instalments.js';
+import { addressLines, debitText, instalmentSharesText, legalDate, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
+import type { PaymentArrangements as PaymentArrangementsData } from '../../../app/payment-arrangements.js';
 import { choiceValue, type PaymentChoice } from '../../../app/payment-choices.js';
 import type { Order } from '../../../app/orders.js';
 import type { CheckedAddress } from '../../../domain/customers/address-rules.js';
@@ -18,6 +18,7 @@ import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
 import type { OrderVatRate } from '../../../app/account-orders.js';
 import { OrderLinesTable } from '../order-lines.js';
+import { PaymentArrangements } from '../payment-arrangements.js';
 import { OrderTotalsTable, TotalsTable } from '../totals-table.js';
 import type { Language } from '../language.js';
 
@@ -483,10 +484,8 @@ export type ConfirmationPageProps = {
   withdrawal: Period;
   paymentState: string | null;
   bankTransfer: { amount: Money; holder: string; iban: string; bic: string; reference: string; lastDay: string } | null;
-  /** PA-4: the plan of an order paid in instalments. */
-  instalments: StoredInstalmentPlan | null;
-  /** PA-7: where and with which reference a deferred invoice is paid. */
-  deferred: { reference: string; holder: string; iban: string; bic: string } | null;
+  /** PA-4 / PA-7: the instalment plan or the deferred invoice's payment details. */
+  arrangements: PaymentArrangementsData;
 };
 
 export function ConfirmationPage(props: ConfirmationPageProps) {
@@ -514,26 +513,7 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
         <dd data-payment-state={props.paymentState ?? ''}>{props.paymentState ? (t.paymentStates[props.paymentState] ?? props.paymentState) : '—'}</dd>
       </dl>
       <p>{debitText(props.policy, order.paymentMethod, lang)}</p>
-      {props.instalments ? (
-        <ul class="instalments">
-          {instalmentSharesText(partnerName(props.policy, props.instalments.partner), props.instalments.shares.map((s) => s.amount), lang).map((line) => (
-            <li key={line}>{line}</li>
-          ))}
-        </ul>
-      ) : null}
-      {order.paymentDueOn && props.deferred ? (
-        <section class="deferred-due">
-          <p>{t.deferredDue(legalDate(order.paymentDueOn, lang), props.deferred.reference)}</p>
-          <dl>
-            <dt>{t.holder}</dt>
-            <dd>{props.deferred.holder}</dd>
-            <dt>IBAN</dt>
-            <dd>{props.deferred.iban}</dd>
-            <dt>BIC</dt>
-            <dd>{props.deferred.bic}</dd>
-          </dl>
-        </section>
-      ) : null}
+      <PaymentArrangements arrangements={props.arrangements} lang={lang} />
       {props.bankTransfer ? (
         <section aria-labelledby="transfer-title" class="bank-transfer">
           <h2 id="transfer-title">{t.transferTitle}</h2>
