@@ -56,12 +56,15 @@ export async function seedSyntheticProducts(db: Db, input: { shopId: string; cou
         FROM variants v JOIN products p ON p.id = v.product_id
         WHERE p.shop_id = ${shopId} AND p.position BETWEEN ${100000 + first} AND ${100000 + last} AND p.slug LIKE 'synthetic-%'`.execute(tx);
     }
-    // The listing's cards, set-based like the rows above.
+    // The listing's cards, set-based like the rows above — after fresh statistics (ANALYZE counts this
+    // transaction's own rows): with the sizes of before the seed (another shop's 100 000 products, say),
+    // the planner picks nested loops over the new rows and the refresh runs for many minutes.
+    await sql`ANALYZE products, variants, stock, price_history, product_images`.execute(tx);
     await refreshProductCards(tx, { shopId, now });
     return { products: count };
   }).then(async (result) => {
     // Fresh statistics, so the planner knows the table's new size at once.
-    await sql`ANALYZE products, variants, stock, price_history, product_images, product_cards`.execute(db);
+    await sql`ANALYZE product_cards`.execute(db);
     return result;
   });
 }
