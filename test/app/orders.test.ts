@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { addCartLine, chooseDestination, viewCart } from '../../src/app/cart.js';
 import { registerCustomer } from '../../src/app/customers.js';
-import { listPaymentsFor } from '../../src/app/payments.js';
-import { placeOrder, type PlaceOrderInput } from '../../src/app/orders.js';
+import { listPaymentsFor, type Payment } from '../../src/app/payments.js';
+import { moneyBackFor, placeOrder, type PlaceOrderInput } from '../../src/app/orders.js';
 import { setStock } from '../../src/app/stock.js';
 import { listTermsVersions } from '../../src/app/terms.js';
 import { ManualClock } from '../../src/adapters/clock.js';
@@ -266,5 +266,43 @@ describe('JW: post-office boxes are refused', () => {
     expect(code).toBe('address.po_box_refused');
     expect(await counts(t)).toEqual(before);
     expect(await warehouseStock(t, variantId)).toBe(2);
+  });
+});
+
+describe('OR-7: how a card payment of a cancelled order goes back (moneyBackFor)', () => {
+  const base: Payment = {
+    id: 'p1',
+    shopId: 'fa',
+    reference: { kind: 'order', id: 'FA-2026-000001' },
+    method: 'card',
+    currency: 'EUR',
+    amount: 4485,
+    state: 'authorised',
+    failureCode: null,
+    captureMode: 'automatic',
+    provider: 'sandbox',
+    providerSessionId: 'cs_1',
+    redirectUrl: null,
+    card: null,
+    authorised: 4485,
+    captured: 0,
+    refunded: 0,
+    captureRequested: 0,
+    refundRequested: 0,
+    voidRequestedAt: null,
+    bankTransferReference: null,
+    dueAt: null,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  };
+
+  it.each([
+    ['capture at dispatch, authorised: voided', { captureMode: 'manual' as const }, { action: 'void', amount: 4485 }],
+    ['capture at order, authorised before its capture: refunded when the capture arrives, never voided', {}, { action: 'refund_on_capture', amount: 4485 }],
+    ['captured: what is left refunded', { state: 'partially_refunded' as const, captured: 4485, refundRequested: 1000 }, { action: 'refund', amount: 3485 }],
+    ['all refunded already: nothing', { state: 'refunded' as const, captured: 4485, refundRequested: 4485 }, { action: 'none', amount: 0 }],
+    ['a transfer (no provider session): recorded by staff, not here', { method: 'bank_transfer' as const, providerSessionId: null }, { action: 'none', amount: 0 }],
+  ])('%s', (_name, over, expected) => {
+    expect(moneyBackFor({ ...base, ...over })).toEqual(expected);
   });
 });
