@@ -2,10 +2,11 @@
 //
 // One message at a time per worker, each in its own transaction, which locks
 // its row (`FOR UPDATE SKIP LOCKED`: another worker, or a second dispatcher on
-// the same database, skips it), runs the handler with that transaction and
-// marks the row done in it.
-// What the handler writes (for `email.send`: the `emails` row, DOC-5) commits
-// together with the 'done' mark, or not at all.
+// the same database, skips it), marks it done and runs the handler, both under
+// one savepoint (so the commit follows the handler's last write, often an
+// evidence event whose lock is held until then). What the handler writes (for
+// `email.send`: the `emails` row, DOC-5) commits together with the 'done'
+// mark, or not at all.
 //
 // Delivery guarantee — the at-least-once boundary: an effect that stays in the
 // database (the dev mailbox) happens exactly once. An effect outside it (an
@@ -18,8 +19,8 @@
 // the same Message-ID and mail systems drop the duplicate; provider calls pass
 // it as their idempotency key).
 //
-// Failures: the handler runs under a savepoint; when it throws (or names an
-// unknown kind) its writes are rolled back, the attempt is recorded (attempts
+// Failures: when the handler throws (or names an unknown kind) the savepoint
+// is rolled back — its writes and the 'done' mark —, the attempt is recorded (attempts
 // + 1, last_error) while the row is still locked, and the next attempt is set
 // at `now + retryDelay(attempts)`, an exponential back-off on ENGINE time (the
 // manual clock drives it in tests). After `maxAttempts` attempts (default 8)
@@ -190,20 +191,23 @@ export function startOutboxLoop(options: OutboxLoopOptions): OutboxLoop {
   // for must not queue behind them for a connection.
   const dispatchDb = separatePool(db, workers);
 
+  // One message at a time, each at the engine time read just before it: a message committed during the pass is due in it.
   const pass = async (): Promise<'idle' | 'failed'> => {
-    const report: DispatchReport = { done: 0, failed: 0, gaveUp: 0, failures: [] };
+    let done = 0;
+    let failed = 0;
     let now: Date | undefined;
     try {
       while (!abort.signal.aborted) {
         now = await clock.now();
-        const outcome = await dispatchNext(dispatchDb, handlers, now, options.retry ?? {});
-        if (outcome === 'none') break;
-        tally(report, outcome);
-        if (outcome !== 'done') {
+        const report = await dispatchOutbox(dispatchDb, handlers, now, { ...options.retry, signal: abort.signal, limit: 1 });
+        if (report.done + report.failed === 0) break;
+        done += report.done;
+        failed += report.failed;
+        for (const f of report.failures) {
           // The key may name a customer's record but never carries personal data itself.
           log.error(
-            { outbox: { id: outcome.id, key: outcome.key, kind: outcome.kind, attempts: outcome.attempts, nextAttemptAt: outcome.nextAttemptAt?.toISOString() ?? null }, gaveUp: outcome.gaveUp, err: outcome.error },
-            outcome.gaveUp ? 'outbox message failed for good' : 'outbox attempt failed',
+            { outbox: { id: f.id, key: f.key, kind: f.kind, attempts: f.attempts, nextAttemptAt: f.nextAttemptAt?.toISOString() ?? null }, gaveUp: f.gaveUp, err: f.error },
+            f.gaveUp ? 'outbox message failed for good' : 'outbox attempt failed',
           );
         }
       }
@@ -212,7 +216,7 @@ export function startOutboxLoop(options: OutboxLoopOptions): OutboxLoop {
       log.error({ err: describeError(error) }, 'outbox pass aborted');
       return 'failed';
     } finally {
-      if (report.done > 0 || report.failed > 0) log.info({ done: report.done, failed: report.failed, now: now?.toISOString() }, 'outbox pass');
+      if (done > 0 || failed > 0) log.info({ done, failed, now: now?.toISOString() }, 'outbox pass');
     }
   };
   const worker = async (): Promise<void> => {
