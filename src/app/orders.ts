@@ -41,7 +41,7 @@ import { type AddressInput, assertAddress, type CheckedAddress } from '../domain
 import { assertKindAccepted, assertRetailOrder, checkAgeDeclaration, type AgeDeclaration } from '../domain/customers/eligibility.js';
 import { DomainError } from '../domain/errors.js';
 import { effectiveWithdrawalPeriod } from '../domain/legal-floor.js';
-import { money, type Currency, type Money } from '../domain/money.js';
+import { money, type Currency } from '../domain/money.js';
 import { transition, type OrderState } from '../domain/orders/order-lifecycle.js';
 import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
 import type { PricedCart } from '../domain/pricing/cart-pricing.js';
@@ -62,7 +62,7 @@ import { queueEmail } from './emails.js';
 import { assertInstalmentPlanOffered, recordInstalmentPlan, requestInstalmentPlan, type AcceptedPlan } from './instalments.js';
 import { issueInvoice } from './invoices.js';
 import { orderConfirmationEmail } from './order-emails.js';
-import { paymentArrangementsOf } from './payment-arrangements.js';
+import { paymentArrangementsOf, type PaymentArrangements } from './payment-arrangements.js';
 import {
   BANK_TRANSFER_DEADLINE_TIMER,
   bankTransferTimerKey,
@@ -79,7 +79,6 @@ import {
   openPaymentSession,
   preparePayment,
   provePaymentStarted,
-  type BankAccount,
   type BankTransferInstructions,
   voidPayment,
 } from './payments.js';
@@ -182,11 +181,7 @@ export type PlacedOrder = {
   /** Card / wallet: where to send the customer while the payment is pending. */
   redirectUrl: string | null;
   bankTransfer: Omit<BankTransferInstructions, 'dueAt'> & { dueAt: string } | null;
-  /** PA-4: the plan the partner accepted, every share to the cent (dated at shipment). */
-  instalments: { partner: string; shares: Money[] } | null;
-  /** PA-7: when, to which account and with which transfer reference the deferred invoice is to be paid. */
-  deferred: ({ dueOn: string; reference: string } & BankAccount) | null;
-};
+} & PaymentArrangements; // PA-4: the plan's shares (dated at shipment); PA-7: when, where and with which reference the invoice is paid
 
 const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 const keyPattern = /^[A-Za-z0-9._:-]{8,200}$/;
@@ -522,6 +517,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const accessToken = randomBytes(24).toString('base64url');
     const withdrawal = effectiveWithdrawalPeriod(shop.policy, delivery.country).applied; // WD-1/WD-2
     const initialState = initialStateOf[input.paymentMethod];
+    const deferredDue = input.paymentMethod === 'deferred' ? deferredPaymentDue(shop.policy, now) : null; // PA-7
     const declarations = { age, forResale: input.declarations?.forResale === true };
     const inserted = await tx
       .insertInto('orders')
@@ -550,7 +546,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         delivery_address: JSON.stringify(delivery),
         billing_address: JSON.stringify(billing),
         payment_method: input.paymentMethod,
-        payment_due_on: input.paymentMethod === 'deferred' ? deferredPaymentDue(shop.policy, now).lastDay : null,
+        payment_due_on: deferredDue?.lastDay ?? null,
         seller: JSON.stringify({ identity: shop.policy.identity, mediator: shop.policy.mediator }),
         policy_hash: shop.policyHash,
         terms_version_id: input.acceptedTerms.versionId,
@@ -609,27 +605,25 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const reference = { kind: 'order', id: number };
     let prepared: Payment | null = null;
     let bankTransfer: PlacedOrder['bankTransfer'] = null;
-    let deferred: PlacedOrder['deferred'] = null;
     if (input.paymentMethod === 'bank_transfer') {
       const started = await startBankTransferPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
       // PA-5: without the money by then, the order is cancelled and its stock released (handler below).
       await scheduleTimer(
         tx,
-        { shopId: shop.id, kind: BANK_TRANSFER_DEADLINE, key: bankTransferTimerKey(shop.id, started.payment.id), dueAt: started.instructions.dueAt, payload: { paymentId: started.payment.id, orderNumber: number } },
+        { shopId: shop.id, kind: BANK_TRANSFER_DEADLINE_TIMER, key: bankTransferTimerKey(shop.id, started.payment.id), dueAt: started.instructions.dueAt, payload: { paymentId: started.payment.id, orderNumber: number } },
         now,
       );
       bankTransfer = { ...started.instructions, dueAt: started.instructions.dueAt.toISOString() };
     } else if (instalmentPlan) {
       await recordInstalmentPlan(tx, { shopId: shop.id, orderId: inserted.id, orderNumber: number, plan: instalmentPlan, total: priced.total, now }); // PA-4
     } else if (input.paymentMethod === 'deferred') {
-      const started = await startDeferredPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
+      const payment = await startDeferredPayment(tx, { shopId: shop.id, reference, amount: priced.total, dueAt: deferredDue!.dueAt, now });
       // PA-7: the reminder when the due date passes unpaid (src/app/deferred-payments.ts).
       await scheduleTimer(
         tx,
-        { shopId: shop.id, kind: DEFERRED_PAYMENT_DUE_TIMER, key: deferredPaymentTimerKey(shop.id, started.payment.id), dueAt: started.dueAt, payload: { paymentId: started.payment.id, orderNumber: number } },
+        { shopId: shop.id, kind: DEFERRED_PAYMENT_DUE_TIMER, key: deferredPaymentTimerKey(shop.id, payment.id), dueAt: deferredDue!.dueAt, payload: { paymentId: payment.id, orderNumber: number } },
         now,
       );
-      deferred = { dueOn: started.dueOn, reference: started.payment.bankTransferReference!, ...started.account };
       await issueInvoice(tx, { shopId: shop.id, orderId: inserted.id, now }); // DOC-1 / PA-7: invoiced at once, with its due date
     } else if (input.paymentMethod === 'card' || input.paymentMethod === 'wallet') {
       // The session itself is opened after the commit (`withPaymentSession`).
@@ -642,8 +636,9 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     }
 
     const order = (await loadOrder(tx, { shopId: shop.id, number }))!;
+    const arrangements = await paymentArrangementsOf(tx, { shopId: shop.id, policy: shop.policy, order }); // PA-4 / PA-7
     // (i) OR-5: the confirmation email, with the model withdrawal form (src/app/order-emails.ts)
-    await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: orderConfirmationEmail(shop.policy, order, withdrawal, bankTransfer, { instalments: instalmentPlan, deferred }) }, now);
+    await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: orderConfirmationEmail(shop.policy, order, withdrawal, bankTransfer, arrangements) }, now);
 
     // (j) OR-6: the proof, last (the evidence head is locked from the first event to the commit)
     if (prepared) await provePaymentStarted(tx, prepared, now);
@@ -662,7 +657,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         total: priced.total.amount,
         paymentMethod: input.paymentMethod,
         ...(instalmentPlan ? { instalments: instalmentPlan.count } : {}),
-        ...(deferred ? { paymentDueOn: deferred.dueOn } : {}),
+        ...(order.paymentDueOn ? { paymentDueOn: order.paymentDueOn } : {}),
         termsVersion: input.acceptedTerms.versionId,
         termsLanguage: input.acceptedTerms.language,
         termsHash: input.acceptedTerms.hash,
@@ -671,7 +666,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       },
       at: now,
     });
-    return { order, created: true, accessToken, redirectUrl: null, sessionToOpen: prepared?.id ?? null, bankTransfer, instalments: instalmentPlan ? { partner: instalmentPlan.partner, shares: instalmentPlan.shares } : null, deferred };
+    return { order, created: true, accessToken, redirectUrl: null, sessionToOpen: prepared?.id ?? null, bankTransfer, ...arrangements };
   });
   return withPaymentSession(db, input, placing);
 }
@@ -826,9 +821,3 @@ export async function releaseOrderStock(tx: Tx, order: Pick<Order, 'id'>, now: D
   }
   await refreshProductCards(tx, { variantIds, now });
 }
-
-// ---------------------------------------------------------------------------
-// PA-5: the bank transfer deadline
-
-/** The payments module's timer kind, scheduled by placeOrder; its handler cancels the order (src/app/order-cancellation.ts). */
-export const BANK_TRANSFER_DEADLINE = BANK_TRANSFER_DEADLINE_TIMER;

@@ -23,7 +23,6 @@
 // retry never creates a second session; a session orphaned by a rolled-back
 // transaction is never paid (nobody knows its URL) and simply stays open.
 import { randomInt, randomUUID } from 'node:crypto';
-import { Temporal } from 'temporal-polyfill';
 import { ManualClock, type Clock } from '../adapters/clock.js';
 import type { FinancingPartner } from '../adapters/financing/partner.js';
 import { sandboxFinancingPartner } from '../adapters/financing/sandbox.js';
@@ -32,6 +31,8 @@ import { SandboxPaymentProvider } from '../adapters/payments/sandbox/provider.js
 import { SANDBOX_WEBHOOK, SandboxPsp } from '../adapters/payments/sandbox/psp.js';
 import { sandboxWebhookHandler } from '../adapters/payments/sandbox/webhooks.js';
 import type { Config } from '../config.js';
+import { localDateIn } from '../domain/calendar/local-date.js';
+import { isCalendarDate } from '../domain/calendar/working-days.js';
 import { DomainError } from '../domain/errors.js';
 import { money, type Money } from '../domain/money.js';
 import {
@@ -613,18 +614,13 @@ export function deferredPaymentDue(policy: Policy, now: Date): { lastDay: string
 }
 
 /**
- * PA-1/PA-7: an authorised professional pays the invoice by transfer within
- * the policy's payment term, counted like PA-5 from the day after the order
- * (the invoice is issued at order), due at the end of the last day in the
- * shop's time zone. The caller schedules DEFERRED_PAYMENT_DUE_TIMER at `dueAt`.
+ * PA-1/PA-7: an authorised professional pays the invoice by transfer by
+ * `dueAt` (`deferredPaymentDue`: the policy's payment term, counted like PA-5
+ * from the day after the order, the invoice being issued at order). The
+ * caller schedules DEFERRED_PAYMENT_DUE_TIMER at `dueAt`.
  */
-export async function startDeferredPayment(
-  tx: Tx,
-  input: { shopId: string; policy: Policy; reference: { kind: string; id: string }; amount: Money; now: Date },
-): Promise<{ payment: Payment; dueOn: string; dueAt: Date; account: BankAccount }> {
-  const due = deferredPaymentDue(input.policy, input.now);
-  const payment = await insertAwaitedTransfer(tx, { ...input, method: 'deferred', dueAt: due.dueAt });
-  return { payment, dueOn: due.lastDay, dueAt: due.dueAt, account: deferredPaymentAccount(input.policy) };
+export async function startDeferredPayment(tx: Tx, input: { shopId: string; reference: { kind: string; id: string }; amount: Money; dueAt: Date; now: Date }): Promise<Payment> {
+  return insertAwaitedTransfer(tx, { ...input, method: 'deferred' });
 }
 
 /**
@@ -730,10 +726,9 @@ export type BankTransferRefundInput = {
 export async function recordBankTransferRefund(tx: Tx, input: BankTransferRefundInput): Promise<Payment> {
   const bankReference = input.bankReference.trim();
   if (bankReference.length === 0 || bankReference.length > 100) throw new DomainError('payment.bank_reference_required', { field: 'bankReference' }, 'Give the reference of the transfer on the bank statement.');
-  const transferredOn = parsePlainDate(input.transferredOn);
-  const today = Temporal.Instant.fromEpochMilliseconds(input.now.getTime()).toZonedDateTimeISO(input.timeZone).toPlainDate();
-  if (!transferredOn || Temporal.PlainDate.compare(transferredOn, today) > 0) {
-    throw new DomainError('payment.refund_date_invalid', { field: 'transferredOn', today: today.toString() }, 'Give the day the transfer was made (YYYY-MM-DD, today at the latest).');
+  const today = localDateIn(input.timeZone, input.now);
+  if (!isCalendarDate(input.transferredOn) || input.transferredOn > today) {
+    throw new DomainError('payment.refund_date_invalid', { field: 'transferredOn', today }, 'Give the day the transfer was made (YYYY-MM-DD, today at the latest).');
   }
   const due = (p: Payment) => p.refundRequested - p.refunded;
   const candidate = (await listPaymentsFor(tx, input.shopId, input.reference)).filter((p) => paidByTransfer(p) && due(p) > 0).at(-1);
@@ -750,21 +745,12 @@ export async function recordBankTransferRefund(tx: Tx, input: BankTransferRefund
   const state = transition(payment.state, refunded === payment.captured ? 'refund_full' : 'refund_partial');
   const updated = await updatePayment(tx, payment.id, { state, refunded_minor: refunded }, input.now);
   const by = actorLabel(input.actor);
-  const details = { amount: input.amount.amount, currency: payment.currency, transferredOn: transferredOn.toString(), bankReference };
+  const details = { amount: input.amount.amount, currency: payment.currency, transferredOn: input.transferredOn, bankReference };
   await insertPaymentEvent(tx, { paymentId: payment.id, type: BANK_TRANSFER_REFUNDED, stateBefore: payment.state, stateAfter: state, data: { ...details, by }, now: input.now });
   await notifyStateChanged(tx, updated, payment.state, input.now);
   await recordAudit(tx, { shopId: payment.shopId, actor: input.actor, action: 'payment.bank_transfer_refunded', target: `${payment.reference.kind}:${payment.reference.id}`, details: { paymentId: payment.id, ...details }, at: input.now });
   await evidence(tx, updated, 'payment.refunded', by, { amount: input.amount.amount, refundedTotal: refunded, transferredOn: details.transferredOn, bankReference }, input.now);
   return updated;
-}
-
-function parsePlainDate(text: string): Temporal.PlainDate | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
-  try {
-    return Temporal.PlainDate.from(text, { overflow: 'reject' });
-  } catch {
-    return undefined;
-  }
 }
 
 /** The payment as the storefront may show it after the provider's redirect (`?payment=<id>`). */

@@ -13,11 +13,11 @@
 // The server's timer loop, `comptoir clock advance|set` and
 // `POST /api/admin/dev/clock` all take their handlers from here.
 import type { TimerHandlers } from './timer-runner.js';
-import { BANK_TRANSFER_DEADLINE, PAYMENT_WINDOW_TIMER } from '../app/orders.js';
+import { PAYMENT_WINDOW_TIMER } from '../app/orders.js';
 import { FRAUD_REVIEW_DEADLINE } from '../app/fraud-review.js';
 import { cancelUnansweredReview, cancelUnpaidCardOrder, cancelUnpaidTransferOrder } from '../app/order-cancellation.js';
 import { remindOverdueDeferredPayment } from '../app/deferred-payments.js';
-import { DEFERRED_PAYMENT_DUE_TIMER } from '../app/payments.js';
+import { BANK_TRANSFER_DEADLINE_TIMER, DEFERRED_PAYMENT_DUE_TIMER } from '../app/payments.js';
 import { deleteExpiredCart } from '../store/carts.js';
 import { productCardTimerKind, refreshProductCardOnTimer } from '../store/product-cards.js';
 
@@ -25,7 +25,7 @@ export function timerHandlers(): TimerHandlers {
   return {
     'cart.expire': deleteExpiredCart, // CA-2
     [productCardTimerKind]: refreshProductCardOnTimer, // PR-4 / PR-6: a scheduled price takes effect in the listing
-    [BANK_TRANSFER_DEADLINE]: cancelUnpaidTransferOrder, // PA-5: unpaid transfer → order cancelled, stock released
+    [BANK_TRANSFER_DEADLINE_TIMER]: cancelUnpaidTransferOrder, // PA-5: unpaid transfer → order cancelled, stock released
     [PAYMENT_WINDOW_TIMER]: cancelUnpaidCardOrder, // OR-3: card/wallet order unpaid after its window → cancelled, stock back on sale
     [FRAUD_REVIEW_DEADLINE]: cancelUnansweredReview, // PA-6: no answer to the review → order cancelled, stock released, money back
     [DEFERRED_PAYMENT_DUE_TIMER]: remindOverdueDeferredPayment, // PA-7: a deferred invoice past its due date → reminder with the late-payment terms

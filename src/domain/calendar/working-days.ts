@@ -10,6 +10,16 @@ export type CalendarDate = string;
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Reads a 'YYYY-MM-DD' calendar date; throws `calendar.invalid_date` otherwise (2027-02-30 included). */
+/** Whether `value` is a real calendar date written YYYY-MM-DD (2026-02-30 is not). */
+export function isCalendarDate(value: string): boolean {
+  try {
+    parseCalendarDate(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function parseCalendarDate(value: string, field = 'date'): Temporal.PlainDate {
   if (typeof value !== 'string' || !datePattern.test(value)) {
     throw new DomainError('calendar.invalid_date', { field, value });
