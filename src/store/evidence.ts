@@ -134,19 +134,22 @@ export function canonicalJson(value: unknown, path = 'data'): string {
 
 /** The hash of one event (see the header for why each field is in it). */
 export function evidenceHash(event: Omit<EvidenceEvent, 'hash'>): string {
-  return sha256(
-    canonicalJson({
-      format: FORMAT,
-      shopId: event.shopId,
-      seq: String(event.seq),
-      recordedAt: event.recordedAt.toISOString(),
-      kind: event.kind,
-      subject: { type: event.subject.type, id: event.subject.id },
-      actor: event.actor,
-      data: event.data,
-      prevHash: event.prevHash,
-    }),
-  );
+  return sha256(canonicalJson(hashedFields({ ...event, seq: String(event.seq) })));
+}
+
+/** Exactly what an event's hash covers (see the header), written once for `evidenceHash` and `canonicalParts`. */
+function hashedFields(event: Omit<EvidenceEvent, 'hash' | 'seq'> & { seq: string }) {
+  return {
+    format: FORMAT,
+    shopId: event.shopId,
+    seq: event.seq,
+    recordedAt: event.recordedAt.toISOString(),
+    kind: event.kind,
+    subject: { type: event.subject.type, id: event.subject.id },
+    actor: event.actor,
+    data: event.data,
+    prevHash: event.prevHash,
+  };
 }
 
 function validate(input: NewEvidence): string {
@@ -170,17 +173,7 @@ function validate(input: NewEvidence): string {
  * cannot move the cut.
  */
 function canonicalParts(input: NewEvidence): { prefix: string; middle: string; suffix: string } {
-  const json = canonicalJson({
-    format: FORMAT,
-    shopId: input.shopId,
-    seq: '',
-    recordedAt: input.at.toISOString(),
-    kind: input.kind,
-    subject: { type: input.subject.type, id: input.subject.id },
-    actor: input.actor,
-    data: input.data,
-    prevHash: '',
-  });
+  const json = canonicalJson(hashedFields({ shopId: input.shopId, seq: '', recordedAt: input.at, kind: input.kind, subject: input.subject, actor: input.actor, data: input.data, prevHash: '' }));
   const prevKey = '"prevHash":""';
   const seqKey = '"seq":""';
   const i = json.lastIndexOf(prevKey);
