@@ -39,7 +39,7 @@
 //       of each payment.
 import { DomainError } from '../domain/errors.js';
 import { formatMoney, money } from '../domain/money.js';
-import { transition } from '../domain/orders/order-lifecycle.js';
+import { canTransition, transition } from '../domain/orders/order-lifecycle.js';
 import type { PaymentState } from '../domain/payments/payment-lifecycle.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
@@ -109,6 +109,14 @@ type CancelLockedInput = {
 
 // ---------------------------------------------------------------------------
 // Staff
+
+/** PA-7: an order on a deferred invoice was invoiced when placed; undoing it takes a credit note (DOC-1), not built yet. */
+const needsCreditNote = (order: Pick<Order, 'paymentMethod'>): boolean => order.paymentMethod === 'deferred';
+
+/** OR-7: whether the order can be cancelled now (the back office offers the form only then). */
+export function canCancel(order: Pick<Order, 'state' | 'paymentMethod'>): boolean {
+  return canTransition(order.state, 'cancelled') && !needsCreditNote(order);
+}
 
 export type CancelOrderInput = { shopId: string; orderNumber: string; reason: string; note?: string | null | undefined; actor: Actor; now: Date };
 
@@ -186,8 +194,7 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
   const { shopId, reason, now } = input;
   const { rule, neutral } = CANCELLATION_REASONS[reason];
   transition(order.state, 'cancelled'); // (b) OR-7
-  if (order.paymentMethod === 'deferred') {
-    // PA-7: the invoice was issued with the order; undoing it takes a credit note (DOC-1), not built yet.
+  if (needsCreditNote(order)) {
     throw new DomainError('order.cancellation_not_supported', { field: 'orderNumber', rule: 'OR-7', paymentMethod: order.paymentMethod }, `An order paid by ${order.paymentMethod} cannot be cancelled here yet.`);
   }
   const payments = [...locked.payments].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());

@@ -684,6 +684,9 @@ export const BANK_TRANSFER_REFUNDED = 'bank_transfer.refunded';
 
 const paidByTransfer = (p: Payment) => p.method === 'bank_transfer' || p.method === 'deferred';
 
+/** Money received by transfer that the shop owes back and has not yet transferred (minor units; 0 for any other payment). */
+export const transferRefundDue = (p: Payment): number => (paidByTransfer(p) ? p.refundRequested - p.refunded : 0);
+
 /**
  * OR-7 / PA-5: the order of money received by transfer is cancelled — no
  * provider can refund it, the shop makes a transfer. What was received and is
@@ -730,8 +733,8 @@ export async function recordBankTransferRefund(tx: Tx, input: BankTransferRefund
   if (!isCalendarDate(input.transferredOn) || input.transferredOn > today) {
     throw new DomainError('payment.refund_date_invalid', { field: 'transferredOn', today }, 'Give the day the transfer was made (YYYY-MM-DD, today at the latest).');
   }
-  const due = (p: Payment) => p.refundRequested - p.refunded;
-  const candidate = (await listPaymentsFor(tx, input.shopId, input.reference)).filter((p) => paidByTransfer(p) && due(p) > 0).at(-1);
+  const due = transferRefundDue;
+  const candidate = (await listPaymentsFor(tx, input.shopId, input.reference)).filter((p) => due(p) > 0).at(-1);
   const payment = candidate && (await lockPayment(tx, input.shopId, candidate.id));
   if (!payment || due(payment) <= 0) throw new DomainError('payment.no_refund_due', { field: 'amount' }, 'No money received by transfer is due back to the customer.');
   assertAmount(input.amount);

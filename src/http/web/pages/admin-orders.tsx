@@ -2,12 +2,13 @@
 // transfers, reviews and the evidence timeline, OR-6; cancelling, OR-7), fraud
 // review (PA-6) and awaited bank transfers (PA-5).
 import type { FraudReview } from '../../../app/fraud-review.js';
-import { STAFF_CANCELLATION_REASONS } from '../../../app/order-cancellation.js';
+import { canCancel, STAFF_CANCELLATION_REASONS } from '../../../app/order-cancellation.js';
+import { transferRefundDue } from '../../../app/payments.js';
 import { paymentMethodText } from '../../../app/order-emails.js';
 import type { AwaitedTransfer, OrderForStaff, OrderSummary } from '../../../app/orders-admin.js';
 import { formatMoney, money, type Currency } from '../../../domain/money.js';
 import { FRAUD_REVIEW_DOCUMENTS } from '../../../domain/orders/fraud-review.js';
-import { canTransition, ORDER_STATES } from '../../../domain/orders/order-lifecycle.js';
+import { ORDER_STATES } from '../../../domain/orders/order-lifecycle.js';
 import { Layout, type ShopView } from '../layout.js';
 import type { Language } from '../language.js';
 import { orderMessages } from '../order-messages.js';
@@ -144,11 +145,8 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
   const base = `/admin/orders/${encodeURIComponent(order.number)}`;
   const holdable = props.canManage && props.fraudReviewOffered && (order.state === 'awaiting_payment' || order.state === 'paid');
   const onHold = props.canManage && order.state === 'on_hold';
-  // OR-7: card, wallet and bank transfer orders (a partner's plan or a deferred invoice is undone elsewhere).
-  const cancellable = props.canManage && canTransition(order.state, 'cancelled') && ['card', 'wallet', 'bank_transfer'].includes(order.paymentMethod);
-  /** Money received by transfer and due back to the customer (minor units). */
-  const transferDue = (p: OrderForStaff['payments'][number]) => (p.providerSessionId === null ? p.refundRequested - p.refunded : 0);
-  const refundable = props.canRefund && detail.payments.some((p) => transferDue(p) > 0);
+  const cancellable = props.canManage && canCancel(order); // OR-7
+  const refundable = props.canRefund && detail.payments.some((p) => transferRefundDue(p) > 0);
   return (
     <Layout lang={lang} title={t.order(order.number)} shop={props.shop} path={base} area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
       <p>
@@ -216,10 +214,10 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
             {p.method} — {p.state} — {amount(p.amount, p.currency, lang)}
             {p.bankTransferReference ? ` — ${t.reference} ${p.bankTransferReference}` : ''}
             {p.card ? ` — ${p.card.brand} •••• ${p.card.last4}` : ''}
-            {transferDue(p) > 0 ? (
-              <strong data-refund-due={String(transferDue(p))}>
+            {transferRefundDue(p) > 0 ? (
+              <strong data-refund-due={String(transferRefundDue(p))}>
                 {' '}
-                — {t.refundDue}: {amount(transferDue(p), p.currency, lang)}
+                — {t.refundDue}: {amount(transferRefundDue(p), p.currency, lang)}
               </strong>
             ) : null}
           </li>
