@@ -79,11 +79,11 @@ export async function listCustomerOrders(
 /** One order of the customer with its payment state and invoice; `order.not_found` (404) when it is not theirs. */
 export async function getCustomerOrder(q: Queryable, input: { shopId: string; policy: Policy; customerId: string; number: string }): Promise<AccountOrder> {
   const order = await getOrderFor(q, { shopId: input.shopId, number: input.number, customerId: input.customerId });
-  const [payments, invoice, arrangements] = await Promise.all([
+  const [payments, invoice] = await Promise.all([
     listPaymentsFor(q, input.shopId, { kind: 'order', id: order.number }),
     findInvoiceOfOrder(q, { shopId: input.shopId, orderNumber: order.number }),
-    paymentArrangementsOf(q, { shopId: input.shopId, policy: input.policy, order }),
   ]);
+  const arrangements = await paymentArrangementsOf(q, { shopId: input.shopId, policy: input.policy, order, payments });
   return {
     order,
     vatBreakdown: Array.isArray(order.vatBreakdown) ? (order.vatBreakdown as OrderVatRate[]) : [],

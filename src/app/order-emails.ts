@@ -55,9 +55,6 @@ export function creditWarning(lang: Lang): string {
     : 'Borrowing money costs money and must be repaid. Check that you can repay it before committing.';
 }
 
-/** PA-4: the financing partner as the terms name it (the adapter's own name only when the policy has none). */
-export const partnerName = (policy: Pick<Policy, 'payment'>, adapterName: string): string => policy.payment.methods.instalments?.partner ?? adapterName;
-
 /** PA-4: the shares of a plan as the customer reads them: the first at shipment, the next ones a month apart. */
 export function instalmentSharesText(partner: string, shares: readonly Money[], lang: Lang): string[] {
   const fr = lang === 'fr';
@@ -208,7 +205,7 @@ export function orderConfirmationEmail(
                 : `Without the money by ${legalDate(bankTransfer.lastDay, lang)}, the order is cancelled.`,
             ]
           : []),
-        ...(arrangements.instalments ? instalmentSharesText(partnerName(policy, arrangements.instalments.partner), arrangements.instalments.shares, lang) : []),
+        ...(arrangements.instalments ? instalmentSharesText(arrangements.instalments.partner, arrangements.instalments.shares, lang) : []),
         ...(arrangements.deferred
           ? [
               fr

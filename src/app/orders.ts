@@ -271,7 +271,7 @@ async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<Plac
     // A session the first submit could not open (provider down) is opened now.
     sessionToOpen: pending && !payment.redirectUrl && (payment.method === 'card' || payment.method === 'wallet') ? payment.id : null,
     bankTransfer: null,
-    ...(await paymentArrangementsOf(q, { shopId: shop.id, policy: shop.policy, order })),
+    ...(await paymentArrangementsOf(q, { shopId: shop.id, policy: shop.policy, order, payments })),
   };
 }
 

@@ -7,25 +7,30 @@ import type { Money } from '../domain/money.js';
 import type { Policy } from '../policy/schema.js';
 import type { Queryable } from '../store/db.js';
 import { findInstalmentPlan } from './instalments.js';
-import { partnerName } from './order-emails.js';
 import type { Order } from './orders.js';
-import { deferredPaymentAccount, listPaymentsFor, type BankAccount } from './payments.js';
+import { deferredPaymentAccount, listPaymentsFor, type BankAccount, type Payment } from './payments.js';
 
 export type PaymentArrangements = {
   instalments: { partner: string; shares: Money[] } | null;
   deferred: ({ dueOn: string; reference: string } & BankAccount) | null;
 };
 
-export async function paymentArrangementsOf(q: Queryable, input: { shopId: string; policy: Policy; order: Pick<Order, 'id' | 'number' | 'paymentMethod' | 'paymentDueOn'> }): Promise<PaymentArrangements> {
+/** `payments`: the order's payments when the caller has read them already. */
+export async function paymentArrangementsOf(
+  q: Queryable,
+  input: { shopId: string; policy: Policy; order: Pick<Order, 'id' | 'number' | 'paymentMethod' | 'paymentDueOn'>; payments?: readonly Payment[] },
+): Promise<PaymentArrangements> {
   const { order, policy } = input;
   let instalments: PaymentArrangements['instalments'] = null;
   let deferred: PaymentArrangements['deferred'] = null;
   if (order.paymentMethod === 'instalments') {
     const plan = await findInstalmentPlan(q, order.id);
-    if (plan) instalments = { partner: partnerName(policy, plan.partner), shares: plan.shares.map((s) => s.amount) };
+    // PA-4: the partner as the terms name it (the adapter's own name only when the policy has none).
+    if (plan) instalments = { partner: policy.payment.methods.instalments?.partner ?? plan.partner, shares: plan.shares.map((s) => s.amount) };
   }
   if (order.paymentMethod === 'deferred' && order.paymentDueOn) {
-    const payment = (await listPaymentsFor(q, input.shopId, { kind: 'order', id: order.number })).find((p) => p.method === 'deferred');
+    const payments = input.payments ?? (await listPaymentsFor(q, input.shopId, { kind: 'order', id: order.number }));
+    const payment = payments.find((p) => p.method === 'deferred');
     if (payment?.bankTransferReference) deferred = { dueOn: order.paymentDueOn, reference: payment.bankTransferReference, ...deferredPaymentAccount(policy) };
   }
   return { instalments, deferred };

@@ -374,7 +374,8 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
       accessToken: placed && placed.number === number ? placed.token : null,
     });
     // The payment of this order (never another one named in `?payment=`).
-    const payment = (await listPaymentsFor(ctx.db, shop.id, { kind: 'order', id: order.number })).at(-1);
+    const payments = await listPaymentsFor(ctx.db, shop.id, { kind: 'order', id: order.number });
+    const payment = payments.at(-1);
     const account = policy.payment.methods.bankTransfer?.account;
     const bankTransfer =
       payment && payment.method === 'bank_transfer' && payment.state === 'pending' && payment.bankTransferReference && account && payment.dueAt
@@ -398,7 +399,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         withdrawal={effectiveWithdrawalPeriod(policy, order.deliveryAddress.country).applied}
         paymentState={payment?.state ?? null}
         bankTransfer={bankTransfer}
-        arrangements={await paymentArrangementsOf(ctx.db, { shopId: shop.id, policy, order })}
+        arrangements={await paymentArrangementsOf(ctx.db, { shopId: shop.id, policy, order, payments })}
       />,
     );
   });

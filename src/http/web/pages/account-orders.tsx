@@ -2,7 +2,7 @@
 // invoices to download, DOC-1): the list, newest first, and one order with its
 // lines, amounts, addresses, states and invoice. Links only: no JavaScript.
 import type { AccountOrder, AccountOrderSummary } from '../../../app/account-orders.js';
-import { addressLines } from '../../../app/order-emails.js';
+import { addressLines, paymentMethodText } from '../../../app/order-emails.js';
 import type { CheckedAddress } from '../../../domain/customers/address-rules.js';
 import { formatMoney, money, type Currency } from '../../../domain/money.js';
 import { accountMessages } from '../account-messages.js';
@@ -117,7 +117,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
         <dt>{t.state}</dt>
         <dd data-order-state={order.state}>{orderStateLabel(lang, order.state)}</dd>
         <dt>{t.paymentMethod}</dt>
-        <dd>{c.methods[order.paymentMethod] ?? order.paymentMethod}</dd>
+        <dd>{paymentMethodText(order.paymentMethod, lang)}</dd>
         <dt>{t.paymentState}</dt>
         <dd data-payment-state={paymentState ?? ''}>{paymentState ? (c.paymentStates[paymentState] ?? paymentState) : '—'}</dd>
         <dt>{t.invoice}</dt>

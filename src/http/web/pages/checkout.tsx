@@ -6,7 +6,7 @@
 // are shown next to their field (aria-invalid + aria-describedby).
 import type { CartView } from '../../../app/cart.js';
 import type { CustomerAddress } from '../../../app/customers.js';
-import { addressLines, debitText, instalmentSharesText, legalDate, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
+import { addressLines, debitText, instalmentSharesText, legalDate, paymentMethodText, withdrawalFunctionText, withdrawalPeriodText } from '../../../app/order-emails.js';
 import type { PaymentArrangements as PaymentArrangementsData } from '../../../app/payment-arrangements.js';
 import { choiceValue, type PaymentChoice } from '../../../app/payment-choices.js';
 import type { Order } from '../../../app/orders.js';
@@ -448,7 +448,7 @@ export function SummaryPage(props: SummaryPageProps) {
               <div key={value} class="payment-choice">
                 <label class="radio">
                   <input type="radio" name="paymentMethod" value={value} checked={props.chosenPaymentMethod ? props.chosenPaymentMethod === value : i === 0} required />{' '}
-                  {choice.method === 'instalments' ? t.instalmentsChoice(choice.count) : choice.method === 'deferred' ? t.deferredChoice(legalDate(choice.dueOn, lang)) : t.methods[choice.method]}
+                  {choice.method === 'instalments' ? t.instalmentsChoice(choice.count) : choice.method === 'deferred' ? t.deferredChoice(legalDate(choice.dueOn, lang)) : paymentMethodText(choice.method, lang)}
                 </label>
                 {choice.method === 'instalments' ? (
                   // PA-4: every share to the cent, the partner, the right to withdraw from the credit and the regulated warning.
@@ -508,7 +508,7 @@ export function ConfirmationPage(props: ConfirmationPageProps) {
         <dt>{t.orderState}</dt>
         <dd data-order-state={order.state}>{orderStateLabel(lang, order.state)}</dd>
         <dt>{t.paymentMethod}</dt>
-        <dd>{t.methods[order.paymentMethod]}</dd>
+        <dd>{paymentMethodText(order.paymentMethod, lang)}</dd>
         <dt>{t.paymentState}</dt>
         <dd data-payment-state={props.paymentState ?? ''}>{props.paymentState ? (t.paymentStates[props.paymentState] ?? props.paymentState) : '—'}</dd>
       </dl>
