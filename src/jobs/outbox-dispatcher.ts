@@ -154,8 +154,8 @@ export type OutboxLoopOptions = {
   intervalMs: number;
   log: OutboxLoopLog;
   retry?: RetryPolicy;
-  /** Concurrent workers, each dispatching one message at a time (COMPTOIR_OUTBOX_WORKERS); default 1. */
-  workers?: number;
+  /** Concurrent workers, each dispatching one message at a time (COMPTOIR_OUTBOX_WORKERS, src/config.ts). */
+  workers: number;
 };
 
 /** Back-off between attempts to reopen the wake-up connection. */
@@ -182,7 +182,7 @@ const RELISTEN_MAX_MS = 30_000;
  */
 export function startOutboxLoop(options: OutboxLoopOptions): OutboxLoop {
   const { db, clock, handlers, intervalMs, log } = options;
-  const workers = options.workers ?? 1;
+  const { workers } = options;
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`startOutboxLoop: workers must be a whole number ≥ 1 (got ${workers})`);
   const abort = new AbortController();
   const wakeUps = new WakeUps(workers);

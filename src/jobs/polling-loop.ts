@@ -1,5 +1,6 @@
-// What the timer runner and the outbox dispatcher share: the server's polling
-// loop, the handler lookup in a registry, and how a failure is written down.
+// What the timer runner and the outbox dispatcher share: the handler lookup in
+// a registry and how a failure is written down — and the timer runner's
+// polling loop (the outbox has workers woken by NOTIFY, outbox-dispatcher.ts).
 import { DomainError } from '../domain/errors.js';
 
 /** Structured logger a loop writes to (a pino logger fits). */

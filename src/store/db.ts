@@ -101,9 +101,11 @@ export function createDb(connectionString: string, options: { max?: number; allo
 }
 
 /**
- * Another pool on the same database, for a component that stands for a
- * separate service (the sandbox PSP): an engine transaction that waits for it
- * can then never starve it of connections. Idle connections close by themselves.
+ * Another pool on the same database, for a component that must not compete
+ * with the engine's pool (the sandbox PSP, standing for a separate service;
+ * the outbox workers, whom checkouts wait for): an engine transaction that
+ * waits for it can then never starve it of connections. Idle connections
+ * close by themselves.
  */
 export function separatePool(db: Db, max: number): Db {
   return createDb(connectionStringOf(db), { max, allowExitOnIdle: true });

@@ -664,7 +664,6 @@ export interface InstalmentsTable {
   amount_minor: Int8;
   /** Set when shipment is confirmed (PA-4); a legal date read as YYYY-MM-DD. */
   due_on: ColumnType<string | null, string | null | undefined, string | null>;
-  state: ColumnType<'scheduled', 'scheduled' | undefined, 'scheduled'>;
 }
 
 export interface DeferredPaymentAccountsTable {

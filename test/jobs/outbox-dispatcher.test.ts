@@ -196,6 +196,7 @@ describe('outbox dispatcher', () => {
     const loop = startOutboxLoop({
       db: t.db,
       clock,
+      workers: 1,
       intervalMs: 50,
       log,
       handlers: {

@@ -42,7 +42,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       number integer NOT NULL CHECK (number BETWEEN 1 AND 4),
       amount_minor bigint NOT NULL CHECK (amount_minor > 0),
       due_on date,
-      state text NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled')),
       PRIMARY KEY (plan_id, number)
     );
 
