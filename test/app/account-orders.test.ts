@@ -37,7 +37,8 @@ describe('FA — listCustomerOrders / getCustomerOrder', () => {
 
     const detail = await getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: a1.order.number });
     expect(detail.order.number).toBe(a1.order.number);
-    expect(detail.invoice?.number).toBe(all.orders[1]!.invoiceNumber);
+    expect(detail.invoice!.number).toMatch(/^FA-F-2026-\d{6}$/);
+    expect(detail.invoice!.number).toBe(all.orders[1]!.invoiceNumber);
     expect(detail.paymentState).toMatch(/^(authorised|captured)$/);
     expect(detail.vatBreakdown.reduce((n, r) => n + r.base + r.vat, 0)).toBe(detail.order.total); // PR-9
     const pending = await getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: a2.order.number });

@@ -85,6 +85,7 @@ describe('the mapping of errors', () => {
     expect(statusFor('clock.backwards')).toBe(409);
     expect(statusFor('clock.invalid_duration')).toBe(400);
     expect(statusFor('destination.not_served')).toBe(422);
+    expect(statusFor('payment.provider_unavailable')).toBe(503); // the order is kept; the same submit opens the payment page later
   });
 
   it('answers an unexpected failure with 500 and a message that reveals nothing', async () => {

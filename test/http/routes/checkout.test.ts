@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { addPrice } from '../../../src/app/catalogue-admin.js';
 import { setStock } from '../../../src/app/stock.js';
-import { useTestApp, type TestApp } from '../../support/app.js';
+import { signIn, useTestApp, type TestApp } from '../../support/app.js';
 
 /** A browser without JavaScript: a cookie jar, and forms posted with the page's CSRF token. */
 function browser(t: TestApp) {
@@ -318,5 +318,14 @@ describe('FA: paying in instalments from the summary (PA-4)', () => {
     expect(confirmation.body).toContain('data-order-state="financed"');
     expect(confirmation.body).toContain('3 échéances sans frais avec Crédit Azur Financement');
     expect(confirmation.body).toContain('3. 50,00\u00a0€ — 2 mois plus tard, le même jour');
+
+    // The account's API gives the same plan; the back office offers to cancel the order (OR-7: the plan is cancelled with it).
+    const number = (placed.headers.location as string).split('/').pop()!;
+    const mine = JSON.parse((await b.get(`/api/store/account/orders/${number}`)).body);
+    expect(mine.order.instalments).toEqual({ partner: 'Crédit Azur Financement', shares: [1, 2, 3].map(() => ({ amount: 5000, currency: 'EUR' })) });
+    expect(mine.order.deferredPayment).toBeNull();
+    const owner = await signIn(t.app, t.owner.email, t.owner.password);
+    const page = await t.app.inject({ method: 'GET', url: `/admin/orders/${number}`, headers: { cookie: owner, accept: 'text/html' } });
+    expect(page.body).toContain(`action="/admin/orders/${number}/cancel"`);
   });
 });

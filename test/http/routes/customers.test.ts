@@ -5,6 +5,7 @@
 // wish list (CA-3).
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { setStock } from '../../../src/app/stock.js';
 import { signIn, useTestApp, type TestApp } from '../../support/app.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -368,5 +369,60 @@ describe('FR — account pages without JavaScript', () => {
     // No open redirect.
     const login2 = await b.call('GET', '/account/login');
     expect((await b.form('/account/login', { _csrf: csrfOf(login2.body), email, password: 'page new passphrase', next: 'https://evil.example' })).headers.location).toBe('/account');
+  });
+});
+
+describe('EL: deferred payment for authorised professionals, through HTTP (PA-1, PA-7)', () => {
+  const t = useTestApp('el');
+  const deferredOf = (id: string) => `/api/admin/customers/${id}/deferred-payment`;
+
+  it('only the owner authorises (credit.manage); the professional then orders on account and reads the due date, account and reference', async () => {
+    const owner = await signIn(t.app, t.owner.email, t.owner.password);
+    const admin = (method: Method, url: string, cookie: string, payload?: object) => t.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+    const { b, customer } = await register(t, uniqueEmail('pro'), { kind: 'professional', professional: { companyName: 'Électricité Dupont SARL' } });
+    const grant = { insurerReference: 'Atradius 2026-77', creditLimit: { amount: 100000, currency: 'EUR' } };
+
+    // Who may decide: the owner only; a stranger is not even let in.
+    expect((await t.app.inject({ method: 'PUT', url: deferredOf(customer.id), payload: grant })).statusCode).toBe(401);
+    const created = await admin('POST', '/api/admin/staff', owner, { email: uniqueEmail('cs'), role: 'customer_service', password: 'a long enough password 123' });
+    expect(created.statusCode, created.body).toBe(201);
+    const service = await signIn(t.app, created.json().staff.email, 'a long enough password 123');
+    expect((await admin('PUT', deferredOf(customer.id), service, grant)).statusCode).toBe(403);
+    expect((await admin('GET', deferredOf(customer.id), owner)).json()).toMatchObject({ error: { code: 'deferred_payment.not_found', rule: 'PA-1' } });
+    const { customer: consumer } = await register(t);
+    expect((await admin('PUT', deferredOf(consumer.id), owner, grant)).json()).toMatchObject({ error: { code: 'payment.deferred_kind_not_eligible', rule: 'PA-1' } });
+
+    const granted = await admin('PUT', deferredOf(customer.id), owner, grant);
+    expect(granted.statusCode, granted.body).toBe(200);
+    expect(granted.json()).toMatchObject({ insurerReference: 'Atradius 2026-77', creditLimit: { amount: 100000, currency: 'EUR' }, outstanding: { amount: 0, currency: 'EUR' } });
+
+    // The professional orders on account through the JSON API (TEST_START: Mon 23 Nov 2026 → due Wed 23 Dec 2026).
+    const variantId = await variantOf(t, 'EL-PAN27');
+    const warehouse = await t.ctx.db.selectFrom('locations').select('code').where('shop_id', '=', 'el').where('kind', '=', 'warehouse').executeTakeFirstOrThrow();
+    await setStock(t.ctx.db, { shopId: 'el', variantId, levels: [{ locationCode: warehouse.code, quantity: 3 }], actor: { kind: 'system' }, now: await t.ctx.clock.now() });
+    expect((await b.call('POST', '/api/store/cart/lines', { variantId, quantity: 1 })).statusCode).toBe(200);
+    expect((await b.call('PUT', '/api/store/cart/destination', { country: 'FR', shippingMethodId: 'standard' })).statusCode).toBe(200);
+    const terms = (await b.call('GET', '/api/store/terms/current')).json();
+    const address = { name: 'Jean Dupont', line1: '3 rue des Forges', postalCode: '33000', city: 'Bordeaux', country: 'FR', phone: '05 56 00 00 00' };
+    const placed = await t.app.inject({
+      method: 'POST',
+      url: '/api/store/orders',
+      headers: { cookie: [...b.jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; '), 'idempotency-key': 'deferred-http-1' },
+      payload: { deliveryAddress: address, shippingMethodId: 'standard', paymentMethod: 'deferred', acceptedTerms: { versionId: terms.id, hash: terms.hash.fr, language: 'fr' } },
+    });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const body = placed.json();
+    expect(body.order).toMatchObject({ state: 'payment_deferred', paymentMethod: 'deferred', paymentDueOn: '2026-12-23' });
+    expect(body.deferred).toMatchObject({ dueOn: '2026-12-23', iban: 'FR7612345000010001234567887', bic: 'VOLTFRPPXXX', holder: 'Voltaïque Distribution SARL' });
+
+    const mine = (await b.call('GET', `/api/store/account/orders/${body.order.number}`)).json();
+    expect(mine.order.deferredPayment).toEqual({ dueOn: '2026-12-23', reference: body.deferred.reference, holder: 'Voltaïque Distribution SARL', iban: 'FR7612345000010001234567887', bic: 'VOLTFRPPXXX' });
+    expect(mine.order.instalments).toBeNull();
+    expect(mine.order.invoice).toMatchObject({ number: 'EL-F-2026-000001' });
+    expect((await admin('GET', deferredOf(customer.id), owner)).json()).toMatchObject({ outstanding: { amount: body.order.total } });
+
+    // Revoked: no new order on account.
+    expect((await admin('DELETE', deferredOf(customer.id), owner)).statusCode).toBe(204);
+    expect((await admin('GET', deferredOf(customer.id), owner)).statusCode).toBe(404);
   });
 });
