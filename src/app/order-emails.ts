@@ -24,6 +24,9 @@ export function legalDate(iso: string, lang: Lang): string {
   return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
 }
 
+/** A VAT rate in basis points as the language writes it ("5,5" / "5.5"), for emails and pages alike. */
+export const rateLabel = (bp: number, lang: Lang): string => new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 2 }).format(bp / 100);
+
 /** WD-1/WD-2: "14 calendar days" / « 14 jours calendaires ». */
 export function withdrawalPeriodText(period: Period, lang: Lang): string {
   const kinds =
@@ -163,7 +166,6 @@ export function orderConfirmationEmail(
   const mm = (x: Money): string => formatMoney(x, lang);
   const shipping = order.shippingDetails as ShippingDetails;
   const vat = (Array.isArray(order.vatBreakdown) ? order.vatBreakdown : []) as VatRow[];
-  const pct = (bp: number) => new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 2 }).format(bp / 100);
   const estimate =
     shipping.estimate.earliest === shipping.estimate.latest
       ? `${fr ? 'livraison estimée le' : 'estimated delivery on'} ${legalDate(shipping.estimate.earliest, lang)}`
@@ -181,7 +183,7 @@ export function orderConfirmationEmail(
     ...(order.discounts > 0 ? [`${fr ? 'Remises' : 'Discounts'}${colon}−${m(order.discounts)}`] : []),
     `${fr ? 'Livraison' : 'Shipping'}${colon}${order.shipping === 0 ? (fr ? 'offerte' : 'free') : m(order.shipping)}`,
     `${fr ? 'Total TTC' : 'Total incl. VAT'}${colon}${m(order.total)}`,
-    ...vat.filter((r) => r.vat > 0).map((r) => `${fr ? `dont TVA ${pct(r.rateBasisPoints)} %` : `incl. VAT ${pct(r.rateBasisPoints)}%`}${colon}${m(r.vat)}`),
+    ...vat.filter((r) => r.vat > 0).map((r) => `${fr ? `dont TVA ${rateLabel(r.rateBasisPoints, lang)} %` : `incl. VAT ${rateLabel(r.rateBasisPoints, lang)}%`}${colon}${m(r.vat)}`),
   ];
   const sections: { title: string; lines: string[] }[] = [
     { title: fr ? 'Votre commande' : 'Your order', lines: order.lines.map(lineText) },

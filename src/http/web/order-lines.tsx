@@ -6,7 +6,7 @@ import type { OrderVatRate } from '../../app/account-orders.js';
 import type { Order } from '../../app/orders.js';
 import { formatMoney, money } from '../../domain/money.js';
 import type { Language } from './language.js';
-import { percentLabel } from './totals-table.js';
+import { rateLabel } from '../../app/order-emails.js';
 
 export type OrderLinesLabels = { product: string; sku: string; quantity: string; unitPrice: string; lineTotal: string; gift: string };
 
@@ -20,7 +20,7 @@ export function OrderLinesTable(props: {
   const { order, lang, labels: t, vat } = props;
   const m = (amount: number) => formatMoney(money(amount, order.currency), lang);
   const chargedRates = new Set((vat?.breakdown ?? []).filter((r) => r.treatment === 'included').map((r) => r.rateBasisPoints));
-  const percent = (bp: number) => `${percentLabel(bp, lang)}${lang === 'fr' ? '\u00a0%' : '%'}`;
+  const percent = (bp: number) => `${rateLabel(bp, lang)}${lang === 'fr' ? '\u00a0%' : '%'}`;
   return (
     <table class="cart-lines">
       <thead>

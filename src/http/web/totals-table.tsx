@@ -4,6 +4,7 @@
 // and a placed order's frozen amounts (confirmation, account) are both read
 // into the same rows first.
 import type { OrderVatRate } from '../../app/account-orders.js';
+import { rateLabel } from '../../app/order-emails.js';
 import type { Order } from '../../app/orders.js';
 import type { PricedCart } from '../../domain/pricing/cart-pricing.js';
 import { formatMoney, money, type Currency } from '../../domain/money.js';
@@ -32,10 +33,6 @@ type Totals = {
   /** VAT included per rate (empty when no VAT is charged). */
   vat: { rateBasisPoints: number; vat: number }[];
 };
-
-/** A VAT rate in basis points as the language writes it ("5,5" / "5.5"). */
-export const percentLabel = (bp: number, lang: Language) =>
-  new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 2 }).format(bp / 100);
 
 function Table({ totals: x, lang, labels: t }: { totals: Totals; lang: Language; labels: TotalsLabels }) {
   const m = (amount: number) => formatMoney(money(amount, x.currency), lang);
@@ -72,7 +69,7 @@ function Table({ totals: x, lang, labels: t }: { totals: Totals; lang: Language;
           .filter((r) => r.vat > 0)
           .map((r) => (
             <tr key={r.rateBasisPoints} class="meta">
-              <th scope="row">{t.vatIncluded(percentLabel(r.rateBasisPoints, lang))}</th>
+              <th scope="row">{t.vatIncluded(rateLabel(r.rateBasisPoints, lang))}</th>
               <td>{m(r.vat)}</td>
             </tr>
           ))}

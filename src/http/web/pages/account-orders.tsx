@@ -2,7 +2,8 @@
 // invoices to download, DOC-1): the list, newest first, and one order with its
 // lines, amounts, addresses, states and invoice. Links only: no JavaScript.
 import type { AccountOrder, AccountOrderSummary } from '../../../app/account-orders.js';
-import { addressLines, paymentMethodText } from '../../../app/order-emails.js';
+import { addressLines, legalDate, paymentMethodText } from '../../../app/order-emails.js';
+import { localDateIn } from '../../../domain/calendar/local-date.js';
 import type { CheckedAddress } from '../../../domain/customers/address-rules.js';
 import { formatMoney, money, type Currency } from '../../../domain/money.js';
 import { accountMessages } from '../account-messages.js';
@@ -19,7 +20,7 @@ type Base = { lang: Language; shop: ShopView; timeZone: string };
 const orderPath = (number: string) => `/account/orders/${encodeURIComponent(number)}`;
 
 /** A placement instant as a calendar date of the shop's time zone. */
-const placedOn = (lang: Language, timeZone: string, at: Date) => new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeZone }).format(at);
+const placedOn = (lang: Language, timeZone: string, at: Date) => legalDate(localDateIn(timeZone, at), lang);
 
 function InvoiceLink({ lang, url, number }: { lang: Language; url: string; number: string }) {
   return (
