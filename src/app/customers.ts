@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Selectable, type Updateable } from 'kysely';
 import { z } from 'zod';
-import { assertAddress, type AddressInput, type CheckedAddress } from '../domain/customers/address-rules.js';
+import { assertAddress, checkAddress, type AddressInput, type AddressPurpose, type CheckedAddress } from '../domain/customers/address-rules.js';
 import { assertKindAccepted, checkProfessionalDetails, type ProfessionalDetails, type ProfessionalDetailsInput } from '../domain/customers/eligibility.js';
 import { DomainError } from '../domain/errors.js';
 import { can, type Permission } from '../domain/staff-roles.js';
@@ -419,6 +419,20 @@ export async function addAddress(q: Queryable, input: { shop: CustomerShop; cust
       .executeTakeFirstOrThrow();
     return toAddress(row);
   });
+}
+
+const ADDRESS_FIELDS = ['name', 'line1', 'line2', 'postalCode', 'city', 'region', 'country', 'phone'] as const;
+
+/** CU-1: the saved entry equal to `address` once checked (the OR-2 normalisation of `purpose`), if any. */
+export function findSavedAddress(policy: Policy, book: readonly CustomerAddress[], address: AddressInput, purpose: AddressPurpose): CustomerAddress | undefined {
+  const checked = checkAddress(policy, address, purpose).address;
+  return book.find((entry) => ADDRESS_FIELDS.every((k) => entry[k] === checked[k]));
+}
+
+/** CU-1: keeps an address in the book once — an equal entry already there is returned, not added again. */
+export async function saveAddressOnce(q: Queryable, input: { shop: CustomerShop; customerId: string; address: AddressInput; now: Date }): Promise<CustomerAddress> {
+  const book = await listAddresses(q, { shopId: input.shop.id, customerId: input.customerId });
+  return findSavedAddress(input.shop.policy, book, input.address, 'delivery') ?? addAddress(q, input);
 }
 
 /** OR-2: changes some fields of one of the customer's addresses; the whole address is checked again. */

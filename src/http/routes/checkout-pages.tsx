@@ -19,7 +19,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { viewCart, chooseDestination, quoteShipping, type CartView } from '../../app/cart.js';
 import { firstProductImages } from '../../app/checkout.js';
 import type { AppContext } from '../../app/context.js';
-import { addAddress, listAddresses, type CustomerAccount, type CustomerAddress } from '../../app/customers.js';
+import { findSavedAddress, listAddresses, saveAddressOnce, type CustomerAccount, type CustomerAddress } from '../../app/customers.js';
 import { getOrderFor, placeOrder } from '../../app/orders.js';
 import { parseChoiceValue, paymentChoices } from '../../app/payment-choices.js';
 import { listPaymentsFor } from '../../app/payments.js';
@@ -72,7 +72,6 @@ const readAddress = (body: unknown, prefix: string): AddressForm =>
 const toInput = (a: AddressForm): AddressInput => ({ ...a, line2: a.line2 || null, region: a.region || null, phone: a.phone || null });
 /** A saved address (CU-1) as the form's fields. */
 const toForm = (a: CheckedAddress): AddressForm => Object.fromEntries(addressKeys.map((k) => [k, a[k] ?? ''])) as AddressForm;
-const sameAddress = (a: CheckedAddress, b: CheckedAddress) => addressKeys.every((k) => a[k] === b[k]);
 
 export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   const policy = ctx.shop.policy;
@@ -101,10 +100,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
   // ---- Step 1 and 2 ----
   const addressBook = async (customer: CustomerAccount | null): Promise<CustomerAddress[]> => (customer ? listAddresses(ctx.db, { shopId: shop.id, customerId: customer.id }) : []);
   /** CU-1: the saved entry equal to what the form holds (after the OR-2 normalisation), or null. */
-  const entryOf = (book: CustomerAddress[], form: AddressForm, purpose: 'delivery' | 'billing') => {
-    const checked = checkAddress(policy, toInput(form), purpose).address;
-    return book.find((a) => sameAddress(a, checked))?.id ?? null;
-  };
+  const entryOf = (book: CustomerAddress[], form: AddressForm, purpose: 'delivery' | 'billing') => findSavedAddress(policy, book, toInput(form), purpose)?.id ?? null;
   const renderDetails = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -219,15 +215,11 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
       }
     }
     if (customer && values.saveAddress && Object.keys(errors).length === 0) {
-      // CU-1: kept in the address book, once (an equal entry is not added again).
-      const book = await addressBook(customer);
-      if (entryOf(book, values.delivery, 'delivery') === null) {
-        try {
-          await addAddress(ctx.db, { shop, customerId: customer.id, address: toInput(values.delivery), now: await now() });
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          errors['saveAddress'] = error.code; // address.too_many
-        }
+      try {
+        await saveAddressOnce(ctx.db, { shop, customerId: customer.id, address: toInput(values.delivery), now: await now() }); // CU-1
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        errors['saveAddress'] = error.code; // address.too_many
       }
     }
     if (Object.keys(errors).length > 0) return renderDetails(request, reply, { values, errors, ...(cart ? { cart } : {}) }, 422);
