@@ -34,7 +34,7 @@ import type { Config } from '../config.js';
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { isCalendarDate } from '../domain/calendar/working-days.js';
 import { DomainError } from '../domain/errors.js';
-import { money, type Money } from '../domain/money.js';
+import { money, parseAmount, type Money } from '../domain/money.js';
 import {
   bankTransferDeadline,
   bankTransferReference,
@@ -708,7 +708,8 @@ export type BankTransferRefundInput = {
   shopId: string;
   /** What was paid for (an order): its payment received by transfer with a refund due. */
   reference: { kind: string; id: string };
-  amount: Money;
+  /** Money, or a decimal as typed (`149,90`) read in the payment's currency. */
+  amount: Money | string;
   /** The day the shop's bank made the transfer (YYYY-MM-DD), not after today in the shop's time zone. */
   transferredOn: string;
   /** The reference of the transfer on the shop's bank statement. */
@@ -737,22 +738,24 @@ export async function recordBankTransferRefund(tx: Tx, input: BankTransferRefund
   const candidate = (await listPaymentsFor(tx, input.shopId, input.reference)).filter((p) => due(p) > 0).at(-1);
   const payment = candidate && (await lockPayment(tx, input.shopId, candidate.id));
   if (!payment || due(payment) <= 0) throw new DomainError('payment.no_refund_due', { field: 'amount' }, 'No money received by transfer is due back to the customer.');
-  assertAmount(input.amount);
-  if (input.amount.currency !== payment.currency) throw new DomainError('payment.currency_mismatch', { field: 'amount', currency: payment.currency });
+  // A decimal as typed by staff (`149,90`) is read in the payment's currency.
+  const amount = typeof input.amount === 'string' ? parseAmount(input.amount.replace(',', '.'), payment.currency) : input.amount;
+  assertAmount(amount);
+  if (amount.currency !== payment.currency) throw new DomainError('payment.currency_mismatch', { field: 'amount', currency: payment.currency });
   if (payment.state !== 'captured' && payment.state !== 'partially_refunded') throw new DomainError('payment.not_refundable', { field: 'paymentId', state: payment.state });
-  if (payment.refunded + input.amount.amount > payment.captured) {
+  if (payment.refunded + amount.amount > payment.captured) {
     throw new DomainError('payment.refund_exceeds_received', { field: 'amount', received: payment.captured, refunded: payment.refunded, currency: payment.currency });
   }
-  if (input.amount.amount > due(payment)) throw new DomainError('payment.refund_exceeds_due', { field: 'amount', due: due(payment), currency: payment.currency });
-  const refunded = payment.refunded + input.amount.amount;
+  if (amount.amount > due(payment)) throw new DomainError('payment.refund_exceeds_due', { field: 'amount', due: due(payment), currency: payment.currency });
+  const refunded = payment.refunded + amount.amount;
   const state = transition(payment.state, refunded === payment.captured ? 'refund_full' : 'refund_partial');
   const updated = await updatePayment(tx, payment.id, { state, refunded_minor: refunded }, input.now);
   const by = actorLabel(input.actor);
-  const details = { amount: input.amount.amount, currency: payment.currency, transferredOn: input.transferredOn, bankReference };
+  const details = { amount: amount.amount, currency: payment.currency, transferredOn: input.transferredOn, bankReference };
   await insertPaymentEvent(tx, { paymentId: payment.id, type: BANK_TRANSFER_REFUNDED, stateBefore: payment.state, stateAfter: state, data: { ...details, by }, now: input.now });
   await notifyStateChanged(tx, updated, payment.state, input.now);
   await recordAudit(tx, { shopId: payment.shopId, actor: input.actor, action: 'payment.bank_transfer_refunded', target: `${payment.reference.kind}:${payment.reference.id}`, details: { paymentId: payment.id, ...details }, at: input.now });
-  await evidence(tx, updated, 'payment.refunded', by, { amount: input.amount.amount, refundedTotal: refunded, transferredOn: details.transferredOn, bankReference }, input.now);
+  await evidence(tx, updated, 'payment.refunded', by, { amount: amount.amount, refundedTotal: refunded, transferredOn: details.transferredOn, bankReference }, input.now);
   return updated;
 }
 

@@ -9,7 +9,6 @@ import type { AppContext } from '../../app/context.js';
 import { holdForReview, recordDocumentsReceived, releaseFromReview, type FraudReview } from '../../app/fraud-review.js';
 import { cancelOrder, SETTLEMENT_ACTIONS, STAFF_CANCELLATION_REASONS } from '../../app/order-cancellation.js';
 import { getOrderForStaff, listOrders, type OrderForStaff } from '../../app/orders-admin.js';
-import { loadOrder } from '../../app/orders.js';
 import { recordBankTransferReceived, recordBankTransferRefund } from '../../app/payments.js';
 import { ORDER_STATES } from '../../domain/orders/order-lifecycle.js';
 import { FRAUD_REVIEW_DOCUMENTS } from '../../domain/orders/fraud-review.js';
@@ -194,15 +193,12 @@ export const ordersAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => 
       },
     },
     async (request, reply) => {
-      const order = await loadOrder(ctx.db, { shopId: shop.id, number: request.params.number });
-      if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${request.params.number}.`);
-      const amount = parseAmount(request.body.amount.replace(',', '.'), order.currency);
       const now = await ctx.clock.now();
       const payment = await ctx.db.transaction().execute((tx) =>
         recordBankTransferRefund(tx, {
           shopId: shop.id,
           reference: { kind: 'order', id: request.params.number },
-          amount,
+          amount: request.body.amount,
           transferredOn: request.body.transferredOn,
           bankReference: request.body.bankReference,
           timeZone: ctx.shop.policy.shop.timeZone,
