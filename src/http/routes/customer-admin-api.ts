@@ -139,11 +139,11 @@ export const customerAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
     '/customers/:id/deferred-payment',
     {
       onRequest: requireStaff(ctx, 'credit.manage'),
-      schema: { tags, summary: 'End the authorisation to pay later (orders placed keep their due dates). Audited; idempotent', params: z.object({ id: idParam }) },
+      schema: { tags, summary: 'End the authorisation to pay later (orders placed keep their due dates). Audited; idempotent', params: z.object({ id: idParam }), response: { 204: z.null() } },
     },
     async (request, reply) => {
       await revokeDeferredPayment(ctx.db, { shopId: shop.id, customerId: request.params.id, actor: actorOf(request), now: await ctx.clock.now() });
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 

@@ -6,7 +6,7 @@
 import type { OrderState } from '../../domain/orders/order-lifecycle.js';
 import type { Language } from './language.js';
 
-export const orderStateLabels = {
+const orderStateLabels = {
   fr: {
     awaiting_payment: 'En attente de paiement',
     awaiting_transfer: 'En attente de votre virement',
