@@ -10,6 +10,7 @@ import type { OrderState } from '../domain/orders/order-lifecycle.js';
 import type { PaymentState } from '../domain/payments/payment-lifecycle.js';
 import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
 import type { Queryable } from '../store/db.js';
+import { listShipments, type Shipment } from './fulfilment.js';
 import { findInvoiceOfOrder } from './invoices.js';
 import { getOrderFor, type Order } from './orders.js';
 import { listPaymentsFor } from './payments.js';
@@ -38,6 +39,8 @@ export type AccountOrder = {
   invoice: { number: string; issuedAt: Date } | null;
   /** PA-4 / PA-7: the instalment plan or the deferred invoice's payment details. */
   arrangements: PaymentArrangements;
+  /** SH-5: the parcels with their tracking and possession date (SH-9). */
+  shipments: Shipment[];
 };
 
 const idPattern = /^\d{1,18}$/;
@@ -79,9 +82,10 @@ export async function listCustomerOrders(
 /** One order of the customer with its payment state and invoice; `order.not_found` (404) when it is not theirs. */
 export async function getCustomerOrder(q: Queryable, input: { shopId: string; policy: Policy; customerId: string; number: string }): Promise<AccountOrder> {
   const order = await getOrderFor(q, { shopId: input.shopId, number: input.number, customerId: input.customerId });
-  const [payments, invoice] = await Promise.all([
+  const [payments, invoice, shipments] = await Promise.all([
     listPaymentsFor(q, input.shopId, { kind: 'order', id: order.number }),
     findInvoiceOfOrder(q, { shopId: input.shopId, orderNumber: order.number }),
+    listShipments(q, { shopId: input.shopId, orderId: order.id }),
   ]);
   const arrangements = await paymentArrangementsOf(q, { shopId: input.shopId, policy: input.policy, order, payments });
   return {
@@ -90,5 +94,6 @@ export async function getCustomerOrder(q: Queryable, input: { shopId: string; po
     paymentState: payments.at(-1)?.state ?? null,
     invoice: invoice ? { number: invoice.number, issuedAt: invoice.issuedAt } : null,
     arrangements,
+    shipments: shipments.filter((s) => s.state !== 'packed' && s.state !== 'cancelled'), // a packed parcel has not left yet
   };
 }

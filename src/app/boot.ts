@@ -12,6 +12,7 @@ import { refreshProductCards } from '../store/product-cards.js';
 import type { AppContext } from './context.js';
 import { installShop } from './install-shop.js';
 import { openPayments } from './payments.js';
+import { sandboxCarrier } from '../adapters/carrier/sandbox.js';
 import { seedCatalogue } from './seed-catalogue.js';
 import { ensureOwnerAccount } from './staff.js';
 
@@ -46,7 +47,8 @@ export async function bootShop(config: Config, db: Db, options: { seed?: boolean
   const mailer = openMailer({ smtpUrl: config.smtpUrl });
   const mailFrom = config.mailFrom ?? defaultSender(shop);
   const payments = await openPayments(config, db, clock, shop.id); // issue 4 §4: the sandbox PSP
-  return { ctx: { config, db, clock, shop, timers: timerHandlers(), mailer, outbox: outboxHandlers({ mailer, mailFrom, payments }), payments }, firstOwner, catalogue };
+  const carrier = sandboxCarrier(config.publicUrl); // issue 5: the built-in carrier until a real one is plugged in
+  return { ctx: { config, db, clock, shop, timers: timerHandlers(), mailer, outbox: outboxHandlers({ mailer, mailFrom, payments }), payments, carrier }, firstOwner, catalogue };
 }
 
 /** Without MAIL_FROM, customer emails come from the shop's customer service (ID-1). */

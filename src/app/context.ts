@@ -1,5 +1,6 @@
 // Everything a use case or a route needs, built once at start-up (src/cli/start.ts)
 // or by a test (test/support/app.ts).
+import type { Carrier } from '../adapters/carrier/carrier.js';
 import type { Clock } from '../adapters/clock.js';
 import type { Mailer } from '../adapters/mail/mailer.js';
 import type { Config } from '../config.js';
@@ -21,4 +22,6 @@ export type AppContext = {
   outbox: OutboxHandlers;
   /** The payment provider (the sandbox PSP); absent in production without SANDBOX_PAYMENTS_SECRET (src/app/payments.ts). */
   payments?: PaymentsContext | undefined;
+  /** SH-1/SH-5: the carrier that issues tracking numbers (the sandbox carrier, src/adapters/carrier/sandbox.ts). */
+  carrier: Carrier;
 };

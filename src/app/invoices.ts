@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { INVOICE_FORMAT, type InvoiceAddress, type InvoiceContent, type Localised } from '../domain/invoices/invoice-content.js';
+import { withoutCancelledUnits } from '../domain/invoices/billed-units.js';
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { DomainError } from '../domain/errors.js';
 import type { Currency } from '../domain/money.js';
@@ -168,9 +169,10 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
     if (!order) throw new DomainError('order.not_found', { field: 'orderId' }, `No order ${input.orderId}.`);
     const existing = await findInvoice(tx, { shopId: input.shopId, orderId: order.id });
     if (existing) return { ...existing, created: false };
-    // PA-3: once the money is taken; PA-7: a deferred payment is invoiced at order, with its due date.
+    // PA-3: once the money is taken; PA-7: a deferred payment is invoiced at order, with its due date;
+    // PA-4: an order financed by the partner is invoiced at its first dispatch.
     const deferred = order.state === 'payment_deferred';
-    if (order.state !== 'paid' && !deferred) throw new DomainError('invoice.order_not_paid', { field: 'orderId', rule: 'PA-3', state: order.state }, 'An invoice is issued once the order is paid.');
+    if (order.state !== 'paid' && order.state !== 'financed' && !deferred) throw new DomainError('invoice.order_not_paid', { field: 'orderId', rule: 'PA-3', state: order.state }, 'An invoice is issued once the order is paid.');
 
     const lines = await tx.selectFrom('order_lines').selectAll().where('order_id', '=', order.id).orderBy('position').execute();
     const version = await tx.selectFrom('policy_versions').select('policy').where('shop_id', '=', input.shopId).where('hash', '=', order.policy_hash).executeTakeFirstOrThrow();
@@ -185,8 +187,28 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
     // (c) the content, frozen
     const mode = (order.vat_treatment as { mode: 'included' | 'not_subject' | 'export' }).mode;
     const charged = mode === 'included';
-    const breakdown = charged ? (order.vat_breakdown as { rateBasisPoints: number; base: number; vat: number }[]).map((r) => ({ rateBasisPoints: r.rateBasisPoints, base: r.base, vat: r.vat })) : [];
-    const total = Number(order.total_minor);
+    // AV-1: units cancelled before the invoice are not billed, VAT recomputed per rate (src/domain/invoices/billed-units.ts).
+    const billed = withoutCancelledUnits({
+      lines: lines.map((l) => ({
+        sku: l.sku,
+        description: { fr: l.name_fr, en: l.name_en },
+        options: l.options,
+        quantity: l.quantity,
+        unitPrice: Number(l.unit_price_minor),
+        ecoFeePerUnit: Number(l.eco_fee_per_unit_minor),
+        goods: Number(l.goods_minor),
+        ecoFee: Number(l.eco_fee_minor),
+        discount: Number(l.discount_minor),
+        total: Number(l.total_minor),
+        vatRateBasisPoints: charged ? l.vat_rate_basis_points : null,
+        isGift: l.is_gift,
+        cancelledQuantity: l.cancelled_quantity,
+      })),
+      shipping: Number(order.shipping_minor),
+      breakdown: charged ? (order.vat_breakdown as { rateBasisPoints: number; base: number; vat: number }[]).map((r) => ({ rateBasisPoints: r.rateBasisPoints, base: r.base, vat: r.vat })) : [],
+      currency: order.currency as Currency,
+    });
+    const { breakdown, total } = billed;
     const totalVat = breakdown.reduce((n, r) => n + r.vat, 0);
     const shipping = order.shipping as { label: Localised; amount: number };
     const content: InvoiceContent = {
@@ -216,24 +238,11 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
         billingAddress: order.billing_address as unknown as InvoiceAddress,
         deliveryAddress: order.delivery_address as unknown as InvoiceAddress,
       },
-      lines: lines.map((l) => ({
-        sku: l.sku,
-        description: { fr: l.name_fr, en: l.name_en },
-        options: l.options,
-        quantity: l.quantity,
-        unitPrice: Number(l.unit_price_minor),
-        ecoFeePerUnit: Number(l.eco_fee_per_unit_minor),
-        goods: Number(l.goods_minor),
-        ecoFee: Number(l.eco_fee_minor),
-        discount: Number(l.discount_minor),
-        total: Number(l.total_minor),
-        vatRateBasisPoints: charged ? l.vat_rate_basis_points : null,
-        isGift: l.is_gift,
-      })),
+      lines: billed.lines,
       shipping: { label: shipping.label, amount: Number(order.shipping_minor) },
-      goods: Number(order.goods_minor),
-      ecoFees: Number(order.eco_fees_minor),
-      discounts: Number(order.discounts_minor),
+      goods: billed.goods,
+      ecoFees: billed.ecoFees,
+      discounts: billed.discounts,
       total,
       vat: { mode, breakdown, totalExclVat: total - totalVat, totalVat },
       mentions: {

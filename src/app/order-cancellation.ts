@@ -70,7 +70,11 @@ export const CANCELLATION_REASONS = {
   bank_transfer_not_received: { rule: 'PA-5', neutral: false, staff: false },
   fraud_review_unanswered: { rule: 'PA-6', neutral: false, staff: false },
   payment_not_completed: { rule: 'OR-3', neutral: false, staff: false },
-} as const satisfies Record<string, { rule: 'CU-4' | 'OR-3' | 'PA-5' | 'PA-6'; neutral: boolean; staff: boolean }>;
+  // SH-4: the customer terminated the contract, the goods not delivered by the end of their notice (src/app/delivery-deadline.ts).
+  delivery_terminated: { rule: 'SH-4', neutral: false, staff: false },
+  // AV-1: nothing shipped and every unit turned out unavailable (src/app/unavailability.ts).
+  items_unavailable: { rule: 'AV-1', neutral: false, staff: false },
+} as const satisfies Record<string, { rule: 'CU-4' | 'OR-3' | 'PA-5' | 'PA-6' | 'SH-4' | 'AV-1'; neutral: boolean; staff: boolean }>;
 export type CancellationReason = keyof typeof CANCELLATION_REASONS;
 
 /** The reasons staff choose from (the back-office form and the API). */
@@ -104,6 +108,10 @@ type CancelLockedInput = {
   actor: Actor;
   /** The timer cancelling the order now, if any: the runner marks it fired, it is not cancelled. */
   firingTimerKey?: string | undefined;
+  /** Who acts, for the evidence, when it is not staff nor the engine (SH-4: `customer:<id>`). */
+  by?: string | undefined;
+  /** Lines the caller adds to the customer's email, before its closing (SH-4: the refund's due date). */
+  emailLines?: readonly { fr: string; en: string }[] | undefined;
   now: Date;
 };
 
@@ -186,6 +194,33 @@ export async function cancelUnpaidCardOrder(tx: Tx, timer: DueTimer, now: Date):
   await cancelLockedOrder(tx, locked, { shopId: timer.shopId, reason: 'payment_not_completed', actor: { kind: 'system' }, firingTimerKey: timer.key, now });
 }
 
+/**
+ * SH-4: the customer terminates the contract of an order not delivered by the
+ * end of their notice. src/app/delivery-deadline.ts holds the order's locks
+ * (`lockOrderWithPayments`) and has checked the notice; the money goes back
+ * here, once, like any cancellation.
+ */
+export async function cancelForLateDelivery(
+  tx: Tx,
+  locked: { order: Order; payments: Payment[] },
+  input: { shopId: string; customerLabel: string; emailLines: readonly { fr: string; en: string }[]; now: Date },
+): Promise<Cancellation> {
+  return cancelLockedOrder(tx, locked, { shopId: input.shopId, reason: 'delivery_terminated', actor: { kind: 'system' }, by: input.customerLabel, emailLines: input.emailLines, now: input.now });
+}
+
+/**
+ * AV-1: nothing of the order was shipped and every unit turned out
+ * unavailable (src/app/unavailability.ts holds the order's locks): the whole
+ * order is cancelled, every payment settled, the delivery included.
+ */
+export async function cancelForUnavailableItems(
+  tx: Tx,
+  locked: { order: Order; payments: Payment[] },
+  input: { shopId: string; actor: Actor; by?: string | undefined; emailLines: readonly { fr: string; en: string }[]; now: Date },
+): Promise<Cancellation> {
+  return cancelLockedOrder(tx, locked, { shopId: input.shopId, reason: 'items_unavailable', actor: input.actor, by: input.by, emailLines: input.emailLines, now: input.now });
+}
+
 // ---------------------------------------------------------------------------
 // The cancellation
 
@@ -201,7 +236,7 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
   if (reason === 'payment_not_received' && payments.some((p) => p.authorised > 0)) {
     throw new DomainError('order.cancel_reason_not_applicable', { field: 'reason', rule: 'PA-5' }, 'The payment of this order was received: choose another reason.');
   }
-  const by = actorLabel(input.actor);
+  const by = input.by ?? actorLabel(input.actor);
 
   // (c), (d)
   const review = order.state === 'on_hold'
@@ -218,7 +253,7 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
 
   // (f), (g)
   await setOrderState(tx, order, 'cancelled', now, { cancel_reason: reason, cancel_note: input.note ?? null });
-  await queueEmail(tx, { shopId, key: `order.cancelled:${shopId}:${order.number}`, email: cancellationEmail(order, reason, neutral, settlements) }, now);
+  await queueEmail(tx, { shopId, key: `order.cancelled:${shopId}:${order.number}`, email: cancellationEmail(order, reason, neutral, settlements, input.emailLines ?? []) }, now);
 
   // (h)
   if (input.actor.kind !== 'system') {
@@ -271,9 +306,14 @@ const openingLines = (n: string): Record<Exclude<CancellationReason, NeutralReas
   ],
   fraud_review_unanswered: [`Sans réponse de votre part dans le délai indiqué, votre commande ${n} est annulée.`, `As we did not hear from you in time, your order ${n} is cancelled.`],
   payment_not_received: [`Nous n'avons pas reçu le paiement de votre commande ${n} : elle est annulée.`, `We did not receive the payment for your order ${n}: it is cancelled.`],
+  items_unavailable: [`Les articles de votre commande ${n} ne sont plus disponibles : elle est annulée.`, `The items of your order ${n} are no longer available: the order is cancelled.`],
+  delivery_terminated: [
+    `Vous avez résolu la vente de votre commande ${n}, qui ne vous a pas été livrée dans le délai supplémentaire que vous nous aviez accordé (article L216-6 du Code de la consommation) : elle est annulée.`,
+    `You terminated the contract of your order ${n}, which was not delivered within the additional period you gave us (article L216-6 of the French Consumer Code): the order is cancelled.`,
+  ],
 });
 
-function cancellationEmail(order: Order, reason: CancellationReason, neutral: boolean, settlements: readonly PaymentSettlement[]): EmailPayload {
+function cancellationEmail(order: Order, reason: CancellationReason, neutral: boolean, settlements: readonly PaymentSettlement[], extra: readonly { fr: string; en: string }[]): EmailPayload {
   const fr = order.language === 'fr';
   const n = order.number;
   const amount = (minor: number) => formatMoney(money(minor, order.currency), order.language);
@@ -300,7 +340,7 @@ function cancellationEmail(order: Order, reason: CancellationReason, neutral: bo
   return {
     to: order.email,
     subject: fr ? `Commande ${n} annulée` : `Order ${n} cancelled`,
-    text: [opening, ...moneyLines, '', closing].join('\n'),
+    text: [opening, ...moneyLines, ...extra.map((l) => (fr ? l.fr : l.en)), '', closing].join('\n'),
     html: null,
     language: order.language,
     related: { kind: 'order', id: n },

@@ -40,7 +40,8 @@ import type { PaymentProvider } from '../adapters/payments/provider.js';
 import { type AddressInput, assertAddress, type CheckedAddress } from '../domain/customers/address-rules.js';
 import { assertKindAccepted, assertRetailOrder, checkAgeDeclaration, type AgeDeclaration } from '../domain/customers/eligibility.js';
 import { DomainError } from '../domain/errors.js';
-import { effectiveWithdrawalPeriod } from '../domain/legal-floor.js';
+import { effectiveDeliveryDeadlineDays, effectiveWithdrawalPeriod } from '../domain/legal-floor.js';
+import { deliveryDueOn } from '../domain/fulfilment/delivery-deadline.js';
 import { money, type Currency } from '../domain/money.js';
 import { transition, type OrderState } from '../domain/orders/order-lifecycle.js';
 import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
@@ -53,7 +54,7 @@ import type { Db, Queryable, Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { lockPayment, type Payment } from '../store/payments.js';
 import { refreshProductCards } from '../store/product-cards.js';
-import type { OrderStateColumn } from '../store/schema.js';
+import type { OrderFulfilment, OrderStateColumn } from '../store/schema.js';
 import { scheduleTimer } from '../store/timers.js';
 import { findCart, priceCartForCheckout } from './cart.js';
 import { assertCustomerMayOrder, getCustomer } from './customers.js';
@@ -143,6 +144,8 @@ export type OrderLine = {
   vatRateBasisPoints: number;
   isGift: boolean;
   backorderedQuantity: number;
+  /** AV-1: units never to be shipped (never charged, or refunded). */
+  cancelledQuantity: number;
 };
 
 export type Order = {
@@ -169,6 +172,12 @@ export type Order = {
   policyHash: string;
   terms: { versionId: string; hash: string; language: OrderLanguage };
   placedAt: Date;
+  /** The shipments summed up (src/domain/fulfilment/fulfilment-plan.ts). */
+  fulfilment: OrderFulfilment;
+  /** SH-4: the latest delivery date (YYYY-MM-DD). */
+  deliveryDueOn: string;
+  /** WD-1: possession of the last item, null until every item is delivered. */
+  lastDeliveredAt: Date | null;
   lines: OrderLine[];
 };
 
@@ -223,6 +232,9 @@ export async function loadOrder(q: Queryable, where: { shopId: string; number?: 
     policyHash: row.policy_hash,
     terms: { versionId: row.terms_version_id, hash: row.terms_hash, language: row.terms_language },
     placedAt: row.placed_at,
+    fulfilment: row.fulfilment,
+    deliveryDueOn: row.delivery_due_on,
+    lastDeliveredAt: row.last_delivered_at,
     lines: lines.map((l) => ({
       position: l.position,
       variantId: l.variant_id,
@@ -237,8 +249,15 @@ export async function loadOrder(q: Queryable, where: { shopId: string; number?: 
       vatRateBasisPoints: l.vat_rate_basis_points,
       isGift: l.is_gift,
       backorderedQuantity: l.backordered_quantity,
+      cancelledQuantity: l.cancelled_quantity,
     })),
   };
+}
+
+/** OR-4: the policy version that governs the order (the one in force when it was placed). */
+export async function policyOfOrder(q: Queryable, shopId: string, policyHash: string): Promise<Policy> {
+  const row = await q.selectFrom('policy_versions').select('policy').where('shop_id', '=', shopId).where('hash', '=', policyHash).executeTakeFirstOrThrow();
+  return row.policy as unknown as Policy;
 }
 
 /**
@@ -547,6 +566,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         billing_address: JSON.stringify(billing),
         payment_method: input.paymentMethod,
         payment_due_on: deferredDue?.lastDay ?? null,
+        delivery_due_on: deliveryDueOn({ placedAt: now, days: effectiveDeliveryDeadlineDays(shop.policy).applied, timeZone: shop.policy.shop.timeZone }), // SH-4
         seller: JSON.stringify({ identity: shop.policy.identity, mediator: shop.policy.mediator }),
         policy_hash: shop.policyHash,
         terms_version_id: input.acceptedTerms.versionId,

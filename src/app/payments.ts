@@ -260,12 +260,12 @@ function targetOf(event: ProviderEvent, payment: Payment): PaymentState {
       return 'requires_action';
     case 'payment.authorised':
       return 'authorised';
-    case 'payment.captured':
-      return d.capturedTotal >= payment.amount ? 'captured' : 'partially_captured';
+    case 'payment.captured': // a final capture (PA-3) released the rest: the provider's authorised total came down to it
+      return d.capturedTotal >= Math.min(payment.amount, d.authorisedTotal) ? 'captured' : 'partially_captured';
     case 'payment.refunded':
       return d.refundedTotal >= Math.max(d.capturedTotal, payment.captured) ? 'refunded' : 'partially_refunded';
-    case 'payment.voided':
-      return 'voided';
+    case 'payment.voided': // after partial captures, only the remainder was released (PA-3): what was captured stays
+      return d.capturedTotal > 0 ? 'captured' : 'voided';
     case 'payment.failed':
       return 'failed';
   }
@@ -351,7 +351,7 @@ export async function handleProviderWebhook(
 
 export const PAYMENT_PROVIDER_CALL = 'payment.provider_call';
 
-type ProviderCall = { operation: 'capture' | 'void' | 'refund' | 'cancel_session'; paymentId: string; sessionId: string; amount: number; currency: string };
+type ProviderCall = { operation: 'capture' | 'void' | 'refund' | 'cancel_session'; paymentId: string; sessionId: string; amount: number; currency: string; final?: boolean };
 
 async function lockForOperation(tx: Tx, shopId: string, paymentId: string): Promise<Payment & { providerSessionId: string }> {
   const payment = await lockPayment(tx, shopId, paymentId);
@@ -377,7 +377,7 @@ export type PaymentOperationInput = {
  * shipped items only). Refused above what is authorised minus the captures
  * already asked: `payment.capture_exceeds_authorised`.
  */
-export async function capturePayment(tx: Tx, input: PaymentOperationInput & { amount: Money }): Promise<Payment> {
+export async function capturePayment(tx: Tx, input: PaymentOperationInput & { amount: Money; final?: boolean }): Promise<Payment> {
   assertOperationKey(input.key);
   const payment = await lockForOperation(tx, input.shopId, input.paymentId);
   const key = `payment.capture:${payment.id}:${input.key}`;
@@ -390,9 +390,26 @@ export async function capturePayment(tx: Tx, input: PaymentOperationInput & { am
   if (payment.captureRequested + input.amount.amount > payment.authorised) {
     throw new DomainError('payment.capture_exceeds_authorised', { field: 'amount', rule: 'PA-3', authorised: payment.authorised, requested: payment.captureRequested });
   }
-  const call: ProviderCall = { operation: 'capture', paymentId: payment.id, sessionId: payment.providerSessionId, amount: input.amount.amount, currency: payment.currency };
+  const call: ProviderCall = { operation: 'capture', paymentId: payment.id, sessionId: payment.providerSessionId, amount: input.amount.amount, currency: payment.currency, final: input.final === true };
   await enqueue(tx, { shopId: payment.shopId, kind: PAYMENT_PROVIDER_CALL, key, payload: call }, input.now);
   return updatePayment(tx, payment.id, { capture_requested_minor: payment.captureRequested + input.amount.amount }, input.now);
+}
+
+/**
+ * PA-3: releases what is left of an authorisation after partial captures (the
+ * order's remaining lines will never ship). The provider confirms with
+ * `payment.voided`, and the payment ends `captured` at what was captured.
+ */
+export async function releaseAuthorisationRemainder(tx: Tx, input: Omit<PaymentOperationInput, 'key'>): Promise<Payment> {
+  const payment = await lockForOperation(tx, input.shopId, input.paymentId);
+  const key = `payment.release:${payment.id}`;
+  if (await getOutboxMessage(tx, key)) return payment;
+  if (!['authorised', 'partially_captured'].includes(payment.state) || payment.captureRequested === 0 || payment.captureRequested >= payment.authorised || payment.voidRequestedAt) {
+    throw new DomainError('payment.nothing_to_release', { field: 'paymentId', state: payment.state, rule: 'PA-3' });
+  }
+  const call: ProviderCall = { operation: 'void', paymentId: payment.id, sessionId: payment.providerSessionId, amount: payment.authorised - payment.captureRequested, currency: payment.currency };
+  await enqueue(tx, { shopId: payment.shopId, kind: PAYMENT_PROVIDER_CALL, key, payload: call }, input.now);
+  return updatePayment(tx, payment.id, { void_requested_at: input.now }, input.now);
 }
 
 /** Releases an authorisation nothing was captured from (an order cancelled before dispatch). */
@@ -462,8 +479,13 @@ export function providerCallHandler(provider: PaymentProvider) {
     const call = message.payload as ProviderCall;
     const amount = money(call.amount, call.currency as Money['currency']);
     try {
-      if (call.operation === 'capture') await provider.capture(call.sessionId, amount, message.key);
-      else if (call.operation === 'void') await provider.void(call.sessionId, message.key);
+      if (call.operation === 'capture') await provider.capture(call.sessionId, amount, message.key, { final: call.final === true });
+      else if (call.operation === 'void') {
+        // A remainder is released only once the captures asked before it are done (the outbox keeps no order between messages).
+        const payment = await lockPayment(tx, message.shopId, call.paymentId);
+        if (payment && payment.captured < payment.captureRequested) throw new Error(`payment ${payment.id}: captures still in flight, remainder released later`);
+        await provider.void(call.sessionId, message.key);
+      }
       else if (call.operation === 'cancel_session') await provider.cancelSession(call.sessionId, message.key);
       else await provider.refund(call.sessionId, amount, message.key);
     } catch (error) {
@@ -694,12 +716,13 @@ export const transferRefundDue = (p: Payment): number => (paidByTransfer(p) ? p.
  * until staff record the transfer made (`recordBankTransferRefund`).
  * @returns the amount now due (0 when nothing more is).
  */
-export async function recordTransferRefundDue(tx: Tx, input: { shopId: string; paymentId: string; now: Date }): Promise<number> {
+export async function recordTransferRefundDue(tx: Tx, input: { shopId: string; paymentId: string; now: Date; amount?: number }): Promise<number> {
   const payment = await lockPayment(tx, input.shopId, input.paymentId);
   if (!payment || !paidByTransfer(payment)) throw new DomainError('payment.not_found', { field: 'paymentId' });
-  const due = payment.captured - payment.refundRequested;
+  // `amount`: part of what was received (a line not delivered, an uncollected parcel); all of it by default (a cancellation).
+  const due = Math.min(input.amount ?? Infinity, payment.captured - payment.refundRequested);
   if (due <= 0) return 0;
-  await updatePayment(tx, payment.id, { refund_requested_minor: payment.captured }, input.now);
+  await updatePayment(tx, payment.id, { refund_requested_minor: payment.refundRequested + due }, input.now);
   await insertPaymentEvent(tx, { paymentId: payment.id, type: 'bank_transfer.refund_due', stateBefore: payment.state, stateAfter: payment.state, data: { amount: due }, now: input.now });
   return due;
 }

@@ -15,6 +15,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.js';
 import { getOrCreateSecret } from '../store/secrets.js';
+import { fulfilmentApiRoutes } from './routes/fulfilment-api.js';
+import { fulfilmentBackOfficeRoutes } from './routes/fulfilment-back-office.js';
+import { trackingPageRoutes } from './routes/tracking-pages.js';
 import { registerErrorHandling } from './errors.js';
 import { registerAuth } from './auth.js';
 import { registerCustomerAuth } from './customer-auth.js';
@@ -44,6 +47,10 @@ import { promotionsBackOfficeRoutes } from './routes/promotions-back-office.js';
 import { paymentWebhookRoutes } from './routes/payment-webhooks.js';
 import { ordersAdminApiRoutes } from './routes/orders-admin-api.js';
 import { ordersBackOfficeRoutes } from './routes/orders-back-office.js';
+import { reservationAdminApiRoutes, reservationStoreApiRoutes } from './routes/reservations-api.js';
+import { reservationBackOfficeRoutes, reservationPageRoutes } from './routes/reservations-pages.js';
+import { instalmentsAdminApiRoutes } from './routes/instalments-admin-api.js';
+import { instalmentsBackOfficeRoutes } from './routes/instalments-back-office.js';
 import { sandboxPaymentRoutes } from '../adapters/payments/sandbox/routes.js';
 import { errorPageSender } from './web/pages/error.js';
 import { shopView } from './web/shop-view.js';
@@ -136,6 +143,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     await scope.register(evidenceApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(customerAdminApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(ordersAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(fulfilmentApiRoutes(ctx), { prefix: '/api/admin' }); // issue 5: parcels, tracking, collection
+    await scope.register(instalmentsAdminApiRoutes(ctx), { prefix: '/api/admin' }); // PA-4 collections
     await scope.register(cartApiRoutes(ctx), { prefix: '/api/store' });
     await scope.register(orderApiRoutes(ctx), { prefix: '/api/store' });
     await scope.register(invoiceStoreApiRoutes(ctx), { prefix: '/api/store' });
@@ -150,9 +159,17 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     await scope.register(accountPageRoutes(ctx));
     await scope.register(backOfficeRoutes(ctx), { prefix: '/admin' });
     await scope.register(ordersBackOfficeRoutes(ctx), { prefix: '/admin' });
+    await scope.register(fulfilmentBackOfficeRoutes(ctx), { prefix: '/admin' }); // issue 5
+    await scope.register(trackingPageRoutes(ctx)); // issue 5: SH-9 declaration, sandbox carrier tracking page
+    await scope.register(instalmentsBackOfficeRoutes(ctx), { prefix: '/admin' }); // PA-4 collections
     await scope.register(catalogueBackOfficeRoutes(ctx), { prefix: '/admin/catalogue' });
     await scope.register(promotionsBackOfficeRoutes(ctx), { prefix: '/admin' });
     await scope.register(mailboxPageRoutes(ctx), { prefix: '/admin' });
+    // Issue 5 §8: reservation in store (ST-1).
+    await scope.register(reservationStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(reservationAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(reservationPageRoutes(ctx));
+    await scope.register(reservationBackOfficeRoutes(ctx), { prefix: '/admin' });
   });
   return app;
 }

@@ -11,6 +11,7 @@
 import type { Mailer } from '../adapters/mail/mailer.js';
 import { EMAIL_SEND, emailSendHandler } from '../app/emails.js';
 import { instalmentOutboxHandlers } from '../app/instalments.js';
+import { instalmentCollectionOutboxHandlers } from '../app/instalment-collections.js';
 import { paymentOutboxHandlers, type PaymentsContext } from '../app/payments.js';
 import type { OutboxHandlers } from './outbox-dispatcher.js';
 
@@ -27,5 +28,6 @@ export function outboxHandlers(deps: OutboxDeps): OutboxHandlers {
     [EMAIL_SEND]: emailSendHandler({ mailer: deps.mailer, from: deps.mailFrom }), // DOC-5
     ...(deps.payments ? paymentOutboxHandlers(deps.payments) : {}), // payment.provider_call, sandbox.webhook
     ...(deps.payments ? instalmentOutboxHandlers(deps.payments.financing) : {}), // financing.cancel_plan (PA-4, OR-7)
+    ...(deps.payments ? instalmentCollectionOutboxHandlers(deps.payments.financing) : {}), // financing.collect_share, financing.refund (PA-4 collections, RF-3)
   };
 }

@@ -15,9 +15,14 @@
 import type { TimerHandlers } from './timer-runner.js';
 import { PAYMENT_WINDOW_TIMER } from '../app/orders.js';
 import { FRAUD_REVIEW_DEADLINE } from '../app/fraud-review.js';
+import { COLLECTION_WINDOW_TIMER, expireCollectionWindow } from '../app/fulfilment.js';
 import { cancelUnansweredReview, cancelUnpaidCardOrder, cancelUnpaidTransferOrder } from '../app/order-cancellation.js';
 import { remindOverdueDeferredPayment } from '../app/deferred-payments.js';
 import { BANK_TRANSFER_DEADLINE_TIMER, DEFERRED_PAYMENT_DUE_TIMER } from '../app/payments.js';
+import { RESERVATION_CONFIRMATION_DUE, RESERVATION_HOLD_EXPIRY, expireReservationHold, tellConfirmationOverdue } from '../app/reservations.js';
+import { collectDueInstalment, INSTALMENT_COLLECT_TIMER } from '../app/instalment-collections.js';
+import { endNoticePeriod, NOTICE_PERIOD_END_TIMER } from '../app/delivery-deadline.js';
+import { applyDefaultAnswer, UNAVAILABILITY_ANSWER_DEADLINE } from '../app/unavailability.js';
 import { deleteExpiredCart } from '../store/carts.js';
 import { productCardTimerKind, refreshProductCardOnTimer } from '../store/product-cards.js';
 
@@ -28,6 +33,12 @@ export function timerHandlers(): TimerHandlers {
     [BANK_TRANSFER_DEADLINE_TIMER]: cancelUnpaidTransferOrder, // PA-5: unpaid transfer → order cancelled, stock released
     [PAYMENT_WINDOW_TIMER]: cancelUnpaidCardOrder, // OR-3: card/wallet order unpaid after its window → cancelled, stock back on sale
     [FRAUD_REVIEW_DEADLINE]: cancelUnansweredReview, // PA-6: no answer to the review → order cancelled, stock released, money back
+    [COLLECTION_WINDOW_TIMER]: expireCollectionWindow, // SH-7: a parcel not collected in its window → store pickup refunded less the fee; relay / post office sent back
     [DEFERRED_PAYMENT_DUE_TIMER]: remindOverdueDeferredPayment, // PA-7: a deferred invoice past its due date → reminder with the late-payment terms
+    [RESERVATION_HOLD_EXPIRY]: expireReservationHold, // ST-1: the hold ended → units back on sale in the store, customer emailed
+    [RESERVATION_CONFIRMATION_DUE]: tellConfirmationOverdue, // ST-1 (FR): not confirmed within 2 opening hours → customer emailed
+    [INSTALMENT_COLLECT_TIMER]: collectDueInstalment, // PA-4: a share's day (or retry day) has come → its collection goes to the outbox
+    [NOTICE_PERIOD_END_TIMER]: endNoticePeriod, // SH-4: the additional period of the customer's notice ended, not delivered → customer told they may terminate
+    [UNAVAILABILITY_ANSWER_DEADLINE]: applyDefaultAnswer, // AV-1b / AV-1c: no answer about unavailable units by the last day → the policy's default: units cancelled (never charged or refunded), the rest ships
   };
 }

@@ -2,6 +2,8 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { OrderState } from '../domain/orders/order-lifecycle.js';
 import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
+import type { Fulfilment } from '../domain/fulfilment/fulfilment-plan.js';
+import type { ShipmentEventKind, ShipmentState } from '../domain/fulfilment/shipment-lifecycle.js';
 
 type Instant = ColumnType<Date, Date | string, Date | string>;
 type Int8 = ColumnType<string, number | bigint | string, number | bigint | string>;
@@ -522,6 +524,10 @@ export interface Database {
   instalment_plans: InstalmentPlansTable;
   instalments: InstalmentsTable;
   deferred_payment_accounts: DeferredPaymentAccountsTable;
+  shipments: ShipmentsTable;
+  shipment_lines: ShipmentLinesTable;
+  shipment_events: ShipmentEventsTable;
+  order_refunds: OrderRefundsTable;
 }
 
 // Migration 0009: orders (issue 4 §3).
@@ -567,6 +573,12 @@ export interface OrdersTable {
   cancel_note: ColumnType<string | null, string | null | undefined, string | null>;
   /** PA-7: the due date of a deferred payment (`date`, YYYY-MM-DD); null for any other method. */
   payment_due_on: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0017: the shipments summed up (src/domain/fulfilment/fulfilment-state.ts). */
+  fulfilment: ColumnType<OrderFulfilment, OrderFulfilment | undefined, OrderFulfilment>;
+  /** SH-4: the latest delivery date (`date`): no date is agreed at checkout, so the order + the policy's days, at most 30. */
+  delivery_due_on: ColumnType<string, string, string>;
+  /** WD-1: possession of the order's last item (null until every shipped item is delivered). */
+  last_delivered_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface OrderLinesTable {
@@ -597,6 +609,8 @@ export interface OrderLinesTable {
   outlet: boolean;
   stock_taken: Json<{ locationId: string; quantity: number }[]>;
   backordered_quantity: number;
+  /** Migration 0017, AV-1: units never to be shipped (never charged, or refunded). */
+  cancelled_quantity: ColumnType<number, number | undefined, number>;
 }
 
 // Migration 0011: fraud review (PA-6).
@@ -677,3 +691,284 @@ export interface DeferredPaymentAccountsTable {
   revoked_by: string | null;
   revoked_at: Instant | null;
 }
+
+// Migration 0017: fulfilment (issue 5: SH-1, SH-3…SH-9, AV-1, PA-3, PA-4).
+export type OrderFulfilment = Fulfilment;
+export type ShipmentStateColumn = ShipmentState;
+export type { ShipmentEventKind };
+
+/** SH-9: who took physical possession, and who said so. */
+export type Possession = { by: 'customer' | 'third_party'; name: string; source: 'carrier' | 'customer_declaration' | 'store' };
+
+export interface ShipmentsTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  number: string;
+  state: ShipmentStateColumn;
+  method_kind: string;
+  carrier: string;
+  tracking_number: string | null;
+  tracking_url: string | null;
+  pickup_point: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  packed_at: Instant;
+  packed_by: string;
+  shipped_at: Instant | null;
+  awaiting_collection_at: Instant | null;
+  collection_due_at: Instant | null;
+  delivered_at: Instant | null;
+  possession: ColumnType<Possession | null, string | null | undefined, string | null>;
+  returned_at: Instant | null;
+  replaces_shipment_id: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: Instant;
+}
+
+export interface ShipmentLinesTable {
+  shipment_id: Int8;
+  order_id: Int8;
+  position: number;
+  quantity: number;
+}
+
+export interface ShipmentEventsTable {
+  id: Id;
+  shipment_id: Int8;
+  kind: ShipmentEventKind;
+  occurred_at: Instant;
+  recorded_at: Instant;
+  source: 'carrier' | 'staff' | 'customer' | 'engine';
+  carrier_event_id: string | null;
+  data: Json<Record<string, unknown>>;
+}
+
+export type RefundReason = 'line_unavailable' | 'uncollected' | 'delivery_terminated' | 'delivery_claim';
+
+export interface OrderRefundsTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  key: string;
+  reason: RefundReason;
+  rule: string;
+  currency: string;
+  amount_minor: Int8;
+  fee_kept_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+  due_on: ColumnType<string | null, string | null, string | null>;
+  settlement: Json<{ paymentId: string; action: string; amount: number }[]>;
+  created_by: string;
+  created_at: Instant;
+}
+
+// ST-1 reservations — migration 0018 (src/app/reservations.ts). The `Database`
+// entries are declared here by interface merging, so this block stays one piece.
+export interface ReservationsTable {
+  id: Id;
+  shop_id: string;
+  number: string;
+  customer_id: Int8;
+  location_id: Int8;
+  state: 'requested' | 'confirmed' | 'collected' | 'expired' | 'cancelled';
+  policy_hash: string;
+  currency: string;
+  requested_at: Instant;
+  confirmation_due_at: Instant | null;
+  confirmation_overdue_at: Instant | null;
+  confirmed_at: Instant | null;
+  confirmed_by: string | null;
+  hold_until: Instant | null;
+  /** A legal date (`date`), read as YYYY-MM-DD; for a hold in days only. */
+  hold_last_day: ColumnType<string | null, string | null | undefined, string | null>;
+  collected_at: Instant | null;
+  collected_by: string | null;
+  expired_at: Instant | null;
+  cancelled_at: Instant | null;
+  cancelled_by: string | null;
+}
+
+export interface ReservationLinesTable {
+  reservation_id: Int8;
+  position: number;
+  variant_id: Int8;
+  sku: string;
+  name: Json<Localised>;
+  options: Json<Record<string, string>>;
+  quantity: number;
+  unit_price_minor: Int8 | null;
+}
+
+export interface Database {
+  reservations: ReservationsTable;
+  reservation_lines: ReservationLinesTable;
+}
+// end ST-1 reservations
+
+// PA-4 collections (migration 0019, src/app/instalment-collections.ts): the
+// columns added to instalment_plans / instalments (declaration merging) and
+// the two tables of attempts and refunds.
+export type InstalmentShareStateColumn = 'pending' | 'collecting' | 'collected' | 'failed' | 'waived';
+
+export interface InstalmentPlansTable {
+  /** The first dispatch dated the shares (null: not shipped yet). */
+  collections_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** No share left to collect: the order's payment is complete. */
+  completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface InstalmentsTable {
+  state: ColumnType<InstalmentShareStateColumn, InstalmentShareStateColumn | undefined, InstalmentShareStateColumn>;
+  reduced_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+  collected_minor: ColumnType<string | null, number | bigint | string | null | undefined, number | bigint | string | null>;
+  collected_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_failure: ColumnType<string | null, string | null | undefined, string | null>;
+  failed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The day of the next retry (`date`, YYYY-MM-DD); null when none is planned. */
+  next_attempt_on: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The outbox key of the attempt under way (or the last one). */
+  collect_key: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface InstalmentCollectionAttemptsTable {
+  id: Id;
+  plan_id: Int8;
+  number: number;
+  attempt: number;
+  idempotency_key: string;
+  currency: string;
+  amount_minor: Int8;
+  outcome: 'collected' | 'declined';
+  failure: string | null;
+  partner_reference: string | null;
+  attempted_at: Instant;
+}
+
+export interface InstalmentRefundsTable {
+  id: Id;
+  plan_id: Int8;
+  key: string;
+  currency: string;
+  requested_minor: Int8;
+  reduced_minor: Int8;
+  reductions: Json<{ number: number; amount: number }[]>;
+  partner_refund_minor: Int8;
+  action: 'plan_reduced' | 'partner_refund' | 'none';
+  partner_reference: string | null;
+  partner_refunded_at: Instant | null;
+  created_at: Instant;
+}
+
+export interface Database {
+  instalment_collection_attempts: InstalmentCollectionAttemptsTable;
+  instalment_refunds: InstalmentRefundsTable;
+}
+// end PA-4 collections
+
+// SH-8 delivery claims (migration 0022, src/app/delivery-claims.ts).
+export type DeliveryClaimStateColumn = 'filed' | 'reshipped' | 'refunded' | 'rejected';
+
+export interface DeliveryClaimsTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  shipment_id: Int8;
+  number: string;
+  kind: 'damaged' | 'missing_item' | 'wrong_item';
+  description: string;
+  state: ColumnType<DeliveryClaimStateColumn, DeliveryClaimStateColumn | undefined, DeliveryClaimStateColumn>;
+  filed_at: Instant;
+  filed_by: string;
+  delivered_at: Instant;
+  /** SH-9: copied from the parcel at filing. */
+  possession: ColumnType<Possession, string, string>;
+  /** `date`, YYYY-MM-DD; null when the terms set no window. */
+  window_last_day: string | null;
+  decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  decided_by: ColumnType<string | null, string | null | undefined, string | null>;
+  reject_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  replacement_shipment_id: ColumnType<string | null, string | number | bigint | null | undefined, string | number | bigint | null>;
+  refund_key: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface DeliveryClaimLinesTable {
+  claim_id: Int8;
+  position: number;
+  quantity: number;
+  decided_quantity: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface DeliveryClaimPhotosTable {
+  claim_id: Int8;
+  n: number;
+  content_type: 'image/jpeg' | 'image/png' | 'image/webp';
+  size_bytes: number;
+  sha256: string;
+  content: ColumnType<Buffer, Buffer, never>;
+}
+
+export interface Database {
+  delivery_claims: DeliveryClaimsTable;
+  delivery_claim_lines: DeliveryClaimLinesTable;
+  delivery_claim_photos: DeliveryClaimPhotosTable;
+}
+// end SH-8 delivery claims
+
+// SH-4 delivery deadline (migration 0020, src/app/delivery-deadline.ts): the
+// customer's notice after the due date, its additional period, and the
+// termination with the refund's L216-7 due date.
+export interface DeliveryNoticesTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  delivery_due_on: ColumnType<string, string, string>;
+  sent_at: Instant;
+  /** The last day of the additional period (YYYY-MM-DD). */
+  deliver_by: ColumnType<string, string, string>;
+  period_ends_at: Instant;
+  period_ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  terminated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  refund_minor: ColumnType<string | null, number | bigint | string | null | undefined, number | bigint | string | null>;
+  refund_due_on: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface Database {
+  delivery_notices: DeliveryNoticesTable;
+}
+// end SH-4 delivery deadline
+
+// AV-1 / AV-2 items unavailable after ordering (migration 0021,
+// src/app/unavailability.ts). The `Database` entry is declared by interface
+// merging, so this block stays one piece.
+export interface UnavailabilityCasesTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  position: number;
+  quantity: number;
+  mode: 'cancel_line' | 'customer_chooses_wait_or_refund' | 'substitute_or_refund' | 'back_order';
+  state: 'awaiting_answer' | 'waiting' | 'substituted' | 'cancelled' | 'back_ordered' | 'void';
+  choices: ColumnType<string[], string[] | undefined, string[]>;
+  choice: ColumnType<'wait' | 'refund' | 'substitute' | null, 'wait' | 'refund' | 'substitute' | null | undefined, 'wait' | 'refund' | 'substitute' | null>;
+  answered_by: ColumnType<'customer' | 'default' | null, 'customer' | 'default' | null | undefined, 'customer' | 'default' | null>;
+  token_sha256: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A legal date (`date`), read as YYYY-MM-DD. */
+  last_day: ColumnType<string | null, string | null | undefined, string | null>;
+  due_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  substitute_variant_id: ColumnType<string | null, number | bigint | string | null | undefined, number | bigint | string | null>;
+  substitute: ColumnType<
+    { sku: string; name: Localised; options: Record<string, string>; unitPrice: number; ecoFeePerUnit: number } | null,
+    string | null | undefined,
+    string | null
+  >;
+  substitute_position: ColumnType<number | null, number | null | undefined, number | null>;
+  cancelled_amount_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+  refund_key: ColumnType<string | null, string | null | undefined, string | null>;
+  declared_by: string;
+  declared_at: Instant;
+  answered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface Database {
+  unavailability_cases: UnavailabilityCasesTable;
+}
+// end AV-1 unavailable items

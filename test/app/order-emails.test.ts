@@ -31,7 +31,10 @@ const order = (over: Partial<Order> = {}): Order => ({
   policyHash: 'x',
   terms: { versionId: 'v1', hash: 'h', language: 'fr' },
   placedAt: new Date('2026-11-23T09:00:00Z'),
-  lines: [{ position: 0, variantId: '1', sku: 'EL-1', name: { fr: 'Lampe', en: 'Lamp' }, options: { colour: 'rouge' }, quantity: 1, unitPrice: 3995, ecoFeePerUnit: 50, discount: 400, total: 3645, vatRateBasisPoints: 2000, isGift: false, backorderedQuantity: 0 }],
+  fulfilment: 'unfulfilled',
+  deliveryDueOn: '2026-12-23',
+  lastDeliveredAt: null,
+  lines: [{ position: 0, variantId: '1', sku: 'EL-1', name: { fr: 'Lampe', en: 'Lamp' }, options: { colour: 'rouge' }, quantity: 1, unitPrice: 3995, ecoFeePerUnit: 50, discount: 400, total: 3645, vatRateBasisPoints: 2000, isGift: false, backorderedQuantity: 0, cancelledQuantity: 0 }],
   ...over,
 });
 

@@ -28,6 +28,14 @@ export async function stockedVariant(t: TestApp, quantity: number, options: { sk
 
 export const CUSTOMER_PASSWORD = 'correct horse battery staple';
 
+/** The customer's session cookie, signed in through the store API. */
+export async function customerSession(t: TestApp, email: string): Promise<string> {
+  const r = await t.app.inject({ method: 'POST', url: '/api/store/session', payload: { email, password: CUSTOMER_PASSWORD } });
+  if (r.statusCode !== 200) throw new Error(`customer sign-in: ${r.statusCode} ${r.body}`);
+  const cookie = r.cookies.find((c) => c.name === 'comptoir_session')!;
+  return `comptoir_session=${encodeURIComponent(cookie.value)}`;
+}
+
 export async function registeredCustomer(t: TestApp): Promise<{ id: string; email: string }> {
   const email = `buyer-${testKey()}@example.com`;
   const c = await registerCustomer(t.ctx.db, { shop: { id: t.ctx.shop.id, policy: t.ctx.shop.policy }, email, password: CUSTOMER_PASSWORD, now: await t.ctx.clock.now() });

@@ -31,4 +31,26 @@ export interface FinancingPartner {
    * Idempotent: cancelling a cancelled plan answers the same.
    */
   cancelPlan(planId: string, idempotencyKey: string): Promise<{ planId: string; status: 'cancelled' }>;
+  /**
+   * PA-4 collections: takes share `shareNumber` of the plan (`amount`: the
+   * share less what refunds removed from it) from the customer's card. Called
+   * from the outbox only (`financing.collect_share`), once per attempt, with
+   * one idempotency key per attempt: the same key → the same answer, never a
+   * second debit. A declined debit is an answer (`declined`), not an error;
+   * throw only when the partner could not be reached (the outbox retries).
+   */
+  collectShare(planId: string, shareNumber: number, amount: Money, idempotencyKey: string): Promise<ShareCollection>;
+  /**
+   * PA-4 / RF-3: gives collected money back to the customer (a cancelled line,
+   * an uncollected parcel…) through the plan. Called from the outbox only
+   * (`financing.refund`); idempotent by key.
+   */
+  refund(planId: string, amount: Money, idempotencyKey: string): Promise<{ planId: string; status: 'refunded'; amount: Money; reference: string }>;
 }
+
+/** The partner's answer to one collection attempt. */
+export type ShareCollection =
+  | { status: 'collected'; shareNumber: number; amount: Money; reference: string }
+  | { status: 'declined'; shareNumber: number; reason: ShareDeclineReason };
+
+export type ShareDeclineReason = 'card_declined' | 'insufficient_funds' | 'card_expired';

@@ -93,7 +93,16 @@ export interface PaymentProvider {
   /** A short name stored with each payment (`sandbox`). */
   readonly name: string;
   createSession(input: CreateSessionInput): Promise<PaymentSession>;
-  capture(sessionId: string, amount: Money, idempotencyKey: string): Promise<ProviderOperationResult>;
+  /**
+   * Captures `amount` of what is authorised. `final` (PA-3, the last dispatch):
+   * what is left of the authorisation is released with this capture.
+   */
+  capture(sessionId: string, amount: Money, idempotencyKey: string, options?: { final?: boolean }): Promise<ProviderOperationResult>;
+  /**
+   * Releases what is not captured: the whole authorisation (`payment.voided`),
+   * or, after partial captures, the remainder (PA-3: lines never shipped are
+   * never charged) — the event then says `capturedTotal` = `authorisedTotal`.
+   */
   void(sessionId: string, idempotencyKey: string): Promise<ProviderOperationResult>;
   refund(sessionId: string, amount: Money, idempotencyKey: string): Promise<ProviderOperationResult>;
   /**

@@ -2,10 +2,10 @@
 // (holder, IBAN, BIC) and a short payment reference to type in the transfer's
 // label; the order waits for the money for the policy's `payWithinDays`
 // (EL: 6 calendar days), then is cancelled and its stock released.
-import { Temporal } from 'temporal-polyfill';
 import { DomainError } from '../errors.js';
-import { isPublicHoliday, type CalendarPlace } from '../calendar/public-holidays.js';
-import { addWorkingDays, type CalendarDate } from '../calendar/working-days.js';
+import type { CalendarPlace } from '../calendar/public-holidays.js';
+import { periodEnd } from '../calendar/period-end.js';
+import type { CalendarDate } from '../calendar/working-days.js';
 
 // ---- Payment reference --------------------------------------------------------
 //
@@ -96,25 +96,8 @@ export type BankTransferDeadline = {
  * 10:00 Paris → last day Sun 29 Nov, cancelled from 30 Nov 00:00 Paris.
  */
 export function bankTransferDeadline(input: { orderedAt: Date; payWithin: PayWithin; timeZone: string; place: CalendarPlace }): BankTransferDeadline {
-  const { payWithin, timeZone, place } = input;
-  if (!Number.isSafeInteger(payWithin.days) || payWithin.days < 1) {
-    throw new DomainError('bank_transfer.invalid_period', { field: 'payWithinDays', rule: 'PA-5', days: payWithin.days });
+  if (!Number.isSafeInteger(input.payWithin.days) || input.payWithin.days < 1) {
+    throw new DomainError('bank_transfer.invalid_period', { field: 'payWithinDays', rule: 'PA-5', days: input.payWithin.days });
   }
-  let ordered: Temporal.PlainDate;
-  try {
-    ordered = Temporal.Instant.fromEpochMilliseconds(input.orderedAt.getTime()).toZonedDateTimeISO(timeZone).toPlainDate();
-  } catch {
-    throw new DomainError('calendar.invalid_time_zone', { field: 'timeZone', value: timeZone });
-  }
-  let last: Temporal.PlainDate;
-  if (payWithin.kind === 'calendar') last = ordered.add({ days: payWithin.days });
-  else if (payWithin.kind === 'working') last = Temporal.PlainDate.from(addWorkingDays(ordered.toString(), payWithin.days, place));
-  else {
-    last = ordered;
-    for (let left = payWithin.days; left > 0; ) {
-      last = last.add({ days: 1 });
-      if (last.dayOfWeek !== 7 && !isPublicHoliday(last.toString(), place)) left -= 1;
-    }
-  }
-  return { lastDay: last.toString(), dueAt: new Date(last.add({ days: 1 }).toZonedDateTime({ timeZone }).epochMilliseconds) };
+  return periodEnd({ from: input.orderedAt, period: input.payWithin, timeZone: input.timeZone, place: input.place });
 }

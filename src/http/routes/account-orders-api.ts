@@ -13,6 +13,8 @@ import { PAYMENT_STATES } from '../../domain/payments/payment-lifecycle.js';
 import { ORDER_PAYMENT_METHODS } from '../../domain/payments/payment-methods.js';
 import { requireCustomer } from '../customer-auth.js';
 import { checkedAddressJson } from './customer-api.js';
+import { shipmentJson, shipmentSchema } from './shipment-json.js';
+import { declarePossession } from '../../app/fulfilment.js';
 
 /** DOC-1: where the invoice PDF of an order is downloaded (routes/invoice-api.ts). */
 export const invoicePdfPath = (orderNumber: string) => `/api/store/orders/${encodeURIComponent(orderNumber)}/invoice.pdf`;
@@ -63,6 +65,10 @@ const detailJson = summaryJson.extend({
     .object({ dueOn: z.string(), reference: z.string(), holder: z.string(), iban: z.string(), bic: z.string() })
     .nullable()
     .describe('PA-7: when, to which account and with which reference the invoice is paid'),
+  fulfilment: z.enum(['unfulfilled', 'partially_shipped', 'shipped', 'partially_delivered', 'delivered', 'returned']),
+  deliveryDueOn: z.string().describe('SH-4: the latest delivery date'),
+  lastDeliveredAt: z.string().nullable().describe('WD-1: possession of the last item'),
+  shipments: z.array(shipmentSchema).describe('SH-5: the parcels that left, with their tracking'),
 });
 
 const toLineJson = (l: OrderLine) => ({
@@ -119,7 +125,7 @@ export const accountOrdersApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
       },
     },
     async (request) => {
-      const { order, vatBreakdown, paymentState, invoice, arrangements } = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId: request.customer!.id, number: request.params.number });
+      const { order, vatBreakdown, paymentState, invoice, arrangements, shipments } = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId: request.customer!.id, number: request.params.number });
       return {
         order: {
           number: order.number,
@@ -140,8 +146,42 @@ export const accountOrdersApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
           lines: order.lines.map(toLineJson),
           instalments: arrangements.instalments,
           deferredPayment: arrangements.deferred,
+          fulfilment: order.fulfilment,
+          deliveryDueOn: order.deliveryDueOn,
+          lastDeliveredAt: order.lastDeliveredAt?.toISOString() ?? null,
+          shipments: shipments.map(shipmentJson),
         },
       };
+    },
+  );
+
+  app.post(
+    '/account/orders/:number/shipments/:shipment/received',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        summary: 'SH-9: the customer declares a parcel received that the carrier never reported delivered — when, and by whom (themselves or someone they named)',
+        params: z.object({ number: z.string().max(40), shipment: z.string().max(60) }),
+        body: z.object({ receivedAt: z.iso.datetime({ offset: true }), by: z.enum(['customer', 'third_party']), name: z.string().min(1).max(200) }),
+        response: { 200: z.object({ shipment: shipmentSchema }) },
+      },
+    },
+    async (request) => {
+      const now = await ctx.clock.now();
+      const shipment = await ctx.db.transaction().execute((tx) =>
+        declarePossession(tx, {
+          shopId,
+          customerId: request.customer!.id,
+          orderNumber: request.params.number,
+          shipmentNumber: request.params.shipment,
+          receivedAt: new Date(request.body.receivedAt),
+          by: request.body.by,
+          name: request.body.name,
+          now,
+        }),
+      );
+      return { shipment: shipmentJson(shipment) };
     },
   );
 };

@@ -250,7 +250,7 @@ export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async 
   app.get('/account/orders/:number', signedIn, async (request, reply) => {
     const { number } = request.params as { number: string };
     const detail = await getCustomerOrder(ctx.db, { shopId: shop.id, policy: shop.policy, customerId: request.customer!.id, number: number.slice(0, 40) });
-    return sendPage(reply, <OrderPage lang={resolveLanguage(request, reply)} shop={view} timeZone={timeZone} detail={detail} invoiceUrl={invoicePdfPath(detail.order.number)} />);
+    return sendPage(reply, <OrderPage lang={resolveLanguage(request, reply)} shop={view} timeZone={timeZone} detail={detail} invoiceUrl={invoicePdfPath(detail.order.number)} csrfToken={reply.generateCsrf()} />);
   });
 
   // The wish-list form of a product page (field variantId).

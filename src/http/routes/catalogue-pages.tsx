@@ -4,6 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { getProductDetail, listCategories, listCountedPage, priceDisplayOf, type PriceDisplayView } from '../../app/catalogue.js';
 import type { AppContext } from '../../app/context.js';
+import { storesWithStock } from '../../app/reservations.js';
 import { DomainError } from '../../domain/errors.js';
 import { vatTreatment } from '../../domain/pricing/vat.js';
 import { currencyFor } from '../../policy/schema.js';
@@ -53,6 +54,8 @@ export const cataloguePageRoutes = (ctx: AppContext): FastifyPluginAsync => asyn
     const now = await ctx.clock.now();
     const product = await getProductDetail(ctx.db, { shopId: ctx.shop.id, slug: slug.slice(0, 200), currency, now });
     const displays = new Map<string, PriceDisplayView | null>(product.variants.map((v) => [v.id, priceDisplayOf(v.priceHistory, currency, now)]));
+    // ST-1: where the shop offers reservation in store, the stores that have each variant.
+    const reserveInStore = policy.reservations ? { rules: policy.reservations, stores: await storesWithStock(ctx.db, { shopId: ctx.shop.id, variantIds: product.variants.map((v) => v.id) }) } : undefined;
     // PR-1: prices include VAT, or the franchise mention of a seller not subject to it.
     const vatNote = vat.mode === 'not_subject' && vat.mention ? vat.mention[lang] : catalogueMessages[lang].vatIncluded;
     return sendPage(
@@ -68,6 +71,7 @@ export const cataloguePageRoutes = (ctx: AppContext): FastifyPluginAsync => asyn
         maxQuantity={policy.cart.maxQuantityPerReference}
         alertsOffered={policy.catalogue.backInStockAlerts}
         alertOutcome={stockAlertOutcome(request.query)}
+        reserveInStore={reserveInStore}
       />,
     );
   });

@@ -15,6 +15,12 @@ import * as m0013 from './0013_sandbox_card_rules.js';
 import * as m0014 from './0014_order_cancellation.js';
 import * as m0015 from './0015_evidence_append_function.js';
 import * as m0016 from './0016_order_number_sequences.js';
+import * as m0017 from './0017_fulfilment.js';
+import * as m0018 from './0018_reservations.js';
+import * as m0019 from './0019_instalment_collections.js';
+import * as m0020 from './0020_delivery_notices.js';
+import * as m0021 from './0021_unavailability.js';
+import * as m0022 from './0022_delivery_claims.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -34,4 +40,10 @@ export const migrations: Record<string, Migration> = {
   '0014_order_cancellation': m0014,
   '0015_evidence_append_function': m0015,
   '0016_order_number_sequences': m0016,
+  '0017_fulfilment': m0017,
+  '0018_reservations': m0018,
+  '0019_instalment_collections': m0019,
+  '0020_delivery_notices': m0020,
+  '0021_unavailability': m0021,
+  '0022_delivery_claims': m0022,
 };

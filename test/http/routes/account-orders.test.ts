@@ -4,17 +4,9 @@
 // another customer's order is a 404 `order.not_found`, never a 403.
 import { describe, expect, it } from 'vitest';
 import { useTestApp, type TestApp } from '../../support/app.js';
-import { CUSTOMER_PASSWORD, payOnHostedPage, placeCardOrder, registeredCustomer, stockedVariant } from '../../support/orders.js';
+import { customerSession, payOnHostedPage, placeCardOrder, registeredCustomer, stockedVariant } from '../../support/orders.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** The customer's session cookie, signed in through the store API. */
-async function customerSession(t: TestApp, email: string): Promise<string> {
-  const r = await t.app.inject({ method: 'POST', url: '/api/store/session', payload: { email, password: CUSTOMER_PASSWORD } });
-  expect(r.statusCode, r.body).toBe(200);
-  const cookie = r.cookies.find((c) => c.name === 'comptoir_session')!;
-  return `comptoir_session=${encodeURIComponent(cookie.value)}`;
-}
 
 const get = (t: TestApp, url: string, cookie?: string, accept = 'application/json') => t.app.inject({ method: 'GET', url, headers: { accept, ...(cookie ? { cookie } : {}) } });
 const page = (t: TestApp, url: string, cookie?: string) => get(t, url, cookie, 'text/html');

@@ -59,9 +59,9 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return this.psp.createSession(input, await this.clock.now());
   }
 
-  async capture(sessionId: string, m: Money, idempotencyKey: string): Promise<ProviderOperationResult> {
+  async capture(sessionId: string, m: Money, idempotencyKey: string, options: { final?: boolean } = {}): Promise<ProviderOperationResult> {
     const now = await this.clock.now();
-    return refusals(() => this.psp.capture(sessionId, m.amount, m.currency, idempotencyKey, now));
+    return refusals(() => this.psp.capture(sessionId, m.amount, m.currency, idempotencyKey, now, options.final === true));
   }
 
   async void(sessionId: string, idempotencyKey: string): Promise<ProviderOperationResult> {

@@ -144,8 +144,9 @@ export class SandboxPsp {
     return response as { sessionId: string; redirectUrl: string };
   }
 
-  capture(sessionId: string, amount: number, currency: Currency, idempotencyKey: string, now: Date): Promise<ProviderOperationResult> {
-    return this.operation(idempotencyKey, 'capture', sessionId, { amount, currency }, now, async (tx, session) => {
+  /** `final`: the rest of the authorisation is released with this capture (PA-3, last dispatch). */
+  capture(sessionId: string, amount: number, currency: Currency, idempotencyKey: string, now: Date, final = false): Promise<ProviderOperationResult> {
+    return this.operation(idempotencyKey, 'capture', sessionId, { amount, currency, final }, now, async (tx, session) => {
       this.assertCurrency(session, currency);
       if (session.state !== 'authorised' && session.state !== 'partially_captured') {
         throw new DomainError('sandbox.not_capturable', { field: 'sessionId', state: session.state });
@@ -154,12 +155,15 @@ export class SandboxPsp {
         throw new DomainError('sandbox.capture_exceeds_authorised', { field: 'amount', authorised: session.authorised, captured: session.captured });
       }
       const captured = session.captured + amount;
-      return this.change(tx, session, { state: captured === session.authorised ? 'captured' : 'partially_captured', captured }, 'payment.captured', amount, now);
+      const authorised = final ? captured : session.authorised;
+      return this.change(tx, session, { state: captured === authorised ? 'captured' : 'partially_captured', captured, authorised }, 'payment.captured', amount, now);
     });
   }
 
   void(sessionId: string, idempotencyKey: string, now: Date): Promise<ProviderOperationResult> {
     return this.operation(idempotencyKey, 'void', sessionId, {}, now, async (tx, session) => {
+      // After partial captures (PA-3), the remainder is released and what was captured stays.
+      if (session.state === 'partially_captured') return this.change(tx, session, { state: 'captured', authorised: session.captured }, 'payment.voided', session.authorised - session.captured, now);
       if (session.state !== 'authorised') throw new DomainError('sandbox.not_voidable', { field: 'sessionId', state: session.state });
       return this.change(tx, session, { state: 'voided' }, 'payment.voided', session.authorised, now);
     });

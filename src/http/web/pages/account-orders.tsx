@@ -12,6 +12,7 @@ import type { Language } from '../language.js';
 import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
 import { OrderLinesTable } from '../order-lines.js';
+import { OrderTracking } from '../order-tracking.js';
 import { PaymentArrangements } from '../payment-arrangements.js';
 import { OrderTotalsTable } from '../totals-table.js';
 
@@ -98,7 +99,7 @@ function AddressBlock({ title, address }: { title: string; address: CheckedAddre
   );
 }
 
-export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: string }) {
+export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: string; csrfToken?: string }) {
   const { lang } = props;
   const { order, vatBreakdown, paymentState, invoice } = props.detail;
   const t = accountMessages[lang];
@@ -127,6 +128,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
       <PaymentArrangements arrangements={props.detail.arrangements} lang={lang} />
       <OrderLinesTable order={order} lang={lang} labels={c} vat={{ breakdown: vatBreakdown, heading: t.vatRate }} />
       <OrderTotalsTable order={order} vatBreakdown={vatBreakdown} lang={lang} labels={c} />
+      <OrderTracking lang={lang} timeZone={props.timeZone} orderNumber={order.number} deliveryDueOn={order.deliveryDueOn} lastDeliveredAt={order.lastDeliveredAt} shipments={props.detail.shipments} csrfToken={props.csrfToken} />
       <section aria-labelledby="addresses-title">
         <h2 id="addresses-title">{c.delivery}</h2>
         {shipping?.label ? (

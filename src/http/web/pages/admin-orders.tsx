@@ -19,7 +19,7 @@ type Flash = { error?: { code: string; message: string; field?: string } | null;
 const when = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '—');
 const amount = (minor: number, currency: Currency, lang: Language) => formatMoney(money(minor, currency), lang);
 
-function FlashMessages({ error, notice }: Flash) {
+export function FlashMessages({ error, notice }: Flash) {
   return (
     <>
       {notice ? (
@@ -37,7 +37,7 @@ function FlashMessages({ error, notice }: Flash) {
   );
 }
 
-function Csrf({ token }: { token: string }) {
+export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
 

@@ -11,6 +11,7 @@ import { Layout, type ShopView } from '../layout.js';
 import type { Language } from '../language.js';
 import { messages } from '../messages.js';
 import { StockAlertForm, type StockAlertOutcome } from '../stock-alert-form.js';
+import { ReserveInStoreForm, type ReserveInStoreView } from '../reserve-in-store-form.js';
 import { longDate } from './catalogue.js';
 
 export type ProductPageProps = {
@@ -28,6 +29,8 @@ export type ProductPageProps = {
   alertsOffered: boolean;
   /** The outcome of the alert form just sent (POST /stock-alerts redirects back here). */
   alertOutcome?: StockAlertOutcome | undefined;
+  /** ST-1: the stores that have each variant, where the shop offers reservation in store. */
+  reserveInStore?: ReserveInStoreView | undefined;
 };
 
 function Price({ lang, display }: { lang: Language; display: PriceDisplayView | null | undefined }) {
@@ -82,6 +85,7 @@ function Variant(props: ProductPageProps & { variant: VariantDetail; showOutcome
       {props.alertsOffered && offersStockAlert(a) ? (
         <StockAlertForm lang={lang} variantId={v.id} csrfToken={props.csrfToken} returnTo={`/products/${props.product.slug}`} outcome={props.showOutcome ? props.alertOutcome : undefined} />
       ) : null}
+      {props.reserveInStore ? <ReserveInStoreForm lang={lang} variantId={v.id} csrfToken={props.csrfToken} view={props.reserveInStore} /> : null}
     </li>
   );
 }
