@@ -47,7 +47,6 @@ import {
 } from '../domain/fulfilment/delivery-claims.js';
 import { DomainError } from '../domain/errors.js';
 import { formatMoney, money, type Currency } from '../domain/money.js';
-import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
 import { appendEvidence, type EvidenceData } from '../store/evidence.js';
@@ -687,6 +686,3 @@ export function claimDecidedEmail(order: Order, claim: DeliveryClaim): EmailPayl
     closing(lang),
   ]);
 }
-
-/** The policy's rule, for pages that explain it. */
-export const damageRuleOf = (policy: Policy) => policy.shipping.damageAtDelivery;

@@ -37,7 +37,7 @@
 // the order took, the units of parcels already shipped (on their way, or back
 // and restocked already) are taken out again here, so the stock counts each
 // unit once. PF captured at dispatch: the part of the authorisation never
-// captured is released.
+// captured is released (PA-3), the captured part refunded.
 //
 // Not handled: immediate termination without notice (the shop refused to
 // deliver, or the date was essential, L216-6 second paragraph) — customer
@@ -322,8 +322,18 @@ export async function terminateLateDelivery(tx: Tx, input: TerminateInput): Prom
   if (order.paymentMethod === 'instalments') {
     const started = await tx.selectFrom('instalment_plans').select('collections_started_at').where('order_id', '=', order.id).where('cancelled_at', 'is', null).executeTakeFirst();
     if (started?.collections_started_at) {
-      const refund = await refundOrderAmount(tx, { shopId, order, payments: locked.payments, key, reason: 'delivery_terminated', rule: 'SH-4', amount: order.total, dueOn, actor: { kind: 'system' }, now });
-      partnerRefund = refund.settlement.filter((s) => s.action === 'partner_refund');
+      // The whole order: the shares not collected yet are lowered first (to nothing), then the partner refunds what it collected.
+      await refundOrderAmount(tx, { shopId, order, payments: locked.payments, key, reason: 'delivery_terminated', rule: 'SH-4', amount: order.total, dueOn, actor: { kind: 'system' }, now });
+      // What the customer had paid is the partner's part (its settlement line also counts the lowered shares).
+      const back = await tx
+        .selectFrom('instalment_refunds as ir')
+        .innerJoin('instalment_plans as p', 'p.id', 'ir.plan_id')
+        .select('ir.partner_refund_minor')
+        .where('p.order_id', '=', order.id)
+        .where('ir.key', '=', key)
+        .executeTakeFirst();
+      const paid = Number(back?.partner_refund_minor ?? 0);
+      if (paid > 0) partnerRefund = [{ paymentId: `plan:${order.number}`, action: 'partner_refund', amount: paid }];
     }
   }
 
@@ -349,16 +359,17 @@ export async function terminateLateDelivery(tx: Tx, input: TerminateInput): Prom
         ]
       : []),
   ];
-  const cancellation = await cancelForLateDelivery(tx, locked, { shopId, customerLabel: customerLabel(input.customerId), emailLines, now });
-
-  // The cancellation put back on sale every unit the order took: the units of parcels already shipped are not here.
-  await withdrawShippedUnits(tx, order, parcels, now);
-  // PA-3 (PF): what was never captured of the authorisation is released (the shipped part was, and is refunded above).
+  // PA-3 (PF): what was never captured of the authorisation is released — asked before the cancellation refunds the
+  // captured part, so the provider sees the release first (a provider that refuses it afterwards leaves the hold to lapse).
   for (const p of locked.payments) {
     if (p.captureMode === 'manual' && p.voidRequestedAt === null && p.captureRequested > 0 && p.captureRequested < p.authorised) {
       await releaseAuthorisationRemainder(tx, { shopId, paymentId: p.id, now });
     }
   }
+  const cancellation = await cancelForLateDelivery(tx, locked, { shopId, customerLabel: customerLabel(input.customerId), emailLines, now });
+
+  // The cancellation put back on sale every unit the order took: the units of parcels already shipped are not here.
+  await withdrawShippedUnits(tx, order, parcels, now);
 
   // The refund owed, from the cancellation's settlement (no second refund): its L216-7 due date.
   const settled: SettledPayment[] = [
@@ -509,6 +520,7 @@ export async function deliveryDeadlineWatch(q: Queryable, input: { shopId: strin
     .where('o.delivery_due_on', '<=', horizon)
     .orderBy('o.delivery_due_on')
     .orderBy('o.placed_at')
+    .orderBy('o.id')
     .limit(limit)
     .execute();
   const atRisk = risky.map((r): AtRiskOrder => ({
@@ -531,6 +543,7 @@ export async function deliveryDeadlineWatch(q: Queryable, input: { shopId: strin
     .where('n.shop_id', '=', shopId)
     .where('n.terminated_at', 'is not', null)
     .orderBy('n.terminated_at', 'desc')
+    .orderBy('n.id', 'desc')
     .limit(limit)
     .execute();
   const made = await refundsMade(q, shopId, input.timeZone, ended.map((e) => ({ key: e.key, settlement: (e.settlement ?? []) as SettledPayment[], since: e.terminated_at! })));

@@ -640,9 +640,9 @@ async function restock(tx: Tx, order: Order, shipment: Shipment, now: Date): Pro
 
 /**
  * Timer `shipment.collection_window` (SH-7): the window ended and the parcel
- * still waits. A store pickup is resolved at once (the parcel is in the
- * shop's own store: refund less the fee); a relay point or post office sends
- * it back, and the refund follows its return.
+ * still waits. A store pickup or a warehouse collection is resolved at once
+ * (the parcel is on the shop's own premises: refund less the policy's fee); a
+ * relay point or post office sends it back, and the refund follows its return.
  */
 export async function expireCollectionWindow(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
   const number = String(timer.payload.shipment);
@@ -651,7 +651,7 @@ export async function expireCollectionWindow(tx: Tx, timer: DueTimer, now: Date)
   const policy = await policyOfOrder(tx, timer.shopId, order.policyHash);
   const method = methodOf(policy, order);
   const system: Actor = { kind: 'system' };
-  if (method.kind === 'store_pickup') {
+  if (method.kind === 'store_pickup' || method.kind === 'warehouse_collection') {
     await recordEvent(tx, shipment.id, { kind: 'returned', occurredAt: now, source: 'engine', data: { reason: 'uncollected' } }, now);
     const proof = await parcelBack(tx, { shopId: timer.shopId, policy, method, order, payments, shipment, at: now, actor: system, now, byTimer: true });
     await appendEvidence(tx, { shopId: timer.shopId, kind: SHIPMENT_RETURNED, subject: { type: 'order', id: order.number }, actor: 'system', data: { number: order.number, shipment: number, rule: 'SH-7', reason: 'uncollected', ...proof }, at: now });

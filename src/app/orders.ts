@@ -42,6 +42,7 @@ import { assertKindAccepted, assertRetailOrder, checkAgeDeclaration, type AgeDec
 import { DomainError } from '../domain/errors.js';
 import { effectiveDeliveryDeadlineDays, effectiveWithdrawalPeriod } from '../domain/legal-floor.js';
 import { deliveryDueOn } from '../domain/fulfilment/delivery-deadline.js';
+import { needsPickupPoint, type PickupPoint } from './pickup-points.js';
 import { money, type Currency } from '../domain/money.js';
 import { transition, type OrderState } from '../domain/orders/order-lifecycle.js';
 import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
@@ -118,6 +119,8 @@ export type PlaceOrderInput = {
   deliveryAddress: AddressInput;
   billingAddress?: AddressInput | null | undefined;
   shippingMethodId: string;
+  /** SH-1 / SH-7: the relay point or store chosen, as `resolvePickupPoint` checked it (src/app/pickup-points.ts); required by those methods. */
+  pickupPoint?: PickupPoint | null | undefined;
   paymentMethod: OrderPaymentMethod;
   /** PA-4: the number of instalments (3 or 4) when `paymentMethod` is `instalments`. */
   instalmentCount?: number | undefined;
@@ -506,6 +509,8 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     if (priced.lines.length === 0) throw new DomainError('checkout.cart_empty', { field: 'lines', rule: 'OR-1' }, 'The cart is empty.');
     refuseProblems(priced);
     const shipping = priced.shipping!;
+    const pickupPoint = needsPickupPoint(shipping.kind) ? (input.pickupPoint ?? null) : null;
+    if (needsPickupPoint(shipping.kind) && !pickupPoint) throw new DomainError('order.pickup_point_required', { field: 'pickupPointId', rule: 'SH-1' }, 'Choose where to collect the parcel.');
     // PA-4 / PA-7: the policy's instalment plan and the credit checks, before the stock is taken (a refusal writes nothing).
     let instalmentCount: 3 | 4 | null = null;
     if (input.paymentMethod === 'instalments') {
@@ -561,7 +566,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         vat_breakdown: JSON.stringify(priced.vatBreakdown.map((r) => ({ rateBasisPoints: r.rateBasisPoints, base: r.base.amount, vat: r.vat.amount, treatment: r.treatment }))),
         promotions: JSON.stringify(priced.appliedPromotions),
         shipping_method_id: shipping.methodId,
-        shipping: JSON.stringify({ kind: shipping.kind, label: shipping.label, carrier: shipping.carrier, amount: shipping.amount.amount, rate: shipping.rate.amount, free: shipping.free, estimate: shipping.estimate }),
+        shipping: JSON.stringify({ kind: shipping.kind, label: shipping.label, carrier: shipping.carrier, amount: shipping.amount.amount, rate: shipping.rate.amount, free: shipping.free, estimate: shipping.estimate, pickupPoint }),
         delivery_address: JSON.stringify(delivery),
         billing_address: JSON.stringify(billing),
         payment_method: input.paymentMethod,

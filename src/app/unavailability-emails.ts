@@ -12,7 +12,7 @@ import type { SettledPayment } from './order-refunds.js';
 
 type Lang = 'fr' | 'en';
 type OrderFacts = { number: string; email: string; language: Lang; currency: Currency };
-export type MissingUnits = { name: { fr: string; en: string }; quantity: number };
+export type MissingUnits = { name: { fr: string; en: string }; options?: Record<string, string> | undefined; quantity: number };
 
 const email = (order: OrderFacts, subject: string, lines: readonly string[]): EmailPayload => ({
   to: order.email,
@@ -25,14 +25,19 @@ const email = (order: OrderFacts, subject: string, lines: readonly string[]): Em
 
 const closing = (lang: Lang) => (lang === 'fr' ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.');
 const subjectOf = (order: OrderFacts) => (order.language === 'fr' ? `Commande ${order.number} : article indisponible` : `Order ${order.number}: item unavailable`);
-const units = (u: MissingUnits, lang: Lang) => `${u.quantity} × ${lang === 'fr' ? u.name.fr : u.name.en}`;
+/** « Crème de jour » (quantité : 2) / "Day cream" (quantity: 2): reads the same whatever the quantity. */
+export function units(u: MissingUnits, lang: Lang): string {
+  const options = Object.values(u.options ?? {}).join(', ');
+  const name = `${lang === 'fr' ? u.name.fr : u.name.en}${options ? ` (${options})` : ''}`;
+  return lang === 'fr' ? `« ${name} » (quantité : ${u.quantity})` : `"${name}" (quantity: ${u.quantity})`;
+}
 
 export type RefundFacts = { amount: number; dueOn: string | null; settlement: readonly SettledPayment[] };
 
 /** RF-3: how the money of cancelled units comes back — or that it is never taken (capture at dispatch). */
 function moneyLines(order: OrderFacts, refund: RefundFacts | null): string[] {
   const fr = order.language === 'fr';
-  if (!refund || refund.amount === 0) return [fr ? 'Ces articles ne vous seront pas facturés : rien ne vous est débité pour eux.' : 'These items will not be charged: nothing is taken for them.'];
+  if (!refund || refund.amount === 0) return [fr ? 'Cet article ne vous sera pas facturé : rien ne vous est débité pour lui.' : 'This item will not be charged: nothing is taken for it.'];
   const lines = refundLines(order, refund.settlement);
   if (refund.dueOn) lines.push(fr ? `Le remboursement interviendra au plus tard le ${legalDate(refund.dueOn, 'fr')}.` : `The refund will be made by ${legalDate(refund.dueOn, 'en')} at the latest.`);
   return lines;
@@ -61,12 +66,12 @@ export function unitsCancelledEmail(
   const fr = order.language === 'fr';
   const what = units(input.missing, order.language);
   const opening = {
-    terms: fr ? `Nous sommes désolés : ${what} de votre commande ${order.number} n'est plus disponible. Cet article est annulé.` : `We are sorry: ${what} of your order ${order.number} is no longer available. This item is cancelled.`,
+    terms: fr ? `Nous sommes désolés : l'article ${what} de votre commande ${order.number} n'est plus disponible. Il est annulé.` : `We are sorry: the item ${what} of your order ${order.number} is no longer available. It is cancelled.`,
     gift: fr ? `Le cadeau ${what} de votre commande ${order.number} n'est plus disponible : il est retiré de la commande, qui n'est pas annulée pour autant.` : `The gift ${what} of your order ${order.number} is no longer available: it is removed from the order, which goes ahead.`,
-    customer_choice: fr ? `Comme vous l'avez choisi, ${what} (indisponible) est annulé de votre commande ${order.number}.` : `As you chose, ${what} (unavailable) is cancelled from your order ${order.number}.`,
+    customer_choice: fr ? `Comme vous l'avez choisi, l'article ${what}, indisponible, est annulé de votre commande ${order.number}.` : `As you chose, the unavailable item ${what} is cancelled from your order ${order.number}.`,
     no_answer: fr
-      ? `Sans réponse de votre part dans le délai indiqué, ${what} (indisponible) est annulé de votre commande ${order.number} et nous vous expédions les articles disponibles.`
-      : `As we did not hear from you in time, ${what} (unavailable) is cancelled from your order ${order.number} and we ship you the items available.`,
+      ? `Sans réponse de votre part dans le délai indiqué, l'article ${what}, indisponible, est annulé de votre commande ${order.number}.`
+      : `As we did not hear from you in time, the unavailable item ${what} is cancelled from your order ${order.number}.`,
   }[input.why];
   return email(order, subjectOf(order), [opening, ...moneyLines(order, input.refund), ...restLine(order, input.rest), '', closing(order.language)]);
 }
@@ -93,20 +98,19 @@ export function choiceRequestEmail(
   const fr = order.language === 'fr';
   const m = (minor: number) => formatMoney(money(minor, order.currency), order.language);
   const what = units(input.missing, order.language);
-  const lines = [fr ? `Nous sommes désolés : ${what} de votre commande ${order.number} n'est pas disponible pour le moment.` : `We are sorry: ${what} of your order ${order.number} is not available at the moment.`, ''];
+  const lines = [fr ? `Nous sommes désolés : l'article ${what} de votre commande ${order.number} n'est pas disponible pour le moment.` : `We are sorry: the item ${what} of your order ${order.number} is not available at the moment.`, ''];
   lines.push(fr ? 'Vous avez le choix :' : 'You may choose:');
   if (input.choices.includes('wait')) lines.push(fr ? `- attendre que l'article soit de nouveau disponible : il vous sera envoyé dès son arrivée ;` : '- wait until the item is available again: it will be sent as soon as it arrives;');
   if (input.choices.includes('substitute') && input.substitute) {
     const s = input.substitute;
-    const options = Object.values(s.options).join(', ');
-    const name = `${fr ? s.name.fr : s.name.en}${options ? ` (${options})` : ''}`;
+    const instead = units({ name: s.name, options: s.options, quantity: input.missing.quantity }, order.language);
     lines.push(
       fr
-        ? `- recevoir à la place : ${input.missing.quantity} × ${name}, sans supplément${s.difference > 0 ? ` (la différence de ${m(s.difference)} vous est remboursée)` : ''} ;`
-        : `- receive instead: ${input.missing.quantity} × ${name}, at no extra cost${s.difference > 0 ? ` (the difference of ${m(s.difference)} is refunded)` : ''};`,
+        ? `- recevoir à la place l'article ${instead}, sans supplément${s.difference > 0 ? ` (la différence de ${m(s.difference)} vous est remboursée)` : ''} ;`
+        : `- receive instead the item ${instead}, at no extra cost${s.difference > 0 ? ` (the difference of ${m(s.difference)} is refunded)` : ''};`,
     );
   }
-  if (input.choices.includes('refund')) lines.push(fr ? `- annuler ${input.choices.includes('substitute') ? 'cet article' : 'ces articles'} : ${m(input.amount)} ne vous seront pas facturés, ou vous seront remboursés.` : `- cancel ${input.choices.includes('substitute') ? 'this item' : 'these items'}: ${m(input.amount)} will not be charged, or will be refunded.`);
+  if (input.choices.includes('refund')) lines.push(fr ? `- annuler cet article : ${m(input.amount)} ne vous seront pas facturés, ou vous seront remboursés s'ils ont été débités.` : `- cancel this item: ${m(input.amount)} will not be charged, or will be refunded if already taken.`);
   lines.push('', fr ? `Donnez votre réponse ici : ${input.link}` : `Give your answer here: ${input.link}`);
   if (input.accountLink) lines.push(fr ? `(ou depuis votre compte : ${input.accountLink})` : `(or from your account: ${input.accountLink})`);
   lines.push(
@@ -128,7 +132,7 @@ export function backOrderedEmail(order: OrderFacts, input: { missing: MissingUni
       : ` Expected at our warehouse on ${legalDate(input.expectedArrival, 'en')}.`
     : '';
   return email(order, subjectOf(order), [
-    fr ? `${what} de votre commande ${order.number} n'est pas en stock pour le moment : il est commandé auprès de notre fournisseur et vous sera expédié dès sa réception.${when}` : `${what} of your order ${order.number} is out of stock at the moment: it is on order from our supplier and will be shipped to you as soon as it arrives.${when}`,
+    fr ? `L'article ${what} de votre commande ${order.number} n'est pas en stock pour le moment : il est commandé auprès de notre fournisseur et vous sera expédié dès sa réception.${when}` : `The item ${what} of your order ${order.number} is out of stock at the moment: it is on order from our supplier and will be shipped to you as soon as it arrives.${when}`,
     fr ? 'Votre commande reste valable : rien n\'est annulé.' : 'Your order stands: nothing is cancelled.',
     '',
     closing(order.language),
@@ -140,7 +144,7 @@ export function waitConfirmedEmail(order: OrderFacts, input: { missing: MissingU
   const fr = order.language === 'fr';
   const what = units(input.missing, order.language);
   return email(order, subjectOf(order), [
-    fr ? `C'est noté : vous attendez ${what} de votre commande ${order.number}. Nous vous l'expédierons dès son arrivée.` : `Noted: you are waiting for ${what} of your order ${order.number}. We will ship it as soon as it arrives.`,
+    fr ? `C'est noté : vous attendez l'article ${what} de votre commande ${order.number}. Nous vous l'expédierons dès son arrivée.` : `Noted: you are waiting for the item ${what} of your order ${order.number}. We will ship it as soon as it arrives.`,
     fr ? 'Les autres articles disponibles vous sont expédiés sans attendre.' : 'The other items available are shipped to you without waiting.',
     '',
     closing(order.language),
@@ -152,8 +156,8 @@ export function substitutedEmail(order: OrderFacts, input: { missing: MissingUni
   const fr = order.language === 'fr';
   const lines = [
     fr
-      ? `C'est noté : à la place de ${units(input.missing, 'fr')}, vous recevrez ${units(input.substitute, 'fr')}, sans supplément.`
-      : `Noted: instead of ${units(input.missing, 'en')}, you will receive ${units(input.substitute, 'en')}, at no extra cost.`,
+      ? `C'est noté : à la place de l'article ${units(input.missing, 'fr')}, vous recevrez l'article ${units(input.substitute, 'fr')}, sans supplément.`
+      : `Noted: instead of the item ${units(input.missing, 'en')}, you will receive the item ${units(input.substitute, 'en')}, at no extra cost.`,
   ];
   if (input.refund && input.refund.amount > 0) lines.push(...moneyLines(order, input.refund));
   lines.push(fr ? 'Votre commande vous sera expédiée sans attendre.' : 'Your order will be shipped to you without waiting.', '', closing(order.language));

@@ -79,7 +79,7 @@ import { cancelForUnavailableItems, type Cancellation } from './order-cancellati
 import { refundOrderAmount, type OrderRefund } from './order-refunds.js';
 import { getOrderFor, loadOrder, lockOrderWithPayments, policyOfOrder, type Order, type OrderLine } from './orders.js';
 import { lockStock } from './stock.js';
-import { backOrderedEmail, choiceRequestEmail, substitutedEmail, unitsCancelledEmail, waitConfirmedEmail, type MissingUnits } from './unavailability-emails.js';
+import { backOrderedEmail, choiceRequestEmail, substitutedEmail, units, unitsCancelledEmail, waitConfirmedEmail, type MissingUnits } from './unavailability-emails.js';
 
 export const UNAVAILABILITY_ANSWER_DEADLINE = 'unavailability.answer_deadline';
 export const answerDeadlineTimerKey = (shopId: string, caseId: string): string => `${UNAVAILABILITY_ANSWER_DEADLINE}:${shopId}:${caseId}`;
@@ -263,7 +263,7 @@ export async function declareUnavailable(tx: Tx, input: DeclareUnavailableInput)
   const amount = cancelledUnitsAmount(line, line.cancelledQuantity, input.quantity);
   const offer = substituteSku === null ? null : await substituteOffer(tx, { shopId, order, line, sku: substituteSku, quantity: input.quantity, amount, now });
   const by = actorLabel(input.actor);
-  const missing: MissingUnits = { name: line.name, quantity: input.quantity };
+  const missing: MissingUnits = { name: line.name, options: line.options, quantity: input.quantity };
   const place = { country: order.deliveryAddress.country };
 
   const token = outcome.kind === 'ask' ? randomBytes(32).toString('base64url') : null;
@@ -398,7 +398,7 @@ async function cancelUnits(
     .execute();
   const fresh = (await loadOrder(tx, { shopId, number: order.number }))!;
   const by = actorLabel(input.actor);
-  const missing: MissingUnits = { name: line.name, quantity: input.quantity };
+  const missing: MissingUnits = { name: line.name, options: line.options, quantity: input.quantity };
   const parcels = await tx.selectFrom('shipments').select('id').where('order_id', '=', order.id).where('state', '<>', 'cancelled').executeTakeFirst();
   const nothingSold = fresh.lines.filter((l) => !l.isGift).every((l) => l.quantity === l.cancelledQuantity);
 
@@ -407,9 +407,8 @@ async function cancelUnits(
   let rest: 'ships_now' | 'already_shipped' | 'none' = 'ships_now';
   if (!parcels && nothingSold) {
     // Nothing shipped, nothing left: the whole order is cancelled (OR-7), every payment settled, the delivery too.
-    const fr = `${line.name.fr} (${input.quantity}) n'est plus disponible.`;
-    const en = `${line.name.en} (${input.quantity}) is no longer available.`;
-    cancellation = await cancelForUnavailableItems(tx, { order: fresh, payments }, { shopId, actor: input.actor, by, emailLines: [{ fr, en }], now });
+    const emailLine = { fr: `L'article ${units(missing, 'fr')} n'est plus disponible.`, en: `The item ${units(missing, 'en')} is no longer available.` };
+    cancellation = await cancelForUnavailableItems(tx, { order: fresh, payments }, { shopId, actor: input.actor, by, emailLines: [emailLine], now });
     rest = 'none';
   } else {
     // PA-3: the cancelled units were the last to ship after earlier parcels: release the rest of the authorisation, invoice.
@@ -545,7 +544,7 @@ async function applyAnswer(tx: Tx, input: { shopId: string; locked: Locked; kase
   const answered: PendingEvidence = { kind: ORDER_UNAVAILABILITY_ANSWERED, actor: label, data: { number: order.number, caseId: kase.id, position: kase.position, quantity: kase.quantity, choice, answeredBy: input.by, lastDay: kase.lastDay, rule: 'AV-1' } };
   const evidence: PendingEvidence[] = [answered];
   const line = order.lines.find((l) => l.position === kase.position)!;
-  const missing: MissingUnits = { name: line.name, quantity: kase.quantity };
+  const missing: MissingUnits = { name: line.name, options: line.options, quantity: kase.quantity };
   if (choice === 'wait') {
     await queueEmail(tx, { shopId, key: `unavailability.waiting:${shopId}:${kase.id}`, email: waitConfirmedEmail(order, { missing }) }, now);
   } else if (choice === 'refund') {
@@ -680,8 +679,8 @@ async function acceptSubstitute(tx: Tx, input: { shopId: string; locked: Locked;
       shopId,
       key: `unavailability.substituted:${shopId}:${kase.id}`,
       email: substitutedEmail(order, {
-        missing: { name: line.name, quantity: n },
-        substitute: { name: facts.name, quantity: n },
+        missing: { name: line.name, options: line.options, quantity: n },
+        substitute: { name: facts.name, options: facts.options, quantity: n },
         refund: refund ? { amount: refund.amount, dueOn: refund.dueOn, settlement: refund.settlement } : null,
       }),
     },

@@ -26,6 +26,7 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^fraud_review\.(not_holdable|not_on_hold)$/, 409],
   [/^reservation\.(not_in_stock|illegal_transition)$/, 409], // ST-1: the store has not the units; a reservation no longer active
   [/^clock\.invalid_(duration|instant)$/, 400],
+  [/^claim\.(illegal_transition|replacement_out_of_stock|parcel_not_delivered)$/, 409], // SH-8: a claim is decided once; no stock to reship; the parcel is not delivered
   [/^unavailability\.(order_not_open|already_answered|substitute_sold_out)$/, 409], // AV-1: the order is not being prepared; a question answered once; the substitute gone
   [/^delivery\.(not_late|already_delivered|partially_delivered|notice_not_applicable|notice_already_sent|no_notice|notice_period_running|already_terminated)$/, 409], // SH-4: not yet, or no longer, possible for this order
   [/^shipment\.(illegal_event|order_not_shippable|payment_overdue|not_dispatched)$/, 409], // SH-5…SH-9: the parcel or the order is not in a state for this

@@ -51,7 +51,11 @@ import { reservationAdminApiRoutes, reservationStoreApiRoutes } from './routes/r
 import { reservationBackOfficeRoutes, reservationPageRoutes } from './routes/reservations-pages.js';
 import { instalmentsAdminApiRoutes } from './routes/instalments-admin-api.js';
 import { instalmentsBackOfficeRoutes } from './routes/instalments-back-office.js';
+import { deliveryDeadlineAdminApiRoutes, deliveryDeadlineStoreApiRoutes } from './routes/delivery-deadline-api.js';
+import { deliveryDeadlineBackOfficeRoutes, deliveryDeadlinePageRoutes } from './routes/delivery-deadline-pages.js';
 import { sandboxPaymentRoutes } from '../adapters/payments/sandbox/routes.js';
+import { deliveryClaimAdminApiRoutes, deliveryClaimStoreApiRoutes } from './routes/delivery-claims-api.js';
+import { deliveryClaimBackOfficeRoutes, deliveryClaimPageRoutes } from './routes/delivery-claims-pages.js';
 import { errorPageSender } from './web/pages/error.js';
 import { shopView } from './web/shop-view.js';
 
@@ -170,6 +174,16 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     await scope.register(reservationAdminApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(reservationPageRoutes(ctx));
     await scope.register(reservationBackOfficeRoutes(ctx), { prefix: '/admin' });
+    // Issue 5 §6: the delivery deadline (SH-4): the customer's notice and termination, orders at risk.
+    await scope.register(deliveryDeadlineStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(deliveryDeadlineAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(deliveryDeadlinePageRoutes(ctx));
+    await scope.register(deliveryDeadlineBackOfficeRoutes(ctx), { prefix: '/admin' });
+    // Issue 5 §7: delivery claims (SH-8, SH-9).
+    await scope.register(deliveryClaimStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(deliveryClaimAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(deliveryClaimPageRoutes(ctx));
+    await scope.register(deliveryClaimBackOfficeRoutes(ctx), { prefix: '/admin' });
   });
   return app;
 }

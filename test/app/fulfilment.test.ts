@@ -11,6 +11,7 @@ import { advanceManualClock } from '../../src/jobs/timer-runner.js';
 import { ManualClock } from '../../src/adapters/clock.js';
 import { verifyEvidenceChain } from '../../src/store/evidence.js';
 import { listTimers } from '../../src/store/timers.js';
+import { addPrice } from '../../src/app/catalogue-admin.js';
 import { useTestApp, type TestApp } from '../support/app.js';
 import { codeOf } from '../support/errors.js';
 import { ownerActor, shipOrder, track } from '../support/fulfilment.js';
@@ -110,6 +111,7 @@ describe('FA relay point: the collection window (SH-7)', () => {
     const number = placed.order.number;
     const total = placed.order.total;
     const shipment = await shipOrder(t, number);
+    expect(shipment.pickupPoint).toBe('Mondial Relay — Relais 1, 3 rue de la Gare, 75011 (FR)'); // SH-1: the point chosen at checkout
     await h.advance(2 * DAY); // Wed 25 Nov 2026 09:00 UTC
     await track(t, shipment.trackingNumber!, { kind: 'available_for_collection', location: 'Relais Le Papyrus, 3 rue Oberkampf, Paris' });
     await h.flush();
@@ -219,5 +221,86 @@ describe('JW ships everything together (SH-6)', () => {
     expect(error).toMatchObject({ code: 'shipment.all_together', details: { field: 'lines', rule: 'SH-6' } });
     const shipment = await shipOrder(t, placed.order.number);
     expect(shipment.lines).toEqual([expect.objectContaining({ position, quantity: 2 })]);
+  });
+});
+
+describe('FA instalments: the first share at the dispatch, the invoice then (PA-4, DOC-1)', () => {
+  const t = useTestApp('fa');
+  const h = helpers(t);
+
+  it('dispatch dates the shares from its day, collects the first through the partner and issues the invoice', async () => {
+    const variantId = await stockedVariant(t, 5);
+    await addPrice(t.ctx.db, { shopId: 'fa', variantId, currency: 'EUR', amountMinor: 60000 - 490, currencies: ['EUR'], actor: { kind: 'system' }, now: await t.ctx.clock.now() });
+    const placed = await placeCardOrder(t, { variantId, quantity: 1, method: 'home', over: { paymentMethod: 'instalments', instalmentCount: 4, financing: t.ctx.payments?.financing } });
+    const number = placed.order.number;
+    expect(placed.order).toMatchObject({ state: 'financed', total: 60000 });
+    expect(await findInvoiceOfOrder(t.ctx.db, { shopId: h.shopId(), orderNumber: number })).toBeUndefined();
+    await h.advance(2 * 24 * 3600_000); // dispatched Wed 25 Nov 2026
+    await shipOrder(t, number);
+    await h.flush();
+    const shares = await t.ctx.db
+      .selectFrom('instalments as i')
+      .innerJoin('instalment_plans as p', 'p.id', 'i.plan_id')
+      .select(['i.number', 'i.due_on', 'i.amount_minor', 'i.state'])
+      .where('p.order_id', '=', placed.order.id)
+      .orderBy('i.number')
+      .execute();
+    expect(shares.map((s) => [s.number, s.due_on, Number(s.amount_minor), s.state])).toEqual([
+      [1, '2026-11-25', 15000, 'collected'],
+      [2, '2026-12-25', 15000, 'pending'],
+      [3, '2027-01-25', 15000, 'pending'],
+      [4, '2027-02-25', 15000, 'pending'],
+    ]);
+    const invoice = await findInvoiceOfOrder(t.ctx.db, { shopId: h.shopId(), orderNumber: number });
+    expect(invoice?.content.total).toBe(60000);
+    expect((await h.evidence(number, 'shipment.dispatched'))[0]!.data).toMatchObject({ instalments: 'started', invoice: invoice!.number });
+  });
+});
+
+describe('FR: held at the post office after a failed delivery, 15 days (SH-7)', () => {
+  const t = useTestApp('fr');
+  const h = helpers(t);
+
+  it('delivery attempted, then waiting at the post office: collected in time it is delivered, possession from the carrier', async () => {
+    const placed = await h.paidOrder({ quantity: 1, skip: 0 }, 'colissimo');
+    const number = placed.order.number;
+    const shipment = await shipOrder(t, number);
+    await h.advance(24 * 3600_000);
+    await track(t, shipment.trackingNumber!, { kind: 'delivery_attempted' });
+    await track(t, shipment.trackingNumber!, { kind: 'available_for_collection', location: 'Bureau de poste Paris Oberkampf' });
+    await h.flush();
+    const mail = (await h.emails(number)).find((m) => m.subject.includes('disponible'))!;
+    expect(mail.body).toContain('9 décembre 2026'); // Tue 24 Nov + 15 calendar days
+    await h.advance(10 * 24 * 3600_000);
+    const done = await track(t, shipment.trackingNumber!, { kind: 'delivered', signedBy: 'Camille Martin' });
+    expect(done.shipment.state).toBe('delivered');
+    expect(await listTimers(t.ctx.db, h.shopId(), { kind: 'shipment.collection_window', state: 'pending' })).toEqual([]);
+    expect((await h.order(number)).fulfilment).toBe('delivered');
+  });
+});
+
+describe('EL: collection at the warehouse (SH-7)', () => {
+  const t = useTestApp('el');
+  const h = helpers(t);
+
+  it('the ready email says there is nothing to pay on site; not collected in 15 days it is resolved and refunded in full', async () => {
+    const placed = await h.paidOrder({ quantity: 1, skip: 0 }, 'warehouse');
+    const number = placed.order.number;
+    const shipment = await shipOrder(t, number);
+    await track(t, shipment.trackingNumber!, { kind: 'available_for_collection', location: 'Entrepôt Voltaïque, Lyon' });
+    await h.flush();
+    const mail = (await h.emails(number)).find((m) => m.subject.includes('disponible'))!;
+    expect(mail.body).toContain('aucun paiement sur place');
+    expect(mail.body).toContain('8 décembre 2026'); // Mon 23 Nov + 15 days
+    await h.advance(16 * 24 * 3600_000);
+    const [parcel] = await listShipments(t.ctx.db, { shopId: h.shopId(), orderId: (await h.order(number)).id });
+    expect(parcel!.state).toBe('returned'); // on the shop's own premises: resolved when the window ends
+    expect(parcel!.returnedAt?.toISOString()).toBe('2026-12-08T23:00:00.000Z');
+    const refund = await t.ctx.db.selectFrom('order_refunds').selectAll().where('key', '=', `parcel_back:${shipment.number}`).executeTakeFirstOrThrow();
+    expect(Number(refund.amount_minor)).toBe(placed.order.total);
+    expect(refund.due_on).toBe('2026-12-23'); // 14 days after 9 Dec (the window ended at its start, Paris)
+    await h.flush();
+    const [payment] = await listPaymentsFor(t.ctx.db, h.shopId(), { kind: 'order', id: number });
+    expect(payment!.refunded).toBe(placed.order.total);
   });
 });

@@ -6,7 +6,7 @@ import { dispatchShipment, packShipment, recordTrackingEvent, type Shipment } fr
 import type { Actor } from '../../src/store/audit.js';
 import type { TestApp } from './app.js';
 
-export async function ownerActor(t: TestApp): Promise<Actor> {
+export async function ownerActor(t: TestApp): Promise<Extract<Actor, { kind: 'staff' }>> {
   const row = await t.ctx.db.selectFrom('staff').select('id').where('email', '=', t.owner.email).executeTakeFirstOrThrow();
   return { kind: 'staff', staffId: String(row.id) };
 }

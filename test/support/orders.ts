@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { addCartLine, chooseDestination } from '../../src/app/cart.js';
 import { registerCustomer } from '../../src/app/customers.js';
 import { placeOrder, type PlacedOrder, type PlaceOrderInput } from '../../src/app/orders.js';
+import { pickupPointsFor } from '../../src/app/pickup-points.js';
 import { setStock } from '../../src/app/stock.js';
 import { listTermsVersions } from '../../src/app/terms.js';
 import { versionInForce } from '../../src/domain/terms-versions.js';
@@ -53,6 +54,9 @@ export async function placeCardOrder(
   await chooseDestination(t.ctx.db, { shop, token: added.token, country: 'FR', shippingMethodId: input.method, now });
   const terms = versionInForce(await listTermsVersions(t.ctx.db, t.ctx.shop.id), now)!;
   const customerId = input.customerId ?? (await registeredCustomer(t)).id;
+  // SH-1: a relay point or store method needs a point: the first one offered for the address.
+  const method = t.ctx.shop.policy.shipping.methods.find((m) => m.id === input.method);
+  const [pickupPoint] = method ? await pickupPointsFor(t.ctx.db, t.ctx.carrier, { shopId: t.ctx.shop.id, method, country: 'FR', postalCode: '75011' }) : [];
   const placed = await placeOrder(t.ctx.db, {
     shop: { ...shop, policyHash: t.ctx.shop.policyHash },
     provider: t.ctx.payments?.provider,
@@ -60,6 +64,7 @@ export async function placeCardOrder(
     customerId,
     deliveryAddress: { name: 'Camille Martin', line1: '12 rue des Lilas', postalCode: '75011', city: 'Paris', country: 'FR' },
     shippingMethodId: input.method,
+    pickupPoint: pickupPoint ?? null,
     paymentMethod: 'card',
     acceptedTerms: { versionId: terms.id, hash: terms.hash.fr, language: 'fr' },
     declarations: { age: { meetsMinimumAge: true } },

@@ -32,8 +32,13 @@ export type TrackingEvent = {
   reason?: string | undefined;
 };
 
+/** SH-1 / SH-7: a relay point the customer may choose, as the carrier names it. */
+export type PickupPoint = { id: string; label: string };
+
 export interface Carrier {
   /** `sandbox-carrier` for the built-in one. */
   readonly name: string;
   createParcel(request: ParcelRequest): Promise<Parcel>;
+  /** The relay points of `carrierName` near a postal code (SH-1: the customer picks one at checkout). */
+  pickupPoints(request: { carrierName: string; country: string; postalCode: string }): Promise<PickupPoint[]>;
 }

@@ -22,6 +22,15 @@ export function sandboxCarrier(publicUrl: string): Carrier {
       const trackingNumber = sandboxTrackingNumber(request.idempotencyKey);
       return { trackingNumber, trackingUrl: `${base}/sandbox/carrier/${trackingNumber}` };
     },
+    // Three points per postal code, always the same ones.
+    async pickupPoints(request) {
+      const postalCode = request.postalCode.replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 10) || '00000';
+      const streets = ['rue de la Gare', 'place du Marché', 'avenue de la République'];
+      return streets.map((street, i) => ({
+        id: `${request.country}-${postalCode}-${i + 1}`,
+        label: `${request.carrierName} — Relais ${i + 1}, ${2 * i + 3} ${street}, ${request.postalCode.trim()} (${request.country})`,
+      }));
+    },
   };
 }
 

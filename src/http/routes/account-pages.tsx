@@ -30,6 +30,8 @@ import { OrderPage, OrdersPage } from '../web/pages/account-orders.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 import { invoicePdfPath } from './account-orders-api.js';
+import { withDeliveryClaims } from './delivery-claims-pages.js'; // SH-8: the delivery claims section
+import { withDeliveryDeadline } from './delivery-deadline-pages.js';
 
 type StoredFlash = { kind: 'error' | 'notice'; code: string };
 
@@ -250,7 +252,8 @@ export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async 
   app.get('/account/orders/:number', signedIn, async (request, reply) => {
     const { number } = request.params as { number: string };
     const detail = await getCustomerOrder(ctx.db, { shopId: shop.id, policy: shop.policy, customerId: request.customer!.id, number: number.slice(0, 40) });
-    return sendPage(reply, <OrderPage lang={resolveLanguage(request, reply)} shop={view} timeZone={timeZone} detail={detail} invoiceUrl={invoicePdfPath(detail.order.number)} csrfToken={reply.generateCsrf()} />);
+    const page = <OrderPage lang={resolveLanguage(request, reply)} shop={view} timeZone={timeZone} detail={detail} invoiceUrl={invoicePdfPath(detail.order.number)} csrfToken={reply.generateCsrf()} />;
+    return sendPage(reply, await withDeliveryDeadline(ctx, { request, reply, orderNumber: detail.order.number, page: await withDeliveryClaims(ctx, request, reply, detail.order, page) })); // SH-4: the delivery deadline section
   });
 
   // The wish-list form of a product page (field variantId).

@@ -14,6 +14,7 @@
 //                                       order cookie (its access token)
 //
 // The JSON backbone is routes/order-api.ts; both call the same use case.
+import { needsPickupPoint, pickupPointsFor, resolvePickupPoint } from '../../app/pickup-points.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { viewCart, chooseDestination, quoteShipping, type CartView } from '../../app/cart.js';
@@ -111,6 +112,13 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
     const customer = await identifyCustomer(ctx, request).catch(() => null);
     const cart = input.cart ?? (await cartFor(request, input.values.delivery.country || null));
     const book = input.book ?? (await addressBook(customer));
+    // SH-1 / SH-7: the points offered for the address typed, per method that needs one.
+    const pickupPoints: Record<string, { id: string; label: string }[]> = {};
+    const country = input.values.delivery.country || cart.destinationCountry || '';
+    for (const option of country ? cart.priced.shippingOptions : []) {
+      const method = policy.shipping.methods.find((m) => m.id === option.methodId);
+      if (method && needsPickupPoint(method.kind)) pickupPoints[method.id] = await pickupPointsFor(ctx.db, ctx.carrier, { shopId: shop.id, method, country, postalCode: input.values.delivery.postalCode });
+    }
     // The entries matching the form are ticked; otherwise the defaults (CU-1).
     const chosenSaved = {
       delivery: entryOf(book, input.values.delivery, 'delivery') ?? book.find((a) => a.isDefaultDelivery)?.id ?? null,
@@ -128,6 +136,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         errors={input.errors}
         general={input.general}
         countries={countries}
+        pickupPoints={pickupPoints}
         view={cart}
         savedAddresses={book}
         chosenSaved={chosenSaved}
@@ -143,6 +152,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
     billingSame: field(body, 'billingSame') === '1',
     billing: readAddress(body, 'billing'),
     shippingMethodId: field(body, 'shippingMethodId'),
+    pickupPointId: field(body, `pickupPoint_${field(body, 'shippingMethodId')}`),
     saveAddress: customer !== null && field(body, 'saveAddress') === '1',
   });
 
@@ -209,6 +219,16 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         cart = change.view;
         if (!change.view.shippingMethodId) errors['shippingMethodId'] = 'checkout.method_required';
         else values.shippingMethodId = change.view.shippingMethodId;
+        // SH-1 / SH-7: a relay point or store method needs a point offered for this address.
+        if (change.view.shippingMethodId && !errors['delivery.postalCode']) {
+          try {
+            const chosen = policy.shipping.methods.find((m) => m.id === change.view.shippingMethodId);
+            await resolvePickupPoint(ctx.db, ctx.carrier, { shopId: shop.id, method: chosen, country, postalCode: values.delivery.postalCode, pickupPointId: values.pickupPointId });
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            errors['pickupPointId'] = error.code;
+          }
+        }
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         errors['delivery.country'] = error.code;
@@ -307,6 +327,13 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         deliveryAddress: toInput(details.delivery),
         billingAddress: details.billingSame ? null : toInput(details.billing),
         shippingMethodId: details.shippingMethodId,
+        pickupPoint: await resolvePickupPoint(ctx.db, ctx.carrier, {
+          shopId: shop.id,
+          method: policy.shipping.methods.find((m) => m.id === details.shippingMethodId),
+          country: details.delivery.country,
+          postalCode: details.delivery.postalCode,
+          pickupPointId: details.pickupPointId,
+        }),
         paymentMethod: choice!.paymentMethod,
         instalmentCount: choice!.instalmentCount,
         financing: ctx.payments?.financing,

@@ -1,6 +1,7 @@
 // /api/store/orders (issue 4 §3): placing the cart's order and reading it back.
 // The HTML checkout pages come later; these are their JSON backbone. The cart
 // is the visitor's cart cookie (CA-2), the customer the session's (if any).
+import { pickupPointsFor, resolvePickupPoint } from '../../app/pickup-points.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
@@ -26,6 +27,7 @@ const placeBody = z.object({
   deliveryAddress: address,
   billingAddress: address.nullish(),
   shippingMethodId: z.string().max(60),
+  pickupPointId: z.string().max(100).optional().describe('SH-1 / SH-7: the relay point or store chosen (GET /api/store/pickup-points), for those methods'),
   paymentMethod: z.enum(ORDER_PAYMENT_METHODS).describe('PA-1 (instalments: PA-4; deferred: PA-7, authorised professionals)'),
   instalmentCount: z.number().int().optional().describe('PA-4: 3 or 4, with paymentMethod instalments'),
   acceptedTerms: z.object({ versionId: z.string().max(100), hash: z.string().max(64), language: z.enum(['fr', 'en']) }).describe('ID-2: the version read and accepted, and the SHA-256 of its text'),
@@ -47,6 +49,13 @@ export const orderApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
     const idempotencyKey = (typeof header === 'string' ? header : undefined) ?? body.idempotencyKey;
     if (!idempotencyKey) throw new DomainError('order.idempotency_key_required', { field: 'idempotencyKey' }, 'Send an Idempotency-Key header.');
     const customer = await identifyCustomer(ctx, request);
+    const pickupPoint = await resolvePickupPoint(ctx.db, ctx.carrier, {
+      shopId: shop.id,
+      method: shop.policy.shipping.methods.find((m) => m.id === body.shippingMethodId),
+      country: body.deliveryAddress.country,
+      postalCode: body.deliveryAddress.postalCode ?? '',
+      pickupPointId: body.pickupPointId,
+    });
     const placed = await placeOrder(ctx.db, {
       shop,
       provider: ctx.payments?.provider,
@@ -57,6 +66,7 @@ export const orderApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
       deliveryAddress: body.deliveryAddress,
       billingAddress: body.billingAddress,
       shippingMethodId: body.shippingMethodId,
+      pickupPoint,
       paymentMethod: body.paymentMethod,
       instalmentCount: body.instalmentCount,
       acceptedTerms: body.acceptedTerms,
@@ -67,6 +77,23 @@ export const orderApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
     });
     return reply.status(placed.created ? 201 : 200).send(placed);
   });
+
+  app.get(
+    '/pickup-points',
+    {
+      schema: {
+        tags,
+        summary: 'SH-1 / SH-7: the relay points (carrier) or stores a parcel of this method can wait at, for a delivery address',
+        querystring: z.object({ shippingMethodId: z.string().max(60), country: z.string().length(2), postalCode: z.string().max(16).default('') }),
+        response: { 200: z.object({ points: z.array(z.object({ id: z.string(), label: z.string() })) }) },
+      },
+    },
+    async (request) => {
+      const method = shop.policy.shipping.methods.find((m) => m.id === request.query.shippingMethodId);
+      if (!method) throw new DomainError('shipping.method_not_found', { field: 'shippingMethodId', rule: 'SH-1' });
+      return { points: await pickupPointsFor(ctx.db, ctx.carrier, { shopId: shop.id, method, country: request.query.country.toUpperCase(), postalCode: request.query.postalCode }) };
+    },
+  );
 
   app.get(
     '/orders/:number',

@@ -29,6 +29,8 @@ export type CheckoutDetails = {
   billingSame: boolean;
   billing: AddressForm;
   shippingMethodId: string;
+  /** SH-1 / SH-7: the relay point or store chosen, for those methods. */
+  pickupPointId?: string;
   /** CU-1: a signed-in customer asked to keep the delivery address in the account. */
   saveAddress?: boolean;
 };
@@ -191,6 +193,8 @@ export type DetailsPageProps = {
   /** CU-1: the signed-in customer's address book (empty for a guest), and the entries matching the form. */
   savedAddresses: CustomerAddress[];
   chosenSaved: { delivery: string | null; billing: string | null };
+  /** SH-1 / SH-7: per method id, the relay points or stores offered for the delivery address. */
+  pickupPoints: Record<string, { id: string; label: string }[]>;
 };
 
 /**
@@ -291,9 +295,26 @@ export function DetailsPage(props: DetailsPageProps) {
               <input type="radio" name="shippingMethodId" value={o.methodId} checked={o.methodId === (values.shippingMethodId || view.shippingMethodId)} /> {o.label[lang]} ({o.carrier}) —{' '}
               {o.free ? t.free : m(o.amount)}
               <span class="meta"> · {t.estimated(legalDate(o.estimate.earliest, lang), legalDate(o.estimate.latest, lang))}</span>
+              {props.pickupPoints[o.methodId]?.length ? (
+                <span class="pickup-point">
+                  {' '}
+                  <label>
+                    {t.pickupPoint}{' '}
+                    <select name={`pickupPoint_${o.methodId}`} aria-describedby={errors['pickupPointId'] ? 'pickupPointId-error' : undefined}>
+                      <option value="">—</option>
+                      {props.pickupPoints[o.methodId]!.map((p) => (
+                        <option key={p.id} value={p.id} selected={p.id === values.pickupPointId}>
+                          {p.label}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                </span>
+              ) : null}
             </label>
           ))}
           <FieldError lang={lang} id="shippingMethodId-error" code={methodError} />
+          <FieldError lang={lang} id="pickupPointId-error" code={errors['pickupPointId']} />
         </fieldset>
         <button type="submit">{t.continue}</button>
       </form>
