@@ -53,6 +53,8 @@ import { instalmentsAdminApiRoutes } from './routes/instalments-admin-api.js';
 import { instalmentsBackOfficeRoutes } from './routes/instalments-back-office.js';
 import { deliveryDeadlineAdminApiRoutes, deliveryDeadlineStoreApiRoutes } from './routes/delivery-deadline-api.js';
 import { deliveryDeadlineBackOfficeRoutes, deliveryDeadlinePageRoutes } from './routes/delivery-deadline-pages.js';
+import { unavailabilityAdminApiRoutes, unavailabilityStoreApiRoutes } from './routes/unavailability-api.js';
+import { unavailabilityBackOfficeRoutes, unavailabilityPageRoutes } from './routes/unavailability-pages.js';
 import { sandboxPaymentRoutes } from '../adapters/payments/sandbox/routes.js';
 import { deliveryClaimAdminApiRoutes, deliveryClaimStoreApiRoutes } from './routes/delivery-claims-api.js';
 import { deliveryClaimBackOfficeRoutes, deliveryClaimPageRoutes } from './routes/delivery-claims-pages.js';
@@ -184,6 +186,11 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     await scope.register(deliveryClaimAdminApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(deliveryClaimPageRoutes(ctx));
     await scope.register(deliveryClaimBackOfficeRoutes(ctx), { prefix: '/admin' });
+    // Issue 5 §3: items unavailable after ordering (AV-1, AV-2).
+    await scope.register(unavailabilityAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(unavailabilityStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(unavailabilityPageRoutes(ctx));
+    await scope.register(unavailabilityBackOfficeRoutes(ctx), { prefix: '/admin' });
   });
   return app;
 }

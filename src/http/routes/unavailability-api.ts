@@ -75,7 +75,8 @@ const choiceBody = z.object({ choice: z.string().max(20).describe('one of the ca
 
 /** onRequest, after `requireStaff`: AV-1 declarations need `fulfilment.manage` (warehouse) or `orders.manage` (customer service). */
 export async function mayDeclareUnavailable(request: FastifyRequest): Promise<void> {
-  const role = request.staff!.role;
+  const role = request.staff?.role;
+  if (role === undefined) throw new DomainError('auth.required', {}, 'Sign in (session cookie) or send a staff API token.');
   if (!can(role, 'fulfilment.manage') && !can(role, 'orders.manage')) {
     throw new DomainError('auth.forbidden', { permission: 'fulfilment.manage' }, `Your role (${role}) may not declare items unavailable.`);
   }
