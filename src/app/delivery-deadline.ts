@@ -79,6 +79,12 @@ export const terminationRefundKey = (orderNumber: string) => `delivery_terminate
 /** SH-4: the shop owes delivery only for an order it may ship (PA-3: paid, financed, or on a deferred invoice). */
 const NOTICE_STATES: readonly OrderState[] = ['paid', 'financed', 'payment_deferred'];
 
+/** SH-4 is consumer law (L216-1…L216-7): a professional's order has no notice from the account. */
+async function boughtByConsumer(q: Queryable, orderId: string): Promise<boolean> {
+  const row = await q.selectFrom('orders').select('customer_kind').where('id', '=', orderId).executeTakeFirstOrThrow();
+  return row.customer_kind === 'consumer';
+}
+
 export type DeliveryNotice = {
   sentAt: Date;
   /** The SH-4 due date the notice followed. */
@@ -157,7 +163,7 @@ export type DeliveryDeadlineStatus = {
   canTerminate: boolean;
 };
 
-function statusOf(order: Order, notice: DeliveryNotice | null, today: CalendarDate, now: Date): DeliveryDeadlineStatus {
+function statusOf(order: Order, consumer: boolean, notice: DeliveryNotice | null, today: CalendarDate, now: Date): DeliveryDeadlineStatus {
   const fulfilment = order.fulfilment as DeliveryProgress;
   const late = order.state !== 'cancelled' && isDeliveryLate({ dueOn: order.deliveryDueOn, today, fulfilment });
   const t = parseCalendarDate(today, 'today');
@@ -170,7 +176,7 @@ function statusOf(order: Order, notice: DeliveryNotice | null, today: CalendarDa
     today,
     late,
     noticeFrom: nextDay(order.deliveryDueOn),
-    canSendNotice: late && notice === null && NOTICE_STATES.includes(order.state),
+    canSendNotice: late && notice === null && consumer && NOTICE_STATES.includes(order.state),
     deliverBy: {
       earliest: t.add({ days: DELIVERY_NOTICE_PERIOD.minDays }).toString(),
       default: t.add({ days: DELIVERY_NOTICE_PERIOD.defaultDays }).toString(),
@@ -192,7 +198,7 @@ export async function getDeliveryDeadline(q: Queryable, input: { shopId: string;
   const order = await getOrderFor(q, { shopId: input.shopId, number: input.number, customerId: input.customerId });
   const policy = await policyOfOrder(q, input.shopId, order.policyHash);
   const row = await q.selectFrom('delivery_notices').select(noticeColumns).where('order_id', '=', order.id).executeTakeFirst();
-  return statusOf(order, row ? toNotice(row) : null, localDateIn(policy.shop.timeZone, input.now), input.now);
+  return statusOf(order, await boughtByConsumer(q, order.id), row ? toNotice(row) : null, localDateIn(policy.shop.timeZone, input.now), input.now);
 }
 
 // ---------------------------------------------------------------------------
@@ -217,6 +223,9 @@ export async function sendDeliveryNotice(tx: Tx, input: SendNoticeInput): Promis
   if (!NOTICE_STATES.includes(order.state)) {
     throw new DomainError('delivery.notice_not_applicable', { field: 'number', rule: 'SH-4', state: order.state }, 'A notice is possible only for an order the shop has to deliver (paid, not cancelled).');
   }
+  if (!(await boughtByConsumer(tx, order.id))) {
+    throw new DomainError('delivery.notice_not_applicable', { field: 'number', rule: 'SH-4', customerKind: 'professional' }, 'The notice of L216-6 is a consumer\'s right: customer service handles a professional order.');
+  }
   checkNoticeAllowed({ dueOn: order.deliveryDueOn, today, fulfilment });
   const existing = await lockNotice(tx, order.id);
   if (existing) throw new DomainError('delivery.notice_already_sent', { field: 'number', rule: 'SH-4', deliverBy: existing.deliver_by }, 'A notice was already sent for this order.');
@@ -238,7 +247,7 @@ export async function sendDeliveryNotice(tx: Tx, input: SendNoticeInput): Promis
     data: { number: order.number, rule: 'SH-4', deliveryDueOn: order.deliveryDueOn, deliverBy, periodEndsAt: periodEndsAt.toISOString(), fulfilment },
     at: now,
   });
-  return statusOf(order, toNotice(row), today, now);
+  return statusOf(order, true, toNotice(row), today, now);
 }
 
 /**

@@ -361,14 +361,15 @@ async function lockShipment(tx: Tx, shopId: string, where: { number?: string; tr
   return { order, payments, shipment };
 }
 
-/** PA-3: the amount a dispatch captures — its lines (spread to the cent over the units) and, with the first parcel, the delivery. */
-function dispatchCharge(order: Order, plan: readonly PlanLine[], shipment: Shipment, first: boolean): number {
-  const goods = shipment.lines.reduce((sum, l) => {
-    const line = plan.find((p) => p.position === l.position)!;
-    // `plan` counts this parcel as shipped already: the units before it are the others.
-    return sum + lineAmountFor(line, line.shippedQuantity - l.quantity, l.quantity);
-  }, 0);
-  return goods + (first ? order.shipping : 0);
+/**
+ * PA-3: what a parcel's units cost — each line spread to the cent over its
+ * units, the units of the parcels packed earlier counted first, so that the
+ * parcels of a line add up to its total whatever the order of dispatch.
+ */
+async function parcelGoods(q: Queryable, order: Order, plan: readonly PlanLine[], shipment: Shipment): Promise<number> {
+  if (shipment.replaces !== null) return 0; // SH-8: a replacement was paid for with the parcel it replaces
+  const before = await unitsInEarlierParcels(q, order.id, shipment.id);
+  return shipment.lines.reduce((sum, l) => sum + lineAmountFor(plan.find((p) => p.position === l.position)!, before.get(l.position) ?? 0, l.quantity), 0);
 }
 
 export type DispatchInput = { shopId: string; shipmentNumber: string; parcel: Parcel; actor: Actor; now: Date };
@@ -399,8 +400,9 @@ export async function dispatchShipment(tx: Tx, input: DispatchInput): Promise<Sh
   const last = nothingLeftToShip(plan);
   const money_: EvidenceData = {};
   const atDispatch = replacement ? [] : payments.filter((p) => p.captureMode === 'manual' && ['authorised', 'partially_captured'].includes(p.state) && p.voidRequestedAt === null);
+  const charge = atDispatch.length > 0 ? (await parcelGoods(tx, order, plan, shipment)) + (first ? order.shipping : 0) : 0; // the delivery with the first parcel
   for (const payment of atDispatch) {
-    const amount = Math.min(dispatchCharge(order, plan, shipment, first), payment.authorised - payment.captureRequested);
+    const amount = Math.min(charge, payment.authorised - payment.captureRequested);
     if (amount > 0) await capturePayment(tx, { shopId, paymentId: payment.id, key: `shipment:${shipment.number}`, amount: money(amount, payment.currency), final: last, now });
     money_.captured = amount;
     money_.authorisationReleased = last ? payment.authorised - payment.captureRequested - amount : 0;
@@ -596,7 +598,7 @@ async function parcelBack(
   const { fulfilment } = await refreshFulfilment(tx, order, now);
   const refused = shipment.events.some((e) => e.kind === 'refused');
   const plan = await planLines(tx, order);
-  const goods = shipment.lines.reduce((sum, l) => sum + lineAmountFor(plan.find((p) => p.position === l.position)!, 0, l.quantity), 0);
+  const goods = await parcelGoods(tx, order, plan, shipment); // what these units were charged (PA-3)
   const nothingDelivered = fulfilment === 'returned' || fulfilment === 'unfulfilled';
   const gross = goods + (nothingDelivered ? order.shipping : 0);
   const fee = refused ? 0 : Math.min(gross, input.method.uncollected?.feeKept?.amount ?? 0);
@@ -617,6 +619,21 @@ async function parcelBack(
   });
   await queueEmail(tx, { shopId, key: `shipment.back:${shopId}:${shipment.number}`, email: uncollectedEmail(order, { shipmentNumber: shipment.number, feeKept: fee, dueOn: refund.dueOn, settlement: refund.settlement, back: true }) }, now);
   return { returnedAt: input.at.toISOString(), refund: refund.amount, feeKept: fee, refundDueOn: refund.dueOn, fulfilment };
+}
+
+/** Per line, the units in the order's parcels packed before `shipmentId` (not cancelled, not replacements). */
+async function unitsInEarlierParcels(q: Queryable, orderId: string, shipmentId: string): Promise<Map<number, number>> {
+  const rows = await q
+    .selectFrom('shipment_lines as sl')
+    .innerJoin('shipments as s', 's.id', 'sl.shipment_id')
+    .select(['sl.position', (eb) => eb.fn.sum<string>('sl.quantity').as('units')])
+    .where('sl.order_id', '=', orderId)
+    .where('s.id', '<', shipmentId)
+    .where('s.state', '<>', 'cancelled')
+    .where('s.replaces_shipment_id', 'is', null)
+    .groupBy('sl.position')
+    .execute();
+  return new Map(rows.map((r) => [r.position, Number(r.units)]));
 }
 
 /** The goods of a parcel back on sale: at the store it waited in, else where they were taken (OR-3). */

@@ -293,10 +293,18 @@ describe('EL (bank transfer): the refund is late, and the L241-4 surcharge is ow
     expect(await verifyEvidenceChain(t.ctx.db, h.shopId())).toMatchObject({ ok: true });
   });
 
-  it('SH-4: no notice for an order not paid (the shop owes no delivery yet)', async () => {
-    const variantId = await stockedVariant(t, 2, { skip: 1 });
-    const placed = await placeCardOrder(t, { variantId, quantity: 1, method: 'standard', over: { paymentMethod: 'bank_transfer', declarations: {} } });
-    expect(await codeOf(h.notice(placed.customerId, placed.order.number))).toBe('delivery.notice_not_applicable');
+  it('SH-4: no notice for an order not paid (the shop owes no delivery yet), nor for a professional\'s (consumer law)', async () => {
+    const variantId = await stockedVariant(t, 4, { skip: 1 });
+    const transfer = { paymentMethod: 'bank_transfer' as const, declarations: {} };
+    const unpaid = await placeCardOrder(t, { variantId, quantity: 1, method: 'standard', over: transfer });
+    const pro = await placeCardOrder(t, { variantId, quantity: 1, method: 'standard', over: transfer });
+    const owner = await ownerActor(t);
+    await t.ctx.db.transaction().execute(async (tx) => recordBankTransferReceived(tx, { shopId: h.shopId(), reference: pro.bankTransfer!.reference, amount: pro.bankTransfer!.amount, actor: owner, now: await h.now() }));
+    await t.ctx.db.updateTable('orders').set({ customer_kind: 'professional' }).where('number', '=', pro.order.number).execute();
+    await h.advanceTo('2027-04-25T09:00:00Z'); // both due on 19 April
+    expect(await codeOf(h.notice(unpaid.customerId, unpaid.order.number))).toBe('delivery.notice_not_applicable');
+    expect(await codeOf(h.notice(pro.customerId, pro.order.number))).toBe('delivery.notice_not_applicable');
+    expect(await h.status(pro.customerId, pro.order.number)).toMatchObject({ late: true, canSendNotice: false });
   });
 });
 

@@ -13,7 +13,7 @@
 //   within 3 days or past due, not delivered, not cancelled, and terminated
 //   orders with the refund's due date and the L241-4 surcharge when late.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { cloneElement, toChildArray, type VNode } from 'preact';
+import { cloneElement, h, toChildArray, type ComponentChildren, type VNode } from 'preact';
 import type { AppContext } from '../../app/context.js';
 import {
   deliveryDeadlineWatch,
@@ -124,6 +124,7 @@ export function DeliveryDeadlineSection(props: { lang: Language; timeZone: strin
   const d = (date: CalendarDate) => legalDate(date, lang);
   const csrf = <input type="hidden" name="_csrf" value={props.csrfToken} />;
   const notice = s.notice;
+  if (s.state === 'cancelled' && !notice?.terminatedAt) return null; // cancelled otherwise: nothing is owed
   let body: VNode;
   if (notice?.terminatedAt) {
     body = (
@@ -171,7 +172,7 @@ export function DeliveryDeadlineSection(props: { lang: Language; timeZone: strin
       </>
     );
   } else {
-    body = s.state === 'cancelled' ? <></> : <p data-delivery="due">{t.notYetLate(d(s.noticeFrom))}</p>;
+    body = <p data-delivery="due">{t.notYetLate(d(s.noticeFrom))}</p>;
   }
   return (
     <section aria-labelledby="delivery-deadline-title" class="delivery-deadline" data-due-on={s.dueOn}>
@@ -181,7 +182,7 @@ export function DeliveryDeadlineSection(props: { lang: Language; timeZone: strin
           {props.outcome.message}
         </p>
       ) : null}
-      {s.state === 'cancelled' && !notice?.terminatedAt ? null : <p>{t.dueOn(d(s.dueOn))}</p>}
+      <p>{t.dueOn(d(s.dueOn))}</p>
       {body}
     </section>
   );
@@ -189,16 +190,23 @@ export function DeliveryDeadlineSection(props: { lang: Language; timeZone: strin
 
 /**
  * The account's order page with the delivery deadline section at the end of
- * its main content: `page` is the `<OrderPage …/>` element, rendered here and
- * given the section as its last child (routes/account-pages.tsx makes this one
- * call; the order page itself stays as it is).
+ * its main content: `page` is the `<OrderPage …/>` element (or a page already
+ * extended this way, e.g. by the SH-8 claims section), rendered to its
+ * `Layout` whose children get the section last (routes/account-pages.tsx
+ * makes this one call; `OrderPage` takes no children). What this returns
+ * renders to that layout again, so such sections compose in either order.
  */
 export async function withDeliveryDeadline(ctx: AppContext, input: { request: FastifyRequest; reply: FastifyReply; orderNumber: string; page: VNode }): Promise<VNode> {
   const status = await getDeliveryDeadline(ctx.db, { shopId: ctx.shop.id, customerId: input.request.customer!.id, number: input.orderNumber, now: await ctx.clock.now() });
   const section = <DeliveryDeadlineSection lang={resolveLanguage(input.request, input.reply)} timeZone={ctx.shop.policy.shop.timeZone} status={status} csrfToken={input.reply.generateCsrf()} />;
-  const render = input.page.type as (props: unknown) => VNode<{ children?: unknown }>;
-  const layout = render(input.page.props);
-  return cloneElement(layout, {}, ...toChildArray(layout.props.children as VNode[]), section);
+  const { page } = input;
+  const layoutOf = (): VNode<{ children?: ComponentChildren }> =>
+    page.type === Layout ? (page as VNode<{ children?: ComponentChildren }>) : (page.type as (props: unknown) => VNode<{ children?: ComponentChildren }>)(page.props);
+  const WithDeliveryDeadline = () => {
+    const layout = layoutOf();
+    return cloneElement(layout, {}, ...toChildArray(layout.props.children), section);
+  };
+  return h(WithDeliveryDeadline, {});
 }
 
 const outcomeOf = (lang: Language, query: unknown): Outcome => {
