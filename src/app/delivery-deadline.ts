@@ -63,7 +63,7 @@ import { refundLines } from './fulfilment-emails.js';
 import { cancelForLateDelivery, type PaymentSettlement } from './order-cancellation.js';
 import { legalDate } from './order-emails.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
-import { getOrderFor, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
+import { getOrderFor, lockOrderWithPayments, moneyBackFor, policyOfOrder, type Order } from './orders.js';
 import { releaseAuthorisationRemainder, type Payment } from './payments.js';
 import { lockStock } from './stock.js';
 
@@ -348,7 +348,10 @@ export async function terminateLateDelivery(tx: Tx, input: TerminateInput): Prom
 
   const parcels = await shippedParcels(tx, order.id);
   const onTheWay = [...new Set(parcels.filter((p) => p.state !== 'returned').map((p) => p.number))];
-  const moneyTaken = locked.payments.some((p) => p.captured - p.refundRequested > 0) || partnerRefund.length > 0;
+  // Money the cancellation will give back (the same rule it applies, OR-7): a capture, one announced, a transfer received.
+  const moneyTaken =
+    partnerRefund.length > 0 ||
+    locked.payments.some((p) => (p.providerSessionId === null ? p.captured - p.refundRequested > 0 : ['refund', 'refund_on_capture'].includes(moneyBackFor(p).action)));
   const emailLines = [
     ...partnerRefund.map((s) => ({ fr: refundLines({ ...order, language: 'fr' }, [s])[0]!, en: refundLines({ ...order, language: 'en' }, [s])[0]! })),
     ...(moneyTaken

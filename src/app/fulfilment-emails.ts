@@ -76,6 +76,29 @@ export function availabilityEmail(
   return email(order, fr ? `Votre colis ${input.shipmentNumber} est disponible` : `Your parcel ${input.shipmentNumber} is ready to collect`, lines);
 }
 
+/**
+ * SH-7 (FA): the store is told a parcel is on its way for a customer who will
+ * collect it — in French, the staff's language; sent to the shop's service
+ * address (the catalogue's stores have no address of their own).
+ */
+export function storeNoticeEmail(input: { to: string; store: string; shipmentNumber: string; orderNumber: string; customerName: string; trackingNumber: string; lines: readonly ShippedLine[] }): EmailPayload {
+  return {
+    to: input.to,
+    subject: `[${input.store}] Colis ${input.shipmentNumber} à remettre en magasin`,
+    text: [
+      `Le colis ${input.shipmentNumber} (commande ${input.orderNumber}, suivi ${input.trackingNumber}) est en route vers ${input.store}.`,
+      `À remettre uniquement à ${input.customerName}, sur présentation d'une pièce d'identité et de l'e-mail de mise à disposition.`,
+      '',
+      ...input.lines.map((l) => `- ${l.quantity} × ${l.name.fr}`),
+      '',
+      "À son arrivée, enregistrez-le comme disponible depuis l'écran du colis : le client est alors prévenu et le délai de retrait commence.",
+    ].join('\n'),
+    html: null,
+    language: 'fr',
+    related: { kind: 'order', id: input.orderNumber },
+  };
+}
+
 /** RF-3: how each payment gives the money back. */
 export function refundLines(order: OrderFacts, settlement: readonly SettledPayment[]): string[] {
   const fr = order.language === 'fr';

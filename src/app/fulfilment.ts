@@ -40,7 +40,7 @@ import { refreshProductCards } from '../store/product-cards.js';
 import type { Possession, ShipmentEventKind } from '../store/schema.js';
 import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
-import { availabilityEmail, dispatchEmail, uncollectedEmail } from './fulfilment-emails.js';
+import { availabilityEmail, dispatchEmail, storeNoticeEmail, uncollectedEmail } from './fulfilment-emails.js';
 import { startInstalmentCollections } from './instalment-collections.js';
 import { issueInvoice } from './invoices.js';
 import { refundOrderAmount } from './order-refunds.js';
@@ -433,6 +433,26 @@ export async function dispatchShipment(tx: Tx, input: DispatchInput): Promise<Sh
     },
     now,
   );
+  if (shipment.methodKind === 'store_pickup') {
+    // SH-7 (FA): the store is notified that the parcel is coming, for whom, and what to check.
+    await queueEmail(
+      tx,
+      {
+        shopId,
+        key: `shipment.store_notice:${shopId}:${shipment.number}`,
+        email: storeNoticeEmail({
+          to: policy.identity.customerService.email,
+          store: shipment.pickupPoint ?? shipment.carrier,
+          shipmentNumber: shipment.number,
+          orderNumber: order.number,
+          customerName: order.deliveryAddress.name,
+          trackingNumber: input.parcel.trackingNumber,
+          lines: shipment.lines,
+        }),
+      },
+      now,
+    );
+  }
   await recordAudit(tx, { shopId, actor: input.actor, action: SHIPMENT_DISPATCHED, target: `shipment:${shipment.number}`, details: { order: order.number, trackingNumber: input.parcel.trackingNumber }, at: now });
   await appendEvidence(tx, {
     shopId,

@@ -163,6 +163,11 @@ describe('FA relay point: the collection window (SH-7)', () => {
   it('a store pickup is handed over only with the ID checked and the email shown (SH-7)', async () => {
     const placed = await h.paidOrder({ quantity: 1, skip: 4 }, 'store');
     const shipment = await shipOrder(t, placed.order.number);
+    await h.flush();
+    const notice = (await h.emails(placed.order.number)).find((m) => m.subject.includes('à remettre en magasin'))!;
+    expect(notice.subject).toContain(shipment.pickupPoint!); // the store the customer chose (SH-7: the store is notified)
+    expect(notice.body).toContain('Camille Martin');
+    expect(notice.body).toContain("pièce d'identité");
     await track(t, shipment.trackingNumber!, { kind: 'available_for_collection', location: 'Fil d’Azur Nice' });
     const actor = await ownerActor(t);
     const handOver = async (over: { identityChecked: boolean; availabilityEmailShown: boolean }) =>

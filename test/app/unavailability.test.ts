@@ -12,6 +12,7 @@ import { findInvoiceOfOrder } from '../../src/app/invoices.js';
 import { cancelOrder } from '../../src/app/order-cancellation.js';
 import { loadOrder, placeOrder } from '../../src/app/orders.js';
 import { listPaymentsFor } from '../../src/app/payments.js';
+import { setStock } from '../../src/app/stock.js';
 import { listTermsVersions } from '../../src/app/terms.js';
 import { answerDeadlineTimerKey, answerUnavailability, declareUnavailable, listUnavailabilityCases, unavailabilityOfOrder } from '../../src/app/unavailability.js';
 import { cancelledUnitsAmount } from '../../src/domain/fulfilment/unavailability.js';
@@ -324,40 +325,40 @@ describe('JW substitute or refund (AV-1c), card captured at order', () => {
         FROM variants v JOIN products p ON p.id = v.product_id JOIN price_history ph ON ph.variant_id = v.id AND ph.currency = 'EUR'
        WHERE v.shop_id = 'jw' AND p.eco_fee_minor = 0 ORDER BY v.id, ph.effective_at DESC`.execute(t.ctx.db);
     const sorted = rows.sort((x, y) => Number(y.price) - Number(x.price));
-    return { dear: sorted[0]!, cheap: sorted.find((r) => Number(r.price) < Number(sorted[0]!.price))! };
+    const dear = sorted[0]!;
+    const cheap = sorted.find((r) => Number(r.price) < Number(dear.price))!;
+    return { dear, cheap, other: sorted.find((r) => r !== dear && r !== cheap)! };
   };
 
   it('AV-1c: the customer accepts a cheaper substitute — a new line at its price, its stock taken, the difference refunded through the PSP by the earlier of RF-1 and 30 days of the order', async () => {
-    const { dear, cheap } = await pricedPair();
+    const { dear, cheap, other } = await pricedPair();
     const warehouse = await t.ctx.db.selectFrom('locations').select('code').where('shop_id', '=', 'jw').where('kind', '=', 'warehouse').executeTakeFirstOrThrow();
-    const { setStock } = await import('../../src/app/stock.js');
-    for (const id of [dear.id, cheap.id]) await setStock(t.ctx.db, { shopId: 'jw', variantId: id, levels: [{ locationCode: warehouse.code, quantity: 5 }], actor: { kind: 'system' }, now: await h.now() });
-    const placed = await h.paidOrder([{ variantId: dear.id, quantity: 1 }], 'ems');
+    for (const id of [dear.id, cheap.id, other.id]) await setStock(t.ctx.db, { shopId: 'jw', variantId: id, levels: [{ locationCode: warehouse.code, quantity: 5 }], actor: { kind: 'system' }, now: await h.now() });
+    const placed = await h.paidOrder([{ variantId: dear.id, quantity: 1 }, { variantId: other.id, quantity: 1 }], 'ems');
     const number = placed.order.number;
     const o = await h.order(number);
-    const line = o.lines[0]!;
+    const line = o.lines.find((l) => l.variantId === dear.id)!;
+    const kept = o.lines.find((l) => l.variantId === other.id)!;
     const difference = line.total - Number(cheap.price);
     expect(difference).toBeGreaterThan(0);
 
-    expect(await codeOf(h.declare(number, 0, 1, 'NO-SUCH-SKU'))).toBe('variant.not_found');
-    expect(await codeOf(h.declare(number, 0, 1, dear.sku))).toBe('unavailability.substitute_same_variant');
-    const kase = await h.declare(number, 0, 1, cheap.sku);
+    expect(await codeOf(h.declare(number, line.position, 1, 'NO-SUCH-SKU'))).toBe('variant.not_found');
+    expect(await codeOf(h.declare(number, line.position, 1, dear.sku))).toBe('unavailability.substitute_same_variant');
+    const kase = await h.declare(number, line.position, 1, cheap.sku);
     expect(kase).toMatchObject({ state: 'awaiting_answer', choices: ['substitute', 'refund'], substitute: { sku: cheap.sku, unitPrice: Number(cheap.price) }, lastDay: '2026-11-26' });
     const token = await h.tokenIn(number);
     const [offer] = await h.unavailableMails(number);
     expect(offer!.body).toContain('recevoir à la place');
     expect(offer!.body).toContain(`la différence de ${h.eur(difference)} vous est remboursée`);
     expect(offer!.body).toContain('elle partira dès votre réponse'); // SH-6: JW ships everything together
-    // SH-6: nothing ships while the question is open.
-    expect(await codeOf(shipOrder(t, number, []))).toBe('shipment.no_lines');
+    // SH-6: JW ships all together — the available line does not leave while the question is open.
+    expect(await codeOf(shipOrder(t, number, [{ position: kept.position, quantity: 1 }]))).toBe('shipment.all_together');
 
     const done = await h.answer(number, token, 'substitute');
-    expect(done).toMatchObject({ state: 'substituted', choice: 'substitute', substitutePosition: 1, refund: { amount: difference, dueOn: '2026-12-07' } });
+    expect(done).toMatchObject({ state: 'substituted', choice: 'substitute', substitutePosition: 2, refund: { amount: difference, dueOn: '2026-12-07' } });
     const after = await h.order(number);
-    expect(after.lines).toMatchObject([
-      { position: 0, variantId: dear.id, quantity: 1, cancelledQuantity: 1 },
-      { position: 1, variantId: cheap.id, sku: cheap.sku, quantity: 1, cancelledQuantity: 0, unitPrice: Number(cheap.price), discount: 0, total: Number(cheap.price) },
-    ]);
+    expect(after.lines.find((l) => l.position === line.position)).toMatchObject({ variantId: dear.id, quantity: 1, cancelledQuantity: 1 });
+    expect(after.lines.find((l) => l.position === 2)).toMatchObject({ variantId: cheap.id, sku: cheap.sku, quantity: 1, cancelledQuantity: 0, unitPrice: Number(cheap.price), discount: 0, total: Number(cheap.price), vatRateBasisPoints: line.vatRateBasisPoints });
     expect(after.total).toBe(o.total + Number(cheap.price)); // Σ lines (cancelled units included) + delivery
     expect(await h.warehouseStock(cheap.id)).toBe(4);
     expect(await h.warehouseStock(dear.id)).toBe(4); // the missing one is not put back
@@ -365,11 +366,11 @@ describe('JW substitute or refund (AV-1c), card captured at order', () => {
     expect(await h.payment(number)).toMatchObject({ captured: o.total, refunded: difference });
     expect(await h.session(number)).toMatchObject({ refunded: difference });
     expect((await h.unavailableMails(number)).at(-1)!.body).toContain('vous recevrez');
-    expect(await h.evidence(number, 'order.line_substituted')).toMatchObject([{ actor: 'customer', data: { cancelledAmount: line.total, refund: difference, substitute: { position: 1, sku: cheap.sku, total: Number(cheap.price) } } }]);
+    expect(await h.evidence(number, 'order.line_substituted')).toMatchObject([{ actor: 'customer', data: { cancelledAmount: line.total, refund: difference, substitute: { position: 2, sku: cheap.sku, total: Number(cheap.price) } } }]);
 
     // The substitute ships with the rest, in one parcel.
-    const parcel = await shipOrder(t, number, [{ position: 1, quantity: 1 }]);
-    expect(parcel.lines).toMatchObject([{ position: 1, sku: cheap.sku, quantity: 1 }]);
+    const parcel = await shipOrder(t, number, [{ position: kept.position, quantity: 1 }, { position: 2, quantity: 1 }]);
+    expect(parcel.lines.map((l) => l.sku).sort()).toEqual([cheap.sku, other.sku].sort());
     expect((await h.order(number)).fulfilment).toBe('shipped');
   });
 
