@@ -11,6 +11,7 @@ import { FRAUD_REVIEW_DOCUMENTS } from '../../../domain/orders/fraud-review.js';
 import { ORDER_STATES } from '../../../domain/orders/order-lifecycle.js';
 import { Layout, type ShopView } from '../layout.js';
 import type { Language } from '../language.js';
+import { fulfilmentMessages } from '../fulfilment-messages.js';
 import { orderMessages } from '../order-messages.js';
 
 type Common = { lang: Language; shop: ShopView; csrfToken: string; staffEmail: string };
@@ -163,6 +164,10 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
             {order.cancelNote ? ` — ${order.cancelNote}` : ''}
           </>
         ) : null}
+      </p>
+      <p>
+        {fulfilmentMessages[lang].fulfilment}: <span data-fulfilment={order.fulfilment}>{fulfilmentMessages[lang].fulfilments[order.fulfilment]}</span> · {fulfilmentMessages[lang].dueOn} {order.deliveryDueOn} ·{' '}
+        <a href={`${base}/fulfilment`}>{fulfilmentMessages[lang].parcels}</a>
       </p>
       <h2>{t.lines}</h2>
       <table>
