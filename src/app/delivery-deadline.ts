@@ -56,7 +56,6 @@ import { money, type Currency } from '../domain/money.js';
 import type { OrderState } from '../domain/orders/order-lifecycle.js';
 import type { Queryable, Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
-import { refreshProductCards } from '../store/product-cards.js';
 import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { refundLines } from './fulfilment-emails.js';
@@ -65,7 +64,6 @@ import { legalDate } from './order-emails.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
 import { getOrderFor, lockOrderWithPayments, moneyBackFor, policyOfOrder, type Order } from './orders.js';
 import { releaseAuthorisationRemainder, type Payment } from './payments.js';
-import { lockStock } from './stock.js';
 
 export const DELIVERY_NOTICE_SENT = 'delivery.notice_sent';
 export const DELIVERY_NOTICE_PERIOD_ENDED = 'delivery.notice_period_ended';
@@ -380,8 +378,6 @@ export async function terminateLateDelivery(tx: Tx, input: TerminateInput): Prom
   }
   const cancellation = await cancelForLateDelivery(tx, locked, { shopId, customerLabel: customerLabel(input.customerId), emailLines, now });
 
-  // The cancellation put back on sale every unit the order took: the units of parcels already shipped are not here.
-  await withdrawShippedUnits(tx, order, parcels, now);
 
   // The refund owed, from the cancellation's settlement (no second refund): its L216-7 due date.
   const settled: SettledPayment[] = [
@@ -448,34 +444,6 @@ async function shippedParcels(tx: Tx, orderId: string): Promise<ParcelRow[]> {
     .orderBy('s.id')
     .orderBy('sl.position')
     .execute();
-}
-
-/**
- * Takes out of stock the units of parcels already shipped, which the
- * cancellation put back: from the locations the order took them from, as it
- * put them back (never more than it put back there). A parcel on its way is
- * restocked when it comes back (fulfilment's "returned"); one back already was.
- */
-async function withdrawShippedUnits(tx: Tx, order: Order, parcels: readonly ParcelRow[], now: Date): Promise<void> {
-  if (parcels.length === 0) return;
-  const lines = await tx.selectFrom('order_lines').select(['position', 'variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
-  const variantIds = [...new Set(lines.map((l) => l.variant_id))];
-  await lockStock(tx, variantIds);
-  for (const line of lines) {
-    let units = parcels.filter((p) => p.position === line.position).reduce((n, p) => n + p.quantity, 0);
-    for (const taken of line.stock_taken) {
-      if (units === 0) break;
-      const part = Math.min(units, taken.quantity);
-      units -= part;
-      await tx
-        .updateTable('stock')
-        .set((eb) => ({ quantity: eb('quantity', '-', part) }))
-        .where('variant_id', '=', line.variant_id)
-        .where('location_id', '=', taken.locationId)
-        .execute();
-    }
-  }
-  await refreshProductCards(tx, { variantIds, now });
 }
 
 // ---------------------------------------------------------------------------

@@ -833,15 +833,31 @@ export async function lockOrderWithPayments(tx: Tx, shopId: string, orderNumber:
 /**
  * OR-3, on cancellation (OR-7: src/app/order-cancellation.ts): puts back at each location the stock the
  * order's lines took (under `lockStock`, sorted ids) and refreshes the product
- * cards. The caller holds the order's row lock and moves it to `cancelled`.
+ * cards. Units in parcels that left are not here: they go back on sale when
+ * their parcel comes back (src/app/fulfilment.ts). The caller holds the order's
+ * row lock and moves it to `cancelled`.
  */
 export async function releaseOrderStock(tx: Tx, order: Pick<Order, 'id'>, now: Date): Promise<void> {
-  const lines = await tx.selectFrom('order_lines').select(['variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
+  const lines = await tx.selectFrom('order_lines').select(['position', 'variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
+  const left = await tx
+    .selectFrom('shipment_lines as sl')
+    .innerJoin('shipments as s', 's.id', 'sl.shipment_id')
+    .select(['sl.position', (eb) => eb.fn.sum<string>('sl.quantity').as('units')])
+    .where('sl.order_id', '=', order.id)
+    .where('s.shipped_at', 'is not', null)
+    .where('s.replaces_shipment_id', 'is', null)
+    .groupBy('sl.position')
+    .execute();
   const variantIds = [...new Set(lines.map((l) => l.variant_id))];
   await lockStock(tx, variantIds);
   for (const line of lines) {
+    // The shipped units came from the first locations (as a parcel back is restocked, fulfilment.ts).
+    let shipped = Number(left.find((r) => r.position === line.position)?.units ?? 0);
     for (const a of line.stock_taken) {
-      await sql`UPDATE stock SET quantity = quantity + ${a.quantity}::int WHERE variant_id = ${line.variant_id}::bigint AND location_id = ${a.locationId}::bigint`.execute(tx);
+      const kept = Math.min(shipped, a.quantity);
+      shipped -= kept;
+      if (a.quantity - kept === 0) continue;
+      await sql`UPDATE stock SET quantity = quantity + ${a.quantity - kept}::int WHERE variant_id = ${line.variant_id}::bigint AND location_id = ${a.locationId}::bigint`.execute(tx);
     }
   }
   await refreshProductCards(tx, { variantIds, now });
