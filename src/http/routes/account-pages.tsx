@@ -3,7 +3,7 @@
 // invoices (CU-1, DOC-1), password reset and email change confirmation. Plain CSRF-protected POSTs that redirect (303) with a
 // flash message in FR/EN; the same use cases as the JSON API (routes/customer-api.ts).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { getCustomerOrder, listCustomerOrders } from '../../app/account-orders.js';
+import { listCustomerOrders } from '../../app/account-orders.js';
 import type { AppContext } from '../../app/context.js';
 import {
   addAddress,
@@ -26,12 +26,11 @@ import { requireCustomerPage, signInCustomer, signOutCustomer } from '../custome
 import { accountError, accountMessages } from '../web/account-messages.js';
 import { resolveLanguage, type Language } from '../web/language.js';
 import { AccountPage, EmailChangePage, LoginPage, PasswordResetPage, RegisterPage, type Flash } from '../web/pages/account.js';
-import { OrderPage, OrdersPage } from '../web/pages/account-orders.js';
+import { OrdersPage } from '../web/pages/account-orders.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 import { invoicePdfPath } from './account-orders-api.js';
-import { withDeliveryClaims } from './delivery-claims-pages.js'; // SH-8: the delivery claims section
-import { withDeliveryDeadline } from './delivery-deadline-pages.js';
+import { sendAccountOrderPage } from './account-order-page.js';
 
 type StoredFlash = { kind: 'error' | 'notice'; code: string };
 
@@ -249,12 +248,7 @@ export const accountPageRoutes = (ctx: AppContext): FastifyPluginAsync => async 
     );
   });
 
-  app.get('/account/orders/:number', signedIn, async (request, reply) => {
-    const { number } = request.params as { number: string };
-    const detail = await getCustomerOrder(ctx.db, { shopId: shop.id, policy: shop.policy, customerId: request.customer!.id, number: number.slice(0, 40) });
-    const page = <OrderPage lang={resolveLanguage(request, reply)} shop={view} timeZone={timeZone} detail={detail} invoiceUrl={invoicePdfPath(detail.order.number)} csrfToken={reply.generateCsrf()} />;
-    return sendPage(reply, await withDeliveryDeadline(ctx, { request, reply, orderNumber: detail.order.number, page: await withDeliveryClaims(ctx, request, reply, detail.order, page) })); // SH-4: the delivery deadline section
-  });
+  app.get('/account/orders/:number', signedIn, async (request, reply) => sendAccountOrderPage(ctx, request, reply, (request.params as { number: string }).number));
 
   // The wish-list form of a product page (field variantId).
   app.post('/account/wish-list', { ...signedIn, ...csrf }, async (request, reply) =>

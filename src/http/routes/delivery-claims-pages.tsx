@@ -11,9 +11,9 @@
 // parser below, registered for these routes only (5 photos of 5 MB at most).
 // Each form calls one use case (one transaction) and redirects (303) with a
 // notice, or shows the page with the refusal and its status.
+import { sendAccountOrderPage } from './account-order-page.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { cloneElement, h, toChildArray, type ComponentChildren, type VNode } from 'preact';
-import { getCustomerOrder } from '../../app/account-orders.js';
+import type { VNode } from 'preact';
 import type { AppContext } from '../../app/context.js';
 import {
   claimKindLabel,
@@ -40,11 +40,9 @@ import { requireCustomerPage } from '../customer-auth.js';
 import { statusFor } from '../errors.js';
 import { resolveLanguage, type Language } from '../web/language.js';
 import { Layout, type ShopView } from '../web/layout.js';
-import { OrderPage } from '../web/pages/account-orders.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 import { accountPhotoPath, adminPhotoPath } from './delivery-claims-api.js';
-import { invoicePdfPath } from './account-orders-api.js';
 
 // ---------------------------------------------------------------------------
 // Texts
@@ -351,12 +349,8 @@ export function DeliveryClaimsSection(props: SectionProps) {
   );
 }
 
-/**
- * The account's order page with the delivery claims section appended to its
- * content (the page component takes no children: its layout's children are
- * extended). `flash`: the refusal of a claim just posted.
- */
-export async function withDeliveryClaims(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, order: Order, page: VNode, flash: { error?: DomainError } = {}): Promise<VNode> {
+/** SH-8: the delivery claims section of the account's order page (routes/account-order-page.tsx). `flash`: the refusal of a claim just posted. */
+export async function deliveryClaimsSection(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, order: Order, flash: { error?: DomainError } = {}): Promise<VNode> {
   const lang = resolveLanguage(request, reply);
   const customerId = request.customer?.id ?? null;
   const [claims, options] = await Promise.all([
@@ -365,7 +359,7 @@ export async function withDeliveryClaims(ctx: AppContext, request: FastifyReques
   ]);
   const filed = (request.query as { claim?: unknown } | undefined)?.claim;
   const notice = typeof filed === 'string' && claims.some((c) => c.number === filed) ? messages[lang].filed(filed) : null;
-  const section = (
+  return (
     <DeliveryClaimsSection
       lang={lang}
       csrfToken={reply.generateCsrf()}
@@ -377,24 +371,6 @@ export async function withDeliveryClaims(ctx: AppContext, request: FastifyReques
       error={flash.error ? errorOf(lang, flash.error, messages[lang].errors) : null}
     />
   );
-  return extendPage(page, section);
-}
-
-/**
- * A page component's vnode whose layout gets `section` after its content.
- * The page is a function of its props (no hooks), returning its `Layout`: it
- * is rendered to that layout and the layout's children extended. What this
- * returns is again a component whose render gives the layout, so sections
- * added the same way (the SH-4 delivery deadline) compose in either order.
- */
-export function extendPage(page: VNode, section: VNode): VNode {
-  const layoutOf = (): VNode<{ children?: ComponentChildren }> =>
-    page.type === Layout ? (page as VNode<{ children?: ComponentChildren }>) : (page.type as (props: unknown) => VNode<{ children?: ComponentChildren }>)(page.props);
-  const Extended = () => {
-    const layout = layoutOf();
-    return cloneElement(layout, {}, ...toChildArray(layout.props.children), section);
-  };
-  return h(Extended, {});
 }
 
 // ---------------------------------------------------------------------------
@@ -473,9 +449,7 @@ const orderNumberOf = (request: FastifyRequest): string => {
 
 /** The customer's claim form; register without prefix, inside the session scope. */
 export const deliveryClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
-  const view = shopView(ctx.shop);
   const shopId = ctx.shop.id;
-  const timeZone = ctx.shop.policy.shop.timeZone;
 
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: MULTIPART_LIMIT }, (request, body, done) => {
     try {
@@ -504,10 +478,7 @@ export const deliveryClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync => 
       return reply.redirect(`/account/orders/${encodeURIComponent(number)}?claim=${encodeURIComponent(claim.number)}#delivery-claims`, 303);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'order.not_found') throw error;
-      const detail = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId, number });
-      const lang = resolveLanguage(request, reply);
-      const page = <OrderPage lang={lang} shop={view} timeZone={timeZone} detail={detail} invoiceUrl={invoicePdfPath(detail.order.number)} csrfToken={reply.generateCsrf()} />;
-      return sendPage(reply, await withDeliveryClaims(ctx, request, reply, detail.order, page, { error }), statusFor(error.code));
+      return sendAccountOrderPage(ctx, request, reply, number, { claimError: error }, statusFor(error.code));
     }
   });
 };

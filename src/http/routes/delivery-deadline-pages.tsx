@@ -13,7 +13,7 @@
 //   within 3 days or past due, not delivered, not cancelled, and terminated
 //   orders with the refund's due date and the L241-4 surcharge when late.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { cloneElement, h, toChildArray, type ComponentChildren, type VNode } from 'preact';
+import type { VNode } from 'preact';
 import type { AppContext } from '../../app/context.js';
 import {
   deliveryDeadlineWatch,
@@ -188,25 +188,10 @@ export function DeliveryDeadlineSection(props: { lang: Language; timeZone: strin
   );
 }
 
-/**
- * The account's order page with the delivery deadline section at the end of
- * its main content: `page` is the `<OrderPage …/>` element (or a page already
- * extended this way, e.g. by the SH-8 claims section), rendered to its
- * `Layout` whose children get the section last (routes/account-pages.tsx
- * makes this one call; `OrderPage` takes no children). What this returns
- * renders to that layout again, so such sections compose in either order.
- */
-export async function withDeliveryDeadline(ctx: AppContext, input: { request: FastifyRequest; reply: FastifyReply; orderNumber: string; page: VNode }): Promise<VNode> {
+/** SH-4: the delivery deadline section of the account's order page (routes/account-order-page.tsx). */
+export async function deliveryDeadlineSection(ctx: AppContext, input: { request: FastifyRequest; reply: FastifyReply; orderNumber: string }): Promise<VNode> {
   const status = await getDeliveryDeadline(ctx.db, { shopId: ctx.shop.id, customerId: input.request.customer!.id, number: input.orderNumber, now: await ctx.clock.now() });
-  const section = <DeliveryDeadlineSection lang={resolveLanguage(input.request, input.reply)} timeZone={ctx.shop.policy.shop.timeZone} status={status} csrfToken={input.reply.generateCsrf()} />;
-  const { page } = input;
-  const layoutOf = (): VNode<{ children?: ComponentChildren }> =>
-    page.type === Layout ? (page as VNode<{ children?: ComponentChildren }>) : (page.type as (props: unknown) => VNode<{ children?: ComponentChildren }>)(page.props);
-  const WithDeliveryDeadline = () => {
-    const layout = layoutOf();
-    return cloneElement(layout, {}, ...toChildArray(layout.props.children), section);
-  };
-  return h(WithDeliveryDeadline, {});
+  return <DeliveryDeadlineSection lang={resolveLanguage(input.request, input.reply)} timeZone={ctx.shop.policy.shop.timeZone} status={status} csrfToken={input.reply.generateCsrf()} />;
 }
 
 const outcomeOf = (lang: Language, query: unknown): Outcome => {

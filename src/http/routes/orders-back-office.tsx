@@ -10,6 +10,9 @@ import { holdForReview, listOpenReviews, recordDocumentsReceived, releaseFromRev
 import { cancelOrder } from '../../app/order-cancellation.js';
 import { getOrderForStaff, listAwaitedTransfers, listOrders } from '../../app/orders-admin.js';
 import { recordBankTransferReceived, recordBankTransferRefund } from '../../app/payments.js';
+import { unavailabilityOfOrder } from '../../app/unavailability.js';
+import { canDeclareUnavailable } from './unavailability-api.js';
+import { UnavailabilityPanel } from './unavailability-pages.js';
 import { DomainError } from '../../domain/errors.js';
 import { isCurrency, parseAmount } from '../../domain/money.js';
 import { isOrderState } from '../../domain/orders/order-lifecycle.js';
@@ -62,6 +65,8 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
 
   const renderOrder = async (request: FastifyRequest, reply: FastifyReply, number: string, flash: { error?: DomainError; notice?: string }) => {
     const detail = await getOrderForStaff(ctx.db, shopId, number);
+    const unavailability = await unavailabilityOfOrder(ctx.db, { shopId, orderNumber: number }); // AV-1
+    const { csrfToken, lang } = common(request, reply);
     return sendPage(
       reply,
       <AdminOrderPage
@@ -72,7 +77,9 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
         fraudReviewOffered={policy.payment.fraudReview !== undefined}
         error={flash.error ? errorView(flash.error) : null}
         notice={flash.notice ?? null}
-      />,
+      >
+        <UnavailabilityPanel view={unavailability} lang={lang} csrfToken={csrfToken} canDeclare={canDeclareUnavailable(request.staff!.role)} />
+      </AdminOrderPage>,
       flash.error ? statusFor(flash.error.code) : 200,
     );
   };

@@ -16,7 +16,7 @@ import type { AppContext } from '../../app/context.js';
 import { answerUnavailability, declareUnavailable, getCaseByToken, listCustomerCases, unavailabilityOfOrder, type UnavailabilityCase } from '../../app/unavailability.js';
 import { DomainError } from '../../domain/errors.js';
 import { UNAVAILABILITY_CASE_STATES, UNAVAILABILITY_CHOICES } from '../../domain/fulfilment/unavailability.js';
-import { can } from '../../domain/staff-roles.js';
+import { can, type StaffRole } from '../../domain/staff-roles.js';
 import { requireStaff } from '../auth.js';
 import { requireCustomer } from '../customer-auth.js';
 
@@ -73,11 +73,14 @@ const staffView = (c: UnavailabilityCase): z.infer<typeof staffCaseJson> => ({ .
 const numberParam = z.string().max(40);
 const choiceBody = z.object({ choice: z.string().max(20).describe('one of the case\'s `choices`') });
 
-/** onRequest, after `requireStaff`: AV-1 declarations need `fulfilment.manage` (warehouse) or `orders.manage` (customer service). */
+/** AV-1 declarations need `fulfilment.manage` (warehouse) or `orders.manage` (customer service). */
+export const canDeclareUnavailable = (role: StaffRole): boolean => can(role, 'fulfilment.manage') || can(role, 'orders.manage');
+
+/** onRequest, after `requireStaff`: `canDeclareUnavailable`. */
 export async function mayDeclareUnavailable(request: FastifyRequest): Promise<void> {
   const role = request.staff?.role;
   if (role === undefined) throw new DomainError('auth.required', {}, 'Sign in (session cookie) or send a staff API token.');
-  if (!can(role, 'fulfilment.manage') && !can(role, 'orders.manage')) {
+  if (!canDeclareUnavailable(role)) {
     throw new DomainError('auth.forbidden', { permission: 'fulfilment.manage' }, `Your role (${role}) may not declare items unavailable.`);
   }
 }

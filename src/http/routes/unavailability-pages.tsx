@@ -17,7 +17,6 @@ import { legalDate } from '../../app/order-emails.js';
 import { DomainError } from '../../domain/errors.js';
 import type { UnavailabilityMode } from '../../domain/fulfilment/unavailability.js';
 import { formatMoney, isCurrency, money } from '../../domain/money.js';
-import { can } from '../../domain/staff-roles.js';
 import { requireStaffPage } from '../auth.js';
 import { requireCustomerPage } from '../customer-auth.js';
 import { statusFor } from '../errors.js';
@@ -25,7 +24,7 @@ import { resolveLanguage, type Language } from '../web/language.js';
 import { Layout, type ShopView } from '../web/layout.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
-import { mayDeclareUnavailable } from './unavailability-api.js';
+import { canDeclareUnavailable, mayDeclareUnavailable } from './unavailability-api.js';
 
 // ---------------------------------------------------------------------------
 // Texts
@@ -33,6 +32,8 @@ import { mayDeclareUnavailable } from './unavailability-api.js';
 const messages = {
   fr: {
     title: (n: string) => `Article indisponible — commande ${n}`,
+    openQuestion: 'Un article de cette commande est indisponible : dites-nous ce que vous préférez.',
+    answer: 'Répondre',
     adminTitle: (n: string) => `Articles indisponibles — commande ${n}`,
     backToOrder: 'Retour à la commande',
     backToAccount: 'Mon compte',
@@ -82,6 +83,8 @@ const messages = {
   },
   en: {
     title: (n: string) => `Item unavailable — order ${n}`,
+    openQuestion: 'An item of this order is unavailable: tell us what you prefer.',
+    answer: 'Answer',
     adminTitle: (n: string) => `Unavailable items — order ${n}`,
     backToOrder: 'Back to the order',
     backToAccount: 'My account',
@@ -226,6 +229,20 @@ function CustomerPage(props: Base & { orderNumber: string; path: string; cases: 
       <Flash notice={props.notice} error={props.error} />
       {props.cases.length === 0 ? <p>{t.none}</p> : props.cases.map((c) => <UnavailabilityQuestion key={c.kase.id} kase={c.kase} lang={props.lang} action={c.action} csrfToken={props.csrfToken} />)}
     </Layout>
+  );
+}
+
+/** AV-1b/AV-1c, on the account's order page: a question waits for the customer's answer — where to give it. */
+export function OpenUnavailabilityNotice({ lang, orderNumber, cases }: { lang: Language; orderNumber: string; cases: readonly UnavailabilityCase[] }) {
+  if (!cases.some((c) => c.state === 'awaiting_answer')) return null;
+  const t = messages[lang];
+  return (
+    <section class="unavailability-notice" aria-labelledby="unavailable-title">
+      <h2 id="unavailable-title">{t.title(orderNumber)}</h2>
+      <p>
+        {t.openQuestion} <a href={`/account/orders/${encodeURIComponent(orderNumber)}/unavailable`}>{t.answer}</a>
+      </p>
+    </section>
   );
 }
 
@@ -416,7 +433,7 @@ export const unavailabilityBackOfficeRoutes = (ctx: AppContext): FastifyPluginAs
         notice={flash.notice ?? null}
         error={flash.error ? errorOf(lang, flash.error) : null}
         view={panel}
-        canDeclare={can(role, 'fulfilment.manage') || can(role, 'orders.manage')}
+        canDeclare={canDeclareUnavailable(role)}
       />,
       flash.error ? statusFor(flash.error.code) : 200,
     );

@@ -1,6 +1,7 @@
 // The customer's orders in the account (issue 4 §8; CU-1: order history and
 // invoices to download, DOC-1): the list, newest first, and one order with its
 // lines, amounts, addresses, states and invoice. Links only: no JavaScript.
+import type { ComponentChildren } from 'preact';
 import type { AccountOrder, AccountOrderSummary } from '../../../app/account-orders.js';
 import { addressLines, legalDate, paymentMethodText } from '../../../app/order-emails.js';
 import { localDateIn } from '../../../domain/calendar/local-date.js';
@@ -99,7 +100,8 @@ function AddressBlock({ title, address }: { title: string; address: CheckedAddre
   );
 }
 
-export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: string; csrfToken?: string }) {
+/** `children`: the sections of the after-ordering work (delivery claims, SH-8; the delivery deadline, SH-4…), after the order's own. */
+export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: string; csrfToken?: string; children?: ComponentChildren }) {
   const { lang } = props;
   const { order, vatBreakdown, paymentState, invoice } = props.detail;
   const t = accountMessages[lang];
@@ -141,6 +143,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
         <AddressBlock title={t.deliveryAddress} address={order.deliveryAddress} />
         <AddressBlock title={t.billingAddress} address={order.billingAddress} />
       </section>
+      {props.children}
     </Layout>
   );
 }

@@ -1,6 +1,7 @@
 // Back office: orders (list with filters, detail with payments, refund
 // transfers, reviews and the evidence timeline, OR-6; cancelling, OR-7), fraud
 // review (PA-6) and awaited bank transfers (PA-5).
+import type { ComponentChildren } from 'preact';
 import type { FraudReview } from '../../../app/fraud-review.js';
 import { canCancel, STAFF_CANCELLATION_REASONS } from '../../../app/order-cancellation.js';
 import { transferRefundDue } from '../../../app/payments.js';
@@ -138,7 +139,8 @@ function ReviewRows({ reviews, lang }: { reviews: FraudReview[]; lang: Language 
   );
 }
 
-export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; canManage: boolean; canRefund: boolean; fraudReviewOffered: boolean }) {
+/** `children`: sections of other work on the order (AV-1 unavailable items…), before its timeline. */
+export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; canManage: boolean; canRefund: boolean; fraudReviewOffered: boolean; children?: ComponentChildren }) {
   const { lang, detail } = props;
   const { order } = detail;
   const t = orderMessages[lang];
@@ -317,6 +319,7 @@ export function AdminOrderPage(props: Common & Flash & { detail: OrderForStaff; 
           <button type="submit">{t.cancelSubmit}</button>
         </form>
       ) : null}
+      {props.children}
       <h2>{t.timeline}</h2>
       <table class="timeline">
         <thead>
