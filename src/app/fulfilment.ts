@@ -616,6 +616,8 @@ async function parcelBack(
   if (shipment.state === 'awaiting_collection' && input.byTimer !== true) await cancelTimer(tx, collectionTimerKey(shopId, shipment.number), now);
   await restock(tx, order, shipment, now);
   const { fulfilment } = await refreshFulfilment(tx, order, now);
+  // A parcel of a cancelled order (SH-4 termination) comes back: the cancellation settled the money already.
+  if (order.state === 'cancelled') return { returnedAt: input.at.toISOString(), fulfilment, refund: 0 };
   const refused = shipment.events.some((e) => e.kind === 'refused');
   const plan = await planLines(tx, order);
   const goods = await parcelGoods(tx, order, plan, shipment); // what these units were charged (PA-3)
@@ -721,4 +723,10 @@ export async function parcelsAwaitingCollection(q: Queryable, shopId: string): P
 export async function getShipmentByTracking(q: Queryable, input: { shopId: string; trackingNumber: string }): Promise<Shipment | undefined> {
   const [shipment] = await shipmentsOf(q, input);
   return shipment;
+}
+
+/** OR-7: the order is cancelled — its parcels packed but not dispatched will not leave. */
+export async function cancelPackedParcels(tx: Tx, order: Pick<Order, 'id'>, now: Date): Promise<void> {
+  const packed = await tx.updateTable('shipments').set({ state: 'cancelled', updated_at: now }).where('order_id', '=', order.id).where('state', '=', 'packed').returning('id').execute();
+  for (const p of packed) await recordEvent(tx, p.id, { kind: 'cancelled', occurredAt: now, source: 'engine', data: { reason: 'order_cancelled' } }, now);
 }

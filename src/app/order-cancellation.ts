@@ -48,6 +48,7 @@ import type { Payment } from '../store/payments.js';
 import { cancelTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { endReviewOnCancellation, lockOpenReview } from './fraud-review.js';
+import { cancelPackedParcels } from './fulfilment.js';
 import { cancelInstalmentPlan } from './instalments.js';
 import { giveMoneyBack, lockOrderWithPayments, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
 import { bankTransferTimerKey, cancelPaymentSession, expireBankTransfer, getPayment, recordTransferRefundDue } from './payments.js';
@@ -122,8 +123,8 @@ type CancelLockedInput = {
 const needsCreditNote = (order: Pick<Order, 'paymentMethod'>): boolean => order.paymentMethod === 'deferred';
 
 /** OR-7: whether the order can be cancelled now (the back office offers the form only then). */
-export function canCancel(order: Pick<Order, 'state' | 'paymentMethod'>): boolean {
-  return canTransition(order.state, 'cancelled') && !needsCreditNote(order);
+export function canCancel(order: Pick<Order, 'state' | 'paymentMethod' | 'fulfilment'>): boolean {
+  return canTransition(order.state, 'cancelled') && !needsCreditNote(order) && order.fulfilment === 'unfulfilled';
 }
 
 export type CancelOrderInput = { shopId: string; orderNumber: string; reason: string; note?: string | null | undefined; actor: Actor; now: Date };
@@ -143,6 +144,9 @@ export async function cancelOrder(tx: Tx, input: CancelOrderInput): Promise<Canc
   const note = input.note?.trim() ? input.note.trim() : null;
   if (note !== null && note.length > 2000) throw new DomainError('order.cancel_note_too_long', { field: 'note', max: 2000 });
   const locked = await lockOrderWithPayments(tx, input.shopId, input.orderNumber);
+  // OR-7: staff cancel an order before it ships; once a parcel left, the goods come back through a return (after-sales).
+  const left = await tx.selectFrom('shipments').select('number').where('order_id', '=', locked.order.id).where('shipped_at', 'is not', null).executeTakeFirst();
+  if (left) throw new DomainError('order.already_shipped', { field: 'number', rule: 'OR-7', shipment: left.number }, 'A parcel of this order has left: it can no longer be cancelled.');
   return cancelLockedOrder(tx, locked, { shopId: input.shopId, reason: input.reason, note, actor: input.actor, now: input.now });
 }
 
@@ -243,6 +247,7 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
     ? await endReviewOnCancellation(tx, { shopId, order, outcome: reason === 'fraud_review_unanswered' ? 'expired' : 'cancelled', by, firingTimerKey: input.firingTimerKey, now })
     : undefined;
   await releaseOrderStock(tx, order, now);
+  await cancelPackedParcels(tx, order, now); // packed, not gone: unpacked
 
   // (e)
   const settlements: PaymentSettlement[] = [];

@@ -264,8 +264,9 @@ function targetOf(event: ProviderEvent, payment: Payment): PaymentState {
       return d.capturedTotal >= Math.min(payment.amount, d.authorisedTotal) ? 'captured' : 'partially_captured';
     case 'payment.refunded':
       return d.refundedTotal >= Math.max(d.capturedTotal, payment.captured) ? 'refunded' : 'partially_refunded';
-    case 'payment.voided': // after partial captures, only the remainder was released (PA-3): what was captured stays
-      return d.capturedTotal > 0 ? 'captured' : 'voided';
+    case 'payment.voided': // after partial captures, only the remainder was released (PA-3): what was captured (or refunded) stays
+      if (d.capturedTotal === 0) return 'voided';
+      return payment.state === 'partially_refunded' || payment.state === 'refunded' ? payment.state : 'captured';
     case 'payment.failed':
       return 'failed';
   }

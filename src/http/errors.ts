@@ -21,7 +21,7 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^payment\.webhook_out_of_order$/, 409],
   [/^sandbox\.session_closed$/, 409],
   [/^payment\.provider_unavailable$/, 503],
-  [/^order\.(sold_out|idempotency_key_reused|illegal_transition)$/, 409],
+  [/^order\.(sold_out|idempotency_key_reused|illegal_transition|already_shipped)$/, 409],
   [/^checkout\.terms_outdated$/, 409],
   [/^fraud_review\.(not_holdable|not_on_hold)$/, 409],
   [/^reservation\.(not_in_stock|illegal_transition)$/, 409], // ST-1: the store has not the units; a reservation no longer active

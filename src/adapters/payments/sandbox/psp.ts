@@ -162,8 +162,11 @@ export class SandboxPsp {
 
   void(sessionId: string, idempotencyKey: string, now: Date): Promise<ProviderOperationResult> {
     return this.operation(idempotencyKey, 'void', sessionId, {}, now, async (tx, session) => {
-      // After partial captures (PA-3), the remainder is released and what was captured stays.
+      // After partial captures (PA-3), the remainder is released and what was captured stays — refunded meanwhile or not.
       if (session.state === 'partially_captured') return this.change(tx, session, { state: 'captured', authorised: session.captured }, 'payment.voided', session.authorised - session.captured, now);
+      if ((session.state === 'partially_refunded' || session.state === 'refunded') && session.authorised > session.captured) {
+        return this.change(tx, session, { authorised: session.captured }, 'payment.voided', session.authorised - session.captured, now);
+      }
       if (session.state !== 'authorised') throw new DomainError('sandbox.not_voidable', { field: 'sessionId', state: session.state });
       return this.change(tx, session, { state: 'voided' }, 'payment.voided', session.authorised, now);
     });
