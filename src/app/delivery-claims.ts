@@ -55,7 +55,7 @@ import type { Possession } from '../store/schema.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { refundLines } from './fulfilment-emails.js';
 import { packShipment } from './fulfilment.js';
-import { legalDate } from './order-emails.js';
+import { legalDate, orderEmail, replyClosing } from './order-emails.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
 import { getOrderFor, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
 import { lockStock } from './stock.js';
@@ -612,23 +612,13 @@ export const claimKindLabel = (lang: Lang, kind: ClaimKind): string => kindText[
 
 const itemLines = (lang: Lang, lines: readonly { name: { fr: string; en: string }; quantity: number }[]) => lines.filter((l) => l.quantity > 0).map((l) => `- ${l.quantity} × ${l.name[lang]}`);
 
-const closing = (lang: Lang) => (lang === 'fr' ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.');
-
-const mail = (order: Order, subject: string, lines: readonly string[]): EmailPayload => ({
-  to: order.email,
-  subject,
-  text: lines.join('\n'),
-  html: null,
-  language: order.language,
-  related: { kind: 'order', id: order.number },
-});
 
 /** SH-8: the claim is recorded — what it says, and that the merchant will answer. */
 export function claimFiledEmail(order: Order, claim: DeliveryClaim, windowLastDay: string | null): EmailPayload {
   const lang = order.language;
   const fr = lang === 'fr';
   const photos = claim.photos.length;
-  return mail(order, fr ? `Votre réclamation ${claim.number} est enregistrée` : `Your claim ${claim.number} is recorded`, [
+  return orderEmail(order, fr ? `Votre réclamation ${claim.number} est enregistrée` : `Your claim ${claim.number} is recorded`, [
     fr
       ? `Nous avons bien reçu votre réclamation ${claim.number} concernant le colis ${claim.shipmentNumber} de la commande ${order.number} (${kindText.fr[claim.kind]}).`
       : `We have received your claim ${claim.number} about parcel ${claim.shipmentNumber} of order ${order.number} (${kindText.en[claim.kind]}).`,
@@ -641,7 +631,7 @@ export function claimFiledEmail(order: Order, claim: DeliveryClaim, windowLastDa
     ...(windowLastDay ? [fr ? `Réclamation reçue dans le délai prévu par nos CGV (jusqu'au ${legalDate(windowLastDay, 'fr')}).` : `Claim received within the period of our terms of sale (until ${legalDate(windowLastDay, 'en')}).`] : []),
     '',
     fr ? 'Nous vous répondrons après examen : renvoi des articles, remboursement, ou refus motivé.' : 'We will answer once we have looked into it: the items sent again, a refund, or a refusal with its reason.',
-    closing(lang),
+    replyClosing(lang),
   ]);
 }
 
@@ -653,13 +643,13 @@ export function claimDecidedEmail(order: Order, claim: DeliveryClaim): EmailPayl
   const decidedItems = itemLines(lang, claim.lines.map((l) => ({ name: l.name, quantity: l.decidedQuantity ?? 0 })));
   const head = fr ? `Votre réclamation ${claim.number} (colis ${claim.shipmentNumber}, commande ${order.number}) :` : `Your claim ${claim.number} (parcel ${claim.shipmentNumber}, order ${order.number}):`;
   if (d.outcome === 'reship') {
-    return mail(order, fr ? `Réclamation ${claim.number} : articles renvoyés` : `Claim ${claim.number}: items sent again`, [
+    return orderEmail(order, fr ? `Réclamation ${claim.number} : articles renvoyés` : `Claim ${claim.number}: items sent again`, [
       head,
       fr ? `nous vous envoyons un colis de remplacement (${d.replacementShipment}), sans frais, avec :` : `we are sending you a replacement parcel (${d.replacementShipment}), free of charge, with:`,
       ...decidedItems,
       fr ? 'Vous recevrez son numéro de suivi dès son expédition.' : 'You will receive its tracking number as soon as it ships.',
       '',
-      closing(lang),
+      replyClosing(lang),
     ]);
   }
   if (d.outcome === 'refund') {
@@ -672,10 +662,10 @@ export function claimDecidedEmail(order: Order, claim: DeliveryClaim): EmailPayl
     } else {
       lines.push(fr ? 'Aucun paiement n’a été encaissé pour ces articles : rien ne vous sera prélevé à ce titre.' : 'No payment was taken for these items: nothing will be charged for them.');
     }
-    lines.push('', closing(lang));
-    return mail(order, fr ? `Réclamation ${claim.number} : remboursement` : `Claim ${claim.number}: refund`, lines);
+    lines.push('', replyClosing(lang));
+    return orderEmail(order, fr ? `Réclamation ${claim.number} : remboursement` : `Claim ${claim.number}: refund`, lines);
   }
-  return mail(order, fr ? `Réclamation ${claim.number} : réponse` : `Claim ${claim.number}: our answer`, [
+  return orderEmail(order, fr ? `Réclamation ${claim.number} : réponse` : `Claim ${claim.number}: our answer`, [
     head,
     fr ? 'après examen, nous ne pouvons pas y donner suite.' : 'having looked into it, we cannot accept it.',
     fr ? `Motif : ${d.reason}` : `Reason: ${d.reason}`,
@@ -683,6 +673,6 @@ export function claimDecidedEmail(order: Order, claim: DeliveryClaim): EmailPayl
     fr
       ? 'Cette réponse ne vous prive pas de la garantie légale de conformité (2 ans à compter de la livraison) ni de la garantie des vices cachés.'
       : 'This answer does not affect the legal guarantee of conformity (2 years from delivery) nor the guarantee against hidden defects.',
-    closing(lang),
+    replyClosing(lang),
   ]);
 }

@@ -60,7 +60,7 @@ import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { refundLines } from './fulfilment-emails.js';
 import { cancelForLateDelivery, type PaymentSettlement } from './order-cancellation.js';
-import { legalDate } from './order-emails.js';
+import { legalDate, orderEmail, replyClosing } from './order-emails.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
 import { getOrderFor, lockOrderWithPayments, moneyBackFor, policyOfOrder, type Order } from './orders.js';
 import { releaseAuthorisationRemainder, type Payment } from './payments.js';
@@ -590,18 +590,14 @@ async function refundsMade(q: Queryable, shopId: string, timeZone: string, termi
 // ---------------------------------------------------------------------------
 // The customer's emails (FR / EN by the order's language; French is the reference)
 
-const closing = (fr: boolean) => (fr ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.');
-
-function email(order: Order, subject: string, lines: readonly string[]): EmailPayload {
-  return { to: order.email, subject, text: lines.join('\n'), html: null, language: order.language, related: { kind: 'order', id: order.number } };
-}
+const closing = (fr: boolean) => replyClosing(fr ? 'fr' : 'en');
 
 /** SH-4: the notice is acknowledged, with the period it gives the shop and what happens after. */
 function noticeEmail(order: Order, input: { sentOn: CalendarDate; deliverBy: CalendarDate }): EmailPayload {
   const fr = order.language === 'fr';
   const n = order.number;
   const d = (date: CalendarDate) => legalDate(date, order.language);
-  return email(order, fr ? `Commande ${n} : votre demande de livraison est enregistrée` : `Order ${n}: your notice to deliver is recorded`, [
+  return orderEmail(order, fr ? `Commande ${n} : votre demande de livraison est enregistrée` : `Order ${n}: your notice to deliver is recorded`, [
     fr
       ? `Nous avons bien reçu le ${d(input.sentOn)} votre demande de livraison de la commande ${n}, qui devait vous être livrée au plus tard le ${d(order.deliveryDueOn)}.`
       : `We received on ${d(input.sentOn)} your notice to deliver order ${n}, which was due to be delivered by ${d(order.deliveryDueOn)} at the latest.`,
@@ -633,7 +629,7 @@ function periodEndedEmail(order: Order, input: { deliverBy: CalendarDate; partly
           : `You may terminate the contract from your account (My orders, order ${n}): the order will be cancelled and all the money paid refunded within 14 days (article L216-7 of the French Consumer Code).`,
         fr ? 'Vous pouvez aussi choisir d\u2019attendre la livraison : vous n\u2019avez alors rien à faire.' : 'You may also choose to wait for the delivery: then there is nothing to do.',
       ];
-  return email(order, fr ? `Commande ${n} non livrée : vous pouvez résoudre la vente` : `Order ${n} not delivered: you may terminate the contract`, [
+  return orderEmail(order, fr ? `Commande ${n} non livrée : vous pouvez résoudre la vente` : `Order ${n} not delivered: you may terminate the contract`, [
     fr
       ? `Le délai supplémentaire que vous nous aviez accordé pour livrer la commande ${n} a pris fin le ${d(input.deliverBy)}, sans que la commande vous ait été livrée.`
       : `The additional period you gave us to deliver order ${n} ended on ${d(input.deliverBy)}, and the order was not delivered.`,

@@ -4,23 +4,13 @@
 // lines every refund email shares (RF-3: how the money comes back).
 import { formatMoney, money, type Currency } from '../domain/money.js';
 import type { EmailPayload } from './emails.js';
-import { legalDate } from './order-emails.js';
+import { legalDate, orderEmail, replyClosing } from './order-emails.js';
 import type { SettledPayment } from './order-refunds.js';
 
 type Lang = 'fr' | 'en';
 type OrderFacts = { number: string; email: string; language: Lang; currency: Currency };
 export type ShippedLine = { name: { fr: string; en: string }; quantity: number };
 
-const email = (order: OrderFacts, subject: string, lines: readonly string[]): EmailPayload => ({
-  to: order.email,
-  subject,
-  text: lines.join('\n'),
-  html: null,
-  language: order.language,
-  related: { kind: 'order', id: order.number },
-});
-
-const closing = (lang: Lang) => (lang === 'fr' ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.');
 
 /** SH-5: the parcel left, with its carrier, tracking number and link, and what it contains. */
 export function dispatchEmail(
@@ -33,7 +23,7 @@ export function dispatchEmail(
   const items = lines.map((l) => `- ${l.quantity} × ${fr ? l.name.fr : l.name.en}`);
   const where = shipment.pickupPoint ? [fr ? `Point de retrait : ${shipment.pickupPoint}` : `Collection point: ${shipment.pickupPoint}`] : [];
   const rest = remaining > 0 ? [fr ? `Les ${remaining} autres articles de la commande suivront dans un autre colis.` : `The other ${remaining} items of the order will follow in another parcel.`] : [];
-  return email(order, fr ? `Votre commande ${order.number} est expédiée` : `Your order ${order.number} has shipped`, [
+  return orderEmail(order, fr ? `Votre commande ${order.number} est expédiée` : `Your order ${order.number} has shipped`, [
     fr ? `Votre colis ${shipment.number} a été remis au transporteur ${shipment.carrier}.` : `Your parcel ${shipment.number} was handed to the carrier ${shipment.carrier}.`,
     fr ? `Numéro de suivi : ${shipment.trackingNumber}` : `Tracking number: ${shipment.trackingNumber}`,
     fr ? `Suivre le colis : ${shipment.trackingUrl}` : `Track the parcel: ${shipment.trackingUrl}`,
@@ -44,7 +34,7 @@ export function dispatchEmail(
     ...rest,
     '',
     fr ? 'Vous pouvez aussi suivre vos commandes depuis votre compte.' : 'You can also follow your orders from your account.',
-    closing(order.language),
+    replyClosing(order.language),
   ]);
 }
 
@@ -71,9 +61,9 @@ export function availabilityEmail(
   lines.push(
     fr ? "Passé ce délai, le colis est retourné et la commande vous est remboursée dans les conditions de nos CGV." : 'After that date the parcel is sent back and the order is refunded under our terms of sale.',
     '',
-    closing(order.language),
+    replyClosing(order.language),
   );
-  return email(order, fr ? `Votre colis ${input.shipmentNumber} est disponible` : `Your parcel ${input.shipmentNumber} is ready to collect`, lines);
+  return orderEmail(order, fr ? `Votre colis ${input.shipmentNumber} est disponible` : `Your parcel ${input.shipmentNumber} is ready to collect`, lines);
 }
 
 /**
@@ -142,6 +132,6 @@ export function uncollectedEmail(
   } else {
     lines.push(fr ? 'Vous serez remboursé dès son retour.' : 'You will be refunded as soon as it is back.');
   }
-  lines.push('', closing(order.language));
-  return email(order, fr ? `Colis ${input.shipmentNumber} non retiré` : `Parcel ${input.shipmentNumber} not collected`, lines);
+  lines.push('', replyClosing(order.language));
+  return orderEmail(order, fr ? `Colis ${input.shipmentNumber} non retiré` : `Parcel ${input.shipmentNumber} not collected`, lines);
 }

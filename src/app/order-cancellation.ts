@@ -49,6 +49,7 @@ import { cancelTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { endReviewOnCancellation, lockOpenReview } from './fraud-review.js';
 import { cancelPackedParcels } from './fulfilment.js';
+import { replyClosing } from './order-emails.js';
 import { cancelInstalmentPlan } from './instalments.js';
 import { giveMoneyBack, lockOrderWithPayments, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
 import { bankTransferTimerKey, cancelPaymentSession, expireBankTransfer, getPayment, recordTransferRefundDue } from './payments.js';
@@ -341,7 +342,7 @@ function cancellationEmail(order: Order, reason: CancellationReason, neutral: bo
       );
     }
   }
-  const closing = fr ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.';
+  const closing = replyClosing(order.language);
   return {
     to: order.email,
     subject: fr ? `Commande ${n} annulée` : `Order ${n} cancelled`,

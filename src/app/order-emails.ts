@@ -14,6 +14,14 @@ import type { EmailPayload } from './emails.js';
 import type { Order, OrderLanguage, OrderPaymentMethod, PlacedOrder } from './orders.js';
 
 type Lang = OrderLanguage;
+
+/** The last line of the customer's emails about an order. */
+export const replyClosing = (lang: Lang): string => (lang === 'fr' ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.');
+
+/** A plain-text email to the customer about an order, in its language, linked to it (DOC-5: kept as sent). */
+export function orderEmail(order: { email: string; language: Lang; number: string }, subject: string, lines: readonly string[]): EmailPayload {
+  return { to: order.email, subject, text: lines.join('\n'), html: null, language: order.language, related: { kind: 'order', id: order.number } };
+}
 type ShippingDetails = { label: { fr: string; en: string }; carrier?: string; estimate: { earliest: string; latest: string } };
 type VatRow = { rateBasisPoints: number; base: number; vat: number; treatment?: string };
 

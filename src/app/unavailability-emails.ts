@@ -7,23 +7,13 @@
 import { formatMoney, money, type Currency } from '../domain/money.js';
 import type { EmailPayload } from './emails.js';
 import { refundLines } from './fulfilment-emails.js';
-import { legalDate } from './order-emails.js';
+import { legalDate, orderEmail, replyClosing } from './order-emails.js';
 import type { SettledPayment } from './order-refunds.js';
 
 type Lang = 'fr' | 'en';
 type OrderFacts = { number: string; email: string; language: Lang; currency: Currency };
 export type MissingUnits = { name: { fr: string; en: string }; options?: Record<string, string> | undefined; quantity: number };
 
-const email = (order: OrderFacts, subject: string, lines: readonly string[]): EmailPayload => ({
-  to: order.email,
-  subject,
-  text: lines.join('\n'),
-  html: null,
-  language: order.language,
-  related: { kind: 'order', id: order.number },
-});
-
-const closing = (lang: Lang) => (lang === 'fr' ? 'Pour toute question, répondez simplement à ce message.' : 'For any question, simply reply to this message.');
 const subjectOf = (order: OrderFacts) => (order.language === 'fr' ? `Commande ${order.number} : article indisponible` : `Order ${order.number}: item unavailable`);
 /** « Crème de jour » (quantité : 2) / "Day cream" (quantity: 2): reads the same whatever the quantity. */
 export function units(u: MissingUnits, lang: Lang): string {
@@ -73,7 +63,7 @@ export function unitsCancelledEmail(
       ? `Sans réponse de votre part dans le délai indiqué, l'article ${what}, indisponible, est annulé de votre commande ${order.number}.`
       : `As we did not hear from you in time, the unavailable item ${what} is cancelled from your order ${order.number}.`,
   }[input.why];
-  return email(order, subjectOf(order), [opening, ...moneyLines(order, input.refund), ...restLine(order, input.rest), '', closing(order.language)]);
+  return orderEmail(order, subjectOf(order), [opening, ...moneyLines(order, input.refund), ...restLine(order, input.rest), '', replyClosing(order.language)]);
 }
 
 /**
@@ -118,8 +108,8 @@ export function choiceRequestEmail(
       ? `Sans réponse de votre part au plus tard le ${legalDate(input.lastDay, 'fr')}, ${input.choices.includes('wait') ? 'nous vous expédierons les articles disponibles et annulerons celui-ci' : 'cet article sera annulé et remboursé'}.`
       : `Without an answer by ${legalDate(input.lastDay, 'en')}, ${input.choices.includes('wait') ? 'we will ship you the items available and cancel this one' : 'this item will be cancelled and refunded'}.`,
   );
-  lines.push(...restLine(order, input.rest), '', closing(order.language));
-  return email(order, subjectOf(order), lines);
+  lines.push(...restLine(order, input.rest), '', replyClosing(order.language));
+  return orderEmail(order, subjectOf(order), lines);
 }
 
 /** AV-1 (EL, CAT-2): the units are back-ordered and ship on arrival; nothing is cancelled. */
@@ -131,11 +121,11 @@ export function backOrderedEmail(order: OrderFacts, input: { missing: MissingUni
       ? ` Arrivée prévue dans notre entrepôt : ${legalDate(input.expectedArrival, 'fr')}.`
       : ` Expected at our warehouse on ${legalDate(input.expectedArrival, 'en')}.`
     : '';
-  return email(order, subjectOf(order), [
+  return orderEmail(order, subjectOf(order), [
     fr ? `L'article ${what} de votre commande ${order.number} n'est pas en stock pour le moment : il est commandé auprès de notre fournisseur et vous sera expédié dès sa réception.${when}` : `The item ${what} of your order ${order.number} is out of stock at the moment: it is on order from our supplier and will be shipped to you as soon as it arrives.${when}`,
     fr ? 'Votre commande reste valable : rien n\'est annulé.' : 'Your order stands: nothing is cancelled.',
     '',
-    closing(order.language),
+    replyClosing(order.language),
   ]);
 }
 
@@ -143,11 +133,11 @@ export function backOrderedEmail(order: OrderFacts, input: { missing: MissingUni
 export function waitConfirmedEmail(order: OrderFacts, input: { missing: MissingUnits }): EmailPayload {
   const fr = order.language === 'fr';
   const what = units(input.missing, order.language);
-  return email(order, subjectOf(order), [
+  return orderEmail(order, subjectOf(order), [
     fr ? `C'est noté : vous attendez l'article ${what} de votre commande ${order.number}. Nous vous l'expédierons dès son arrivée.` : `Noted: you are waiting for the item ${what} of your order ${order.number}. We will ship it as soon as it arrives.`,
     fr ? 'Les autres articles disponibles vous sont expédiés sans attendre.' : 'The other items available are shipped to you without waiting.',
     '',
-    closing(order.language),
+    replyClosing(order.language),
   ]);
 }
 
@@ -160,6 +150,6 @@ export function substitutedEmail(order: OrderFacts, input: { missing: MissingUni
       : `Noted: instead of the item ${units(input.missing, 'en')}, you will receive the item ${units(input.substitute, 'en')}, at no extra cost.`,
   ];
   if (input.refund && input.refund.amount > 0) lines.push(...moneyLines(order, input.refund));
-  lines.push(fr ? 'Votre commande vous sera expédiée sans attendre.' : 'Your order will be shipped to you without waiting.', '', closing(order.language));
-  return email(order, subjectOf(order), lines);
+  lines.push(fr ? 'Votre commande vous sera expédiée sans attendre.' : 'Your order will be shipped to you without waiting.', '', replyClosing(order.language));
+  return orderEmail(order, subjectOf(order), lines);
 }

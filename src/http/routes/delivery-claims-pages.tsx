@@ -11,6 +11,7 @@
 // parser below, registered for these routes only (5 photos of 5 MB at most).
 // Each form calls one use case (one transaction) and redirects (303) with a
 // notice, or shows the page with the refusal and its status.
+import { FlashMessages as Flash, type PageError } from '../web/flash.js';
 import { sendAccountOrderPage } from './account-order-page.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
@@ -191,7 +192,6 @@ const messages = {
   },
 } as const;
 
-type PageError = { code: string; message: string; field?: string };
 
 const errorOf = (lang: Language, error: DomainError, table: Record<string, string>): PageError => ({
   code: error.code,
@@ -204,22 +204,6 @@ const instant = (lang: Language, timeZone: string, at: Date) =>
 
 const amount = (lang: Language, minor: number, currency: string) => (isCurrency(currency) ? formatMoney(money(minor, currency), lang) : `${minor} ${currency}`);
 
-function Flash({ notice, error }: { notice: string | null; error: PageError | null }) {
-  return (
-    <>
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="error" role="alert" data-error-code={error.code}>
-          {error.message} <code>{error.code}</code>
-        </p>
-      ) : null}
-    </>
-  );
-}
 
 function Outcome({ claim, lang }: { claim: DeliveryClaim; lang: Language }) {
   const t = messages[lang];

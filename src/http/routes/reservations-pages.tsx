@@ -12,6 +12,7 @@
 // CSRF in preHandler. Each form calls one use case (one transaction, audited
 // there for staff) and redirects (303) with a notice, or shows the page with
 // the refusal and its status.
+import { Csrf, FlashMessages as Flash, type PageError } from '../web/flash.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import {
@@ -129,7 +130,6 @@ const messages = {
   },
 } as const;
 
-type PageError = { code: string; message: string; field?: string };
 const errorOf = (lang: Language, error: DomainError): PageError => ({
   code: error.code,
   message: messages[lang].errors[error.code] ?? messages[lang].error,
@@ -139,22 +139,6 @@ const errorOf = (lang: Language, error: DomainError): PageError => ({
 // ---------------------------------------------------------------------------
 // Components
 
-function Flash({ notice, error }: { notice: string | null; error: PageError | null }) {
-  return (
-    <>
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="error" role="alert" data-error-code={error.code}>
-          {error.message} <code>{error.code}</code>
-        </p>
-      ) : null}
-    </>
-  );
-}
 
 function Lines({ r, lang }: { r: Reservation; lang: Language }) {
   return (
@@ -183,9 +167,6 @@ function Timing({ r, lang, timeZone }: { r: Reservation; lang: Language; timeZon
 
 type Base = { lang: Language; shop: ShopView; csrfToken: string; timeZone: string; notice: string | null; error: PageError | null };
 
-function Csrf({ token }: { token: string }) {
-  return <input type="hidden" name="_csrf" value={token} />;
-}
 
 export function AccountReservationsPage(props: Base & { reservations: Reservation[]; offered: boolean }) {
   const { lang } = props;

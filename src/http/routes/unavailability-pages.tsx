@@ -10,6 +10,7 @@
 // redirects (303) back with a notice, or shows the page with the refusal and
 // its status. `UnavailabilityPanel` is the back-office component, for the
 // order page as well (it needs `unavailabilityOfOrder`'s view).
+import { Csrf, FlashMessages as Flash, type PageError } from '../web/flash.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { answerUnavailability, declareUnavailable, getCaseByToken, listCustomerCases, unavailabilityOfOrder, type UnavailabilityCase } from '../../app/unavailability.js';
@@ -134,7 +135,6 @@ const messages = {
   },
 } as const;
 
-type PageError = { code: string; message: string; field?: string };
 const errorOf = (lang: Language, error: DomainError): PageError => ({
   code: error.code,
   message: messages[lang].errors[error.code] ?? messages[lang].error,
@@ -160,26 +160,7 @@ const nameOf = (name: { fr: string; en: string }, options: Record<string, string
 // ---------------------------------------------------------------------------
 // Components
 
-function Flash({ notice, error }: { notice: string | null; error: PageError | null }) {
-  return (
-    <>
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="error" role="alert" data-error-code={error.code}>
-          {error.message} <code>{error.code}</code>
-        </p>
-      ) : null}
-    </>
-  );
-}
 
-function Csrf({ token }: { token: string }) {
-  return <input type="hidden" name="_csrf" value={token} />;
-}
 
 /** AV-1b / AV-1c: one question to the customer — the choices while it is open, the outcome afterwards. */
 export function UnavailabilityQuestion({ kase, lang, action, csrfToken }: { kase: UnavailabilityCase; lang: Language; action: string; csrfToken: string }) {

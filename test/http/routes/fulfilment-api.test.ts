@@ -96,6 +96,10 @@ describe('FA: ship, track, and the customer sees the possession date', () => {
     const foreign = await h.post(`/api/store/account/orders/${number}/shipments/${shipped.shipment.number}/received`, { receivedAt: '2026-11-23T09:00:00Z', by: 'customer', name: 'X' }, otherCookie);
     expect(foreign.statusCode).toBe(404);
     expect((await h.post(`/api/admin/orders/${number}/shipments`, { lines: [{ position, quantity: 1 }] }, cookie)).statusCode).toBe(401);
+    // OR-7: once a parcel left, staff can no longer cancel the order
+    const cancel = await h.post(`/api/admin/orders/${number}/cancel`, { reason: 'payment_dispute' });
+    expect(cancel.statusCode).toBe(409);
+    expect((cancel.json() as Json).error).toMatchObject({ code: 'order.already_shipped', rule: 'OR-7' });
   });
 
   it('the back-office pages: queue, preparation with the pick list, parcel screen with the sandbox carrier form; the store hand-over form (SH-7)', async () => {

@@ -7,7 +7,7 @@ import { TRACKED_EVENT_KINDS } from '../../../domain/fulfilment/shipment-lifecyc
 import { fulfilmentMessages } from '../fulfilment-messages.js';
 import { Layout, type ShopView } from '../layout.js';
 import type { Language } from '../language.js';
-import { Csrf, FlashMessages } from './admin-orders.js';
+import { Csrf, FlashMessages } from '../flash.js';
 
 type Common = { lang: Language; shop: ShopView; csrfToken: string; staffEmail: string };
 type Flash = { error?: { code: string; message: string; field?: string } | null; notice?: string | null };

@@ -1,6 +1,7 @@
 // Back office: orders (list with filters, detail with payments, refund
 // transfers, reviews and the evidence timeline, OR-6; cancelling, OR-7), fraud
 // review (PA-6) and awaited bank transfers (PA-5).
+import { Csrf, FlashMessages } from '../flash.js';
 import type { ComponentChildren } from 'preact';
 import type { FraudReview } from '../../../app/fraud-review.js';
 import { canCancel, STAFF_CANCELLATION_REASONS } from '../../../app/order-cancellation.js';
@@ -21,27 +22,7 @@ type Flash = { error?: { code: string; message: string; field?: string } | null;
 const when = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '—');
 const amount = (minor: number, currency: Currency, lang: Language) => formatMoney(money(minor, currency), lang);
 
-export function FlashMessages({ error, notice }: Flash) {
-  return (
-    <>
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="error" role="alert">
-          {error.message} <code>{error.code}</code>
-          {error.field ? <> ({error.field})</> : null}
-        </p>
-      ) : null}
-    </>
-  );
-}
 
-export function Csrf({ token }: { token: string }) {
-  return <input type="hidden" name="_csrf" value={token} />;
-}
 
 export function AdminOrdersPage(props: Common & { orders: OrderSummary[]; next: string | null; filter: { state: string; q: string } }) {
   const { lang } = props;

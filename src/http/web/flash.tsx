@@ -1,0 +1,25 @@
+// What every form page shows after an action: a notice, or the refusal with
+// its code and the field at fault; and the CSRF token every form carries.
+export type PageError = { code: string; message: string; field?: string };
+
+export function FlashMessages({ notice, error }: { notice?: string | null | undefined; error?: PageError | null | undefined }) {
+  return (
+    <>
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {error ? (
+        <p class="error" role="alert" data-error-code={error.code}>
+          {error.message} <code>{error.code}</code>
+          {error.field ? <> ({error.field})</> : null}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+export function Csrf({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
