@@ -5,43 +5,27 @@
 // (PA-2), approves the challenge, and lands on the confirmation page with the
 // order number, paid; the confirmation email with the withdrawal form is in the
 // mailbox (OR-5, DOC-5).
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dispatchOutbox } from '../../src/jobs/outbox-dispatcher.js';
-import { launchBrowser } from './support/browser.js';
-import { signIn, startTestApp, type TestApp } from '../support/app.js';
+import { useBrowserShop } from './support/browser.js';
+import { signIn } from '../support/app.js';
 
 describe('checkout journey in Chromium (FA)', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    t = await startTestApp('fa');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://localhost:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await t?.ctx.db.destroy();
-  });
+  const shop = useBrowserShop('fa');
 
   it('account → cart → checkout → terms → final button → 3-D Secure → confirmation, paid → email', async () => {
-    const page = await browser.newPage({ locale: 'fr-FR' });
-    const dispatch = async () => dispatchOutbox(t.ctx.db, t.ctx.outbox, await t.ctx.clock.now());
+    const page = await shop.browser.newPage({ locale: 'fr-FR' });
+    const dispatch = async () => dispatchOutbox(shop.t.ctx.db, shop.t.ctx.outbox, await shop.t.ctx.clock.now());
 
     // CU-1: FA requires an account — create one.
-    await page.goto(`${base}/account/register`);
+    await page.goto(`${shop.base}/account/register`);
     await page.getByLabel('Adresse e-mail').fill('camille@example.com');
     await page.getByLabel('Mot de passe').fill('correct horse battery staple');
     await page.getByLabel('Nom', { exact: true }).fill('Camille Martin');
     await page.getByRole('button', { name: 'Créer un compte' }).click();
 
     // A product in the cart.
-    await page.goto(`${base}/catalogue`);
+    await page.goto(`${shop.base}/catalogue`);
     await page.getByLabel('Rechercher un produit').fill('mariniere');
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.getByRole('link', { name: 'Marinière Écume' }).click();
@@ -49,7 +33,7 @@ describe('checkout journey in Chromium (FA)', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Votre panier');
 
     // OR-1: addresses, phone, delivery method.
-    await page.goto(`${base}/checkout`);
+    await page.goto(`${shop.base}/checkout`);
     const delivery = page.getByRole('group', { name: 'Adresse de livraison' });
     await delivery.getByLabel('Nom et prénom').fill('Camille Martin');
     await delivery.getByLabel('Adresse', { exact: true }).fill('12 rue des Lilas');
@@ -98,11 +82,11 @@ describe('checkout journey in Chromium (FA)', () => {
     await page.screenshot({ path: 'test-results/checkout-confirmation-fr.png', fullPage: true });
 
     // OR-5 / DOC-5: the confirmation email in the mailbox.
-    const cookie = await signIn(t.app, t.owner.email, t.owner.password);
-    const mailbox = await t.app.inject({ method: 'GET', url: '/api/admin/mailbox', headers: { cookie } });
+    const cookie = await signIn(shop.t.app, shop.t.owner.email, shop.t.owner.password);
+    const mailbox = await shop.t.app.inject({ method: 'GET', url: '/api/admin/mailbox', headers: { cookie } });
     expect(mailbox.statusCode).toBe(200);
     expect(mailbox.body).toContain(`Confirmation de votre commande ${number}`);
-    const email = await t.ctx.db.selectFrom('emails').select(['text', 'html', 'to_address']).where('shop_id', '=', 'fa').where('related_id', '=', number!).executeTakeFirstOrThrow();
+    const email = await shop.t.ctx.db.selectFrom('emails').select(['text', 'html', 'to_address']).where('shop_id', '=', 'fa').where('related_id', '=', number!).executeTakeFirstOrThrow();
     expect(email.to_address).toBe('camille@example.com');
     expect(email.text).toContain(number);
     expect(email.text).toContain('Formulaire de rétractation');

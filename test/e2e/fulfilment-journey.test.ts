@@ -3,31 +3,15 @@
 // SH-5, SH-6), the carrier delivers it (the sandbox carrier's event, driven
 // from the parcel screen, with who signed, SH-9), and the customer sees the
 // tracking and the possession date in the account.
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './support/browser.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useBrowserShop } from './support/browser.js';
 import { CUSTOMER_PASSWORD, payOnHostedPage, placeCardOrder, registeredCustomer, stockedVariant } from '../support/orders.js';
 
 describe('fulfilment journey in Chromium (FA)', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    t = await startTestApp('fa');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://localhost:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await t?.ctx.db.destroy();
-  });
+  const shop = useBrowserShop('fa');
 
   it('the merchant ships 1 of 2, the carrier delivers it, the customer sees the tracking and when it was received', async () => {
+    const { t, browser, base } = shop;
     const customer = await registeredCustomer(t);
     const placed = await placeCardOrder(t, { variantId: await stockedVariant(t, 5), quantity: 2, method: 'home', customerId: customer.id });
     await payOnHostedPage(t, placed.redirectUrl!);

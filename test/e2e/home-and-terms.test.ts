@@ -1,30 +1,13 @@
 // Issue 2 §10: the home page and the terms page, in both languages, in a real browser.
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './support/browser.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useBrowserShop } from './support/browser.js';
 
 describe('storefront in Chromium (FA)', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    t = await startTestApp('fa');
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://localhost:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await t?.ctx.db.destroy();
-  });
+  const shop = useBrowserShop('fa');
 
   it('shows the demo catalogue on the home page in French, then in English', async () => {
-    const page = await browser.newPage({ locale: 'fr-FR' });
-    await page.goto(`${base}/`);
+    const page = await shop.browser.newPage({ locale: 'fr-FR' });
+    await page.goto(`${shop.base}/`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Catalogue');
     const products = page.locator('li.product');
     expect(await products.count()).toBeGreaterThanOrEqual(8);
@@ -36,14 +19,14 @@ describe('storefront in Chromium (FA)', () => {
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
     expect(await page.locator('.price').first().textContent()).toMatch(/€\d+\.\d{2}/);
     // The choice is remembered.
-    await page.goto(`${base}/`);
+    await page.goto(`${shop.base}/`);
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
     await page.close();
   });
 
   it('shows the terms in force with their history, in both languages', async () => {
-    const page = await browser.newPage({ locale: 'fr-FR' });
-    await page.goto(`${base}/terms?lang=fr`);
+    const page = await shop.browser.newPage({ locale: 'fr-FR' });
+    await page.goto(`${shop.base}/terms?lang=fr`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Conditions générales de vente');
     const version = await page.locator('[data-terms-version]').textContent();
     expect(version).toBeTruthy();
@@ -57,7 +40,7 @@ describe('storefront in Chromium (FA)', () => {
     await older.click();
     await expect(page.locator('[data-terms-version]').textContent()).resolves.toBe(olderId);
 
-    await page.goto(`${base}/terms?lang=en`);
+    await page.goto(`${shop.base}/terms?lang=en`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Terms and conditions of sale');
     expect(await page.locator('article').textContent()).toMatch(/withdraw/i);
     await page.screenshot({ path: 'test-results/terms-en.png', fullPage: true });

@@ -2,20 +2,12 @@
 // product page, adds it to the cart, applies a promotion code, chooses a
 // country and a delivery method, and sees the totals — amounts to the cent,
 // recomputed by the engine from FA's policy.
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPromotion } from '../../src/app/promotions.js';
-import { launchBrowser } from './support/browser.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { useBrowserShop } from './support/browser.js';
 
 describe('shopping journey in Chromium (FA)', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    t = await startTestApp('fa');
+  const shop = useBrowserShop('fa', async (t) => {
     const now = await t.ctx.clock.now();
     await t.ctx.db.transaction().execute((tx) =>
       createPromotion(tx, {
@@ -26,22 +18,14 @@ describe('shopping journey in Chromium (FA)', () => {
         now,
       }),
     );
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://localhost:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await t?.ctx.db.destroy();
   });
 
   it('browse → product → add to cart → code → country and method → totals', async () => {
-    const page = await browser.newPage({ locale: 'fr-FR' });
+    const page = await shop.browser.newPage({ locale: 'fr-FR' });
     const row = (label: string) => page.locator('table.totals tr', { has: page.locator('th', { hasText: label }) }).locator('td');
 
     // Browse: search the catalogue, open the product.
-    await page.goto(`${base}/catalogue`);
+    await page.goto(`${shop.base}/catalogue`);
     await page.getByLabel('Rechercher un produit').fill('mariniere');
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.getByRole('link', { name: 'Marinière Écume' }).click();
