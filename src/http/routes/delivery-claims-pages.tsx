@@ -11,7 +11,7 @@
 // parser below, registered for these routes only (5 photos of 5 MB at most).
 // Each form calls one use case (one transaction) and redirects (303) with a
 // notice, or shows the page with the refusal and its status.
-import { FlashMessages as Flash, type PageError } from '../web/flash.js';
+import { FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
 import { sendAccountOrderPage } from './account-order-page.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
@@ -193,11 +193,7 @@ const messages = {
 } as const;
 
 
-const errorOf = (lang: Language, error: DomainError, table: Record<string, string>): PageError => ({
-  code: error.code,
-  message: table[error.code] ?? (error.message !== error.code ? error.message : messages[lang].error),
-  ...(error.details.field ? { field: error.details.field } : {}),
-});
+const errorOf = (lang: Language, error: DomainError, table: Record<string, string>): PageError => pageError(error, table, error.message !== error.code ? error.message : messages[lang].error);
 
 const instant = (lang: Language, timeZone: string, at: Date) =>
   new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }).format(at);

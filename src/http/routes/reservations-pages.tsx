@@ -12,7 +12,7 @@
 // CSRF in preHandler. Each form calls one use case (one transaction, audited
 // there for staff) and redirects (303) with a notice, or shows the page with
 // the refusal and its status.
-import { Csrf, FlashMessages as Flash, type PageError } from '../web/flash.js';
+import { Csrf, FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import {
@@ -130,11 +130,7 @@ const messages = {
   },
 } as const;
 
-const errorOf = (lang: Language, error: DomainError): PageError => ({
-  code: error.code,
-  message: messages[lang].errors[error.code] ?? messages[lang].error,
-  ...(error.details.field ? { field: error.details.field } : {}),
-});
+const errorOf = (lang: Language, error: DomainError): PageError => pageError(error, messages[lang].errors, messages[lang].error);
 
 // ---------------------------------------------------------------------------
 // Components

@@ -10,7 +10,7 @@
 // redirects (303) back with a notice, or shows the page with the refusal and
 // its status. `UnavailabilityPanel` is the back-office component, for the
 // order page as well (it needs `unavailabilityOfOrder`'s view).
-import { Csrf, FlashMessages as Flash, type PageError } from '../web/flash.js';
+import { Csrf, FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { answerUnavailability, declareUnavailable, getCaseByToken, listCustomerCases, unavailabilityOfOrder, type UnavailabilityCase } from '../../app/unavailability.js';
@@ -135,11 +135,7 @@ const messages = {
   },
 } as const;
 
-const errorOf = (lang: Language, error: DomainError): PageError => ({
-  code: error.code,
-  message: messages[lang].errors[error.code] ?? messages[lang].error,
-  ...(error.details.field ? { field: String(error.details.field) } : {}),
-});
+const errorOf = (lang: Language, error: DomainError): PageError => pageError(error, messages[lang].errors, messages[lang].error);
 
 type Form = Record<string, string | string[] | undefined>;
 const field = (body: unknown, name: string): string => {
