@@ -56,7 +56,6 @@ type Messages = {
   name: string;
   declare: string;
   lastDelivered: string;
-  deliveryDue: string;
   replaces: string;
   states: Record<ShipmentState, string>;
   fulfilments: Record<Fulfilment, string>;
@@ -118,7 +117,6 @@ const fr: Messages = {
   name: 'Nom',
   declare: 'Déclarer la réception',
   lastDelivered: 'Dernier article reçu le',
-  deliveryDue: 'Livraison au plus tard le',
   replaces: 'Remplace le colis',
   states: {
     packed: 'emballé',
@@ -203,7 +201,6 @@ const en: Messages = {
   name: 'Name',
   declare: 'Declare receipt',
   lastDelivered: 'Last item received',
-  deliveryDue: 'Delivery at the latest',
   replaces: 'Replaces parcel',
   states: {
     packed: 'packed',

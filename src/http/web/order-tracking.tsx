@@ -3,7 +3,6 @@
 // received; the date the last item was received (WD-1 counts from it); and,
 // for a parcel the carrier never reported delivered, the form to declare it.
 import type { Shipment } from '../../app/fulfilment.js';
-import { legalDate } from '../../app/order-emails.js';
 import { fulfilmentMessages } from './fulfilment-messages.js';
 import type { Language } from './language.js';
 
@@ -12,24 +11,20 @@ const dateTime = (at: Date, lang: Language, timeZone: string) =>
 
 const DECLARABLE = new Set(['shipped', 'in_transit', 'delivery_attempted', 'awaiting_collection']);
 
-export function OrderTracking(props: { lang: Language; timeZone: string; orderNumber: string; deliveryDueOn: string; lastDeliveredAt: Date | null; shipments: Shipment[]; csrfToken?: string | undefined }) {
+export function OrderTracking(props: { lang: Language; timeZone: string; orderNumber: string; lastDeliveredAt: Date | null; shipments: Shipment[]; csrfToken?: string | undefined }) {
   const { lang, timeZone } = props;
   const t = fulfilmentMessages[lang];
   return (
     <section aria-labelledby="tracking-title" class="order-tracking">
       <h2 id="tracking-title">{t.trackingTitle}</h2>
-      <p>
-        {t.deliveryDue} {legalDate(props.deliveryDueOn, lang)}
-        {props.lastDeliveredAt ? (
-          <>
-            {' · '}
-            {t.lastDelivered}{' '}
-            <time dateTime={props.lastDeliveredAt.toISOString()} data-last-delivered>
-              {dateTime(props.lastDeliveredAt, lang, timeZone)}
-            </time>
-          </>
-        ) : null}
-      </p>
+      {props.lastDeliveredAt ? (
+        <p>
+          {t.lastDelivered}{' '}
+          <time dateTime={props.lastDeliveredAt.toISOString()} data-last-delivered>
+            {dateTime(props.lastDeliveredAt, lang, timeZone)}
+          </time>
+        </p>
+      ) : null}
       {props.shipments.length === 0 ? <p>{t.noParcel}</p> : null}
       {props.shipments.map((s) => (
         <article key={s.number} data-shipment={s.number} data-shipment-state={s.state}>

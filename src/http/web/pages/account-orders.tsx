@@ -130,7 +130,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
       <PaymentArrangements arrangements={props.detail.arrangements} lang={lang} />
       <OrderLinesTable order={order} lang={lang} labels={c} vat={{ breakdown: vatBreakdown, heading: t.vatRate }} />
       <OrderTotalsTable order={order} vatBreakdown={vatBreakdown} lang={lang} labels={c} />
-      <OrderTracking lang={lang} timeZone={props.timeZone} orderNumber={order.number} deliveryDueOn={order.deliveryDueOn} lastDeliveredAt={order.lastDeliveredAt} shipments={props.detail.shipments} csrfToken={props.csrfToken} />
+      <OrderTracking lang={lang} timeZone={props.timeZone} orderNumber={order.number} lastDeliveredAt={order.lastDeliveredAt} shipments={props.detail.shipments} csrfToken={props.csrfToken} />
       <section aria-labelledby="addresses-title">
         <h2 id="addresses-title">{c.delivery}</h2>
         {shipping?.label ? (
