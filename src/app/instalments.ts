@@ -141,7 +141,7 @@ export async function cancelInstalmentPlan(tx: Tx, input: { shopId: string; orde
     .returning(['id', 'partner_plan_id'])
     .executeTakeFirst();
   if (!plan) return null;
-  await enqueue(tx, { shopId: input.shopId, kind: INSTALMENT_PLAN_CANCEL, key: `${INSTALMENT_PLAN_CANCEL}:${plan.id}`, payload: { planId: plan.id } }, input.now);
+  await enqueue(tx, { shopId: input.shopId, kind: INSTALMENT_PLAN_CANCEL, key: `${INSTALMENT_PLAN_CANCEL}:${plan.partner_plan_id}`, payload: { planId: plan.id } }, input.now);
   return plan.partner_plan_id;
 }
 
@@ -153,7 +153,7 @@ export function instalmentOutboxHandlers(partner: FinancingPartner): OutboxHandl
       if (typeof planId !== 'string') throw new Error(`${message.kind} ${message.key} has no planId`);
       const plan = await tx.selectFrom('instalment_plans as p').innerJoin('orders as o', 'o.id', 'p.order_id').select(['p.id', 'p.partner_plan_id', 'p.partner_cancelled_at', 'o.number']).where('p.id', '=', planId).forUpdate().executeTakeFirstOrThrow();
       if (plan.partner_cancelled_at !== null) return;
-      await partner.cancelPlan(plan.partner_plan_id, message.key);
+      await partner.cancelPlan(plan.partner_plan_id, message.key); // the key names the partner's plan: unique at the partner, whichever shop asks
       await tx.updateTable('instalment_plans').set({ partner_cancelled_at: now }).where('id', '=', plan.id).execute();
       await appendEvidence(tx, {
         shopId: message.shopId,

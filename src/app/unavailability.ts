@@ -18,7 +18,7 @@
 //       accepts it — a new order line at no extra charge, its stock taken
 //       then, the original units cancelled and a cheaper substitute's
 //       difference refunded — or gets the cancellation with a full refund;
-//       same page, same timer (3 days, not in JW's terms);
+//       same page, same timer (the policy's `answerWithin`);
 //   (d) back_order (EL): the units stay on the order, back-ordered, and ship
 //       on arrival; nothing is cancelled.
 // AV-2: an email in the order's language at once, every time.

@@ -519,6 +519,7 @@ const unavailabilitySchema = z.discriminatedUnion('mode', [
   }),
   z.strictObject({
     mode: z.literal('substitute_or_refund').describe('AV-1c: offer a substitute product or cancellation with full refund (JW)'),
+    answerWithin: periodSchema.describe('AV-1c: the customer\'s time to accept the substitute; without an answer the units are cancelled and refunded'),
     refundWithinDaysOfOrder: positiveInt.optional().describe('AV-1c: latest refund, in calendar days after the order (JW: 30)'),
   }),
   z.strictObject({ mode: z.literal('back_order').describe('AV-1/CAT-2: the item is back-ordered and ships on arrival; alert list offered (EL)') }),

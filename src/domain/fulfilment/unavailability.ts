@@ -66,13 +66,6 @@ export function isUnavailabilityChoice(value: unknown): value is UnavailabilityC
   return typeof value === 'string' && (UNAVAILABILITY_CHOICES as readonly string[]).includes(value);
 }
 
-/**
- * AV-1c: JW's terms give no time to answer the substitute offer; the engine
- * gives the customer the same 3 calendar days as AV-1b (not in the source
- * terms), after which the units are cancelled and refunded.
- */
-export const SUBSTITUTE_ANSWER_WITHIN: LegalPeriod = { days: 3, kind: 'calendar' };
-
 /** RF-1: money owed back is refunded within 14 days. */
 export const RF1_REFUND_WITHIN: LegalPeriod = { days: 14, kind: 'calendar' };
 
@@ -104,7 +97,7 @@ export function unavailabilityOutcome(policy: UnavailabilityPolicy, input: { isG
       // Both defaults of the schema cancel the missing units: "ship what is available" ships the rest without them.
       return { kind: 'ask', rule: 'AV-1', choices: ['wait', 'refund'], answerWithin: policy.answerWithin, withoutAnswer: 'refund' };
     case 'substitute_or_refund':
-      return input.substituteOffered ? { kind: 'ask', rule: 'AV-1', choices: ['substitute', 'refund'], answerWithin: SUBSTITUTE_ANSWER_WITHIN, withoutAnswer: 'refund' } : { kind: 'cancel', rule: 'AV-1' };
+      return input.substituteOffered ? { kind: 'ask', rule: 'AV-1', choices: ['substitute', 'refund'], answerWithin: policy.answerWithin, withoutAnswer: 'refund' } : { kind: 'cancel', rule: 'AV-1' };
     case 'back_order':
       return { kind: 'back_order', rule: 'AV-1' };
   }

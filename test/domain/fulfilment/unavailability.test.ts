@@ -22,7 +22,7 @@ import { lineAmountFor } from '../../../src/domain/fulfilment/fulfilment-plan.js
 // The five shops' `unavailability` as in shops/*/policy.yaml.
 const FA: UnavailabilityPolicy = { mode: 'cancel_line' };
 const PF: UnavailabilityPolicy = { mode: 'customer_chooses_wait_or_refund', answerWithin: { days: 3, kind: 'calendar' }, withoutAnswer: 'ship_available' };
-const JW: UnavailabilityPolicy = { mode: 'substitute_or_refund', refundWithinDaysOfOrder: 30 };
+const JW: UnavailabilityPolicy = { mode: 'substitute_or_refund', answerWithin: { days: 3, kind: 'calendar' }, refundWithinDaysOfOrder: 30 };
 const EL: UnavailabilityPolicy = { mode: 'back_order' };
 
 const codeOf = (run: () => unknown): string => {
