@@ -523,8 +523,9 @@ export async function decideDeliveryClaim(tx: Tx, input: DecideClaimInput): Prom
 
   if (input.outcome === 'reship') {
     // SH-8: a replacement parcel of the claimed units, dispatched afterwards like any parcel (SH-5 email then).
-    const packed = await packShipment(tx, { shopId, orderNumber: order.number, lines: decided, replaces: claim.shipmentNumber, actor: input.actor, now });
+    // The stock first: `packShipment` proves the parcel (evidence head), and stock is locked before it (the engine's lock order).
     await takeReplacementStock(tx, { shopId, order, lines: decided, now });
+    const packed = await packShipment(tx, { shopId, orderNumber: order.number, lines: decided, replaces: claim.shipmentNumber, actor: input.actor, now });
     replacement = packed.number;
     proof.replacementShipment = packed.number;
   }

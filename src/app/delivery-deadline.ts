@@ -16,7 +16,8 @@
 //   customer terminates the contract: the order is cancelled through THE
 //   cancellation (src/app/order-cancellation.ts, reason `delivery_terminated`:
 //   stock back, each payment settled once — authorisation voided, capture
-//   refunded, transfer refund due, instalment plan cancelled —, the email
+//   refunded, transfer refund due, instalment plan withdrawn or, once
+//   collections started, refunded through the partner —, the email
 //   carrying the L216-7 due date), then this module records the refund owed
 //   (`order_refunds` row `delivery_terminated:<number>`, written from the
 //   cancellation's settlement: no second refund) with its due date,
@@ -32,12 +33,11 @@
 // Parcels already on their way when the customer terminates: allowed (they
 // were not delivered). The customer's email says to refuse the parcel or send
 // it back at the shop's cost; it comes back through fulfilment's "returned"
-// event, which restocks it and finds nothing left to refund (the cancellation
-// refunded everything). Since the cancellation put back on sale every unit
-// the order took, the units of parcels already shipped (on their way, or back
-// and restocked already) are taken out again here, so the stock counts each
-// unit once. PF captured at dispatch: the part of the authorisation never
-// captured is released (PA-3), the captured part refunded.
+// event, which restocks it and refunds nothing (the cancellation refunded
+// everything). The cancellation puts back on sale only the units that did not
+// leave (`releaseOrderStock`), so the stock counts each unit once. PF captured
+// at dispatch: the part of the authorisation never captured is released
+// (PA-3), the captured part refunded.
 //
 // Not handled: immediate termination without notice (the shop refused to
 // deliver, or the date was essential, L216-6 second paragraph) — customer
@@ -58,10 +58,9 @@ import type { Queryable, Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
-import { refundLines } from './fulfilment-emails.js';
-import { cancelForLateDelivery, type PaymentSettlement } from './order-cancellation.js';
+import { cancelForLateDelivery, cancellationRefundKey, type PaymentSettlement } from './order-cancellation.js';
 import { legalDate, orderEmail, replyClosing } from './order-emails.js';
-import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
+import type { SettledPayment } from './order-refunds.js';
 import { getOrderFor, lockOrderWithPayments, moneyBackFor, policyOfOrder, type Order } from './orders.js';
 import { releaseAuthorisationRemainder, type Payment } from './payments.js';
 
@@ -323,35 +322,18 @@ export async function terminateLateDelivery(tx: Tx, input: TerminateInput): Prom
   const { lastDay: dueOn } = periodEnd({ from: now, period: TERMINATION_REFUND_PERIOD, timeZone, place: { country: order.deliveryAddress.country } });
   const key = terminationRefundKey(order.number);
 
-  // PA-4: shares collected since the first dispatch go back through the partner (the rest of the plan is waived);
-  // the cancellation below then withdraws the plan, which has nothing left to collect.
-  let partnerRefund: SettledPayment[] = [];
-  if (order.paymentMethod === 'instalments') {
-    const started = await tx.selectFrom('instalment_plans').select('collections_started_at').where('order_id', '=', order.id).where('cancelled_at', 'is', null).executeTakeFirst();
-    if (started?.collections_started_at) {
-      // The whole order: the shares not collected yet are lowered first (to nothing), then the partner refunds what it collected.
-      await refundOrderAmount(tx, { shopId, order, payments: locked.payments, key, reason: 'delivery_terminated', rule: 'SH-4', amount: order.total, dueOn, actor: { kind: 'system' }, now });
-      // What the customer had paid is the partner's part (its settlement line also counts the lowered shares).
-      const back = await tx
-        .selectFrom('instalment_refunds as ir')
-        .innerJoin('instalment_plans as p', 'p.id', 'ir.plan_id')
-        .select('ir.partner_refund_minor')
-        .where('p.order_id', '=', order.id)
-        .where('ir.key', '=', key)
-        .executeTakeFirst();
-      const paid = Number(back?.partner_refund_minor ?? 0);
-      if (paid > 0) partnerRefund = [{ paymentId: `plan:${order.number}`, action: 'partner_refund', amount: paid }];
-    }
-  }
+  // PA-4: once collections started, the cancellation has the partner refund what it collected (src/app/order-cancellation.ts).
+  const instalmentsCollected =
+    order.paymentMethod === 'instalments' &&
+    (await tx.selectFrom('instalment_plans').select('collections_started_at').where('order_id', '=', order.id).where('cancelled_at', 'is', null).executeTakeFirst())?.collections_started_at != null;
 
   const parcels = await shippedParcels(tx, order.id);
   const onTheWay = [...new Set(parcels.filter((p) => p.state !== 'returned').map((p) => p.number))];
   // Money the cancellation will give back (the same rule it applies, OR-7): a capture, one announced, a transfer received.
   const moneyTaken =
-    partnerRefund.length > 0 ||
+    instalmentsCollected ||
     locked.payments.some((p) => (p.providerSessionId === null ? p.captured - p.refundRequested > 0 : ['refund', 'refund_on_capture'].includes(moneyBackFor(p).action)));
   const emailLines = [
-    ...partnerRefund.map((s) => ({ fr: refundLines({ ...order, language: 'fr' }, [s])[0]!, en: refundLines({ ...order, language: 'en' }, [s])[0]! })),
     ...(moneyTaken
       ? [
           {
@@ -382,9 +364,8 @@ export async function terminateLateDelivery(tx: Tx, input: TerminateInput): Prom
   // The refund owed, from the cancellation's settlement (no second refund): its L216-7 due date.
   const settled: SettledPayment[] = [
     ...cancellation.payments
-      .filter((s) => s.amount > 0 && (s.action === 'refund' || s.action === 'refund_on_capture' || s.action === 'refund_due'))
-      .map((s): SettledPayment => ({ paymentId: s.paymentId, action: s.action === 'refund_due' ? 'transfer_due' : 'provider_refund', amount: s.amount })),
-    ...partnerRefund,
+      .filter((s) => s.amount > 0 && (s.action === 'refund' || s.action === 'refund_on_capture' || s.action === 'refund_due' || s.action === 'partner_refund'))
+      .map((s): SettledPayment => ({ paymentId: s.paymentId, action: s.action === 'refund_due' ? 'transfer_due' : s.action === 'partner_refund' ? 'partner_refund' : 'provider_refund', amount: s.amount })),
   ];
   const refund = settled.reduce((n, s) => n + s.amount, 0);
   const refundDueOn = refund > 0 ? dueOn : null;
@@ -526,7 +507,7 @@ export async function deliveryDeadlineWatch(q: Queryable, input: { shopId: strin
     .orderBy('n.id', 'desc')
     .limit(limit)
     .execute();
-  const made = await refundsMade(q, shopId, input.timeZone, ended.map((e) => ({ key: e.key, settlement: (e.settlement ?? []) as SettledPayment[], since: e.terminated_at! })));
+  const made = await refundsMade(q, shopId, input.timeZone, ended.map((e) => ({ number: e.number, settlement: (e.settlement ?? []) as SettledPayment[], since: e.terminated_at! })));
   const terminated = ended.map((e, i): TerminatedOrder => {
     const currency = e.currency as Currency;
     const refund = Number(e.refund_minor ?? 0);
@@ -548,7 +529,7 @@ export async function deliveryDeadlineWatch(q: Queryable, input: { shopId: strin
  * refund transfers staff recorded (their `transferredOn`), the partner's
  * refund of collected instalments. Three queries for the whole list.
  */
-async function refundsMade(q: Queryable, shopId: string, timeZone: string, terminations: readonly { key: string | null; settlement: readonly SettledPayment[]; since: Date }[]): Promise<{ on: CalendarDate; amount: number }[][]> {
+async function refundsMade(q: Queryable, shopId: string, timeZone: string, terminations: readonly { number: string; settlement: readonly SettledPayment[]; since: Date }[]): Promise<{ on: CalendarDate; amount: number }[][]> {
   const paymentIds = [...new Set(terminations.flatMap((t) => t.settlement.filter((s) => s.action === 'provider_refund' || s.action === 'transfer_due').map((s) => s.paymentId)))];
   const events =
     paymentIds.length === 0
@@ -560,7 +541,8 @@ async function refundsMade(q: Queryable, shopId: string, timeZone: string, termi
           .where('type', 'in', ['payment.refunded', 'bank_transfer.refunded'])
           .orderBy('id')
           .execute();
-  const keys = terminations.map((t) => t.key).filter((k): k is string => k !== null);
+  // PA-4: the partner's refund is the cancellation's (its key names the order).
+  const keys = terminations.map((t) => cancellationRefundKey(t.number));
   const partner =
     keys.length === 0
       ? []
@@ -582,7 +564,7 @@ async function refundsMade(q: Queryable, shopId: string, timeZone: string, termi
         const on = e.type === 'bank_transfer.refunded' && typeof data.transferredOn === 'string' ? data.transferredOn : localDateIn(timeZone, e.received_at);
         return { on, amount: typeof data.amount === 'number' ? data.amount : 0 };
       });
-    for (const r of partner.filter((p) => p.key === t.key)) parts.push({ on: localDateIn(timeZone, r.partner_refunded_at!), amount: Number(r.partner_refund_minor) });
+    for (const r of partner.filter((p) => p.key === cancellationRefundKey(t.number))) parts.push({ on: localDateIn(timeZone, r.partner_refunded_at!), amount: Number(r.partner_refund_minor) });
     return parts;
   });
 }

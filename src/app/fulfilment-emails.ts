@@ -112,10 +112,20 @@ export function refundLines(order: OrderFacts, settlement: readonly SettledPayme
 /** SH-7: the parcel was not collected in time; the order is refunded (minus the policy's fee) by the due date. */
 export function uncollectedEmail(
   order: OrderFacts,
-  input: { shipmentNumber: string; feeKept: number; dueOn: string | null; settlement: readonly SettledPayment[]; back: boolean },
+  input: { shipmentNumber: string; feeKept: number; dueOn: string | null; settlement: readonly SettledPayment[]; back: boolean; uncollected?: boolean },
 ): EmailPayload {
   const fr = order.language === 'fr';
   const amount = (minor: number) => formatMoney(money(minor, order.currency), order.language);
+  if (input.uncollected === false) {
+    // SH-8: refused at delivery, or returned by the carrier — nothing the customer failed to do.
+    return orderEmail(order, fr ? `Colis ${input.shipmentNumber} revenu` : `Parcel ${input.shipmentNumber} came back`, [
+      fr ? `Votre colis ${input.shipmentNumber} (commande ${order.number}) nous est revenu.` : `Your parcel ${input.shipmentNumber} (order ${order.number}) came back to us.`,
+      ...refundLines(order, input.settlement),
+      ...(input.dueOn ? [fr ? `Le remboursement interviendra au plus tard le ${legalDate(input.dueOn, 'fr')}.` : `The refund will be made by ${legalDate(input.dueOn, 'en')} at the latest.`] : []),
+      '',
+      replyClosing(order.language),
+    ]);
+  }
   const lines = [
     input.back
       ? fr

@@ -81,6 +81,15 @@ export type Shipment = {
   events: ShipmentEvent[];
 };
 
+/** PA-3: payment states an authorisation for capture at dispatch may still be captured from. */
+const CAPTURABLE: readonly string[] = ['authorised', 'partially_captured', 'partially_refunded'];
+
+/** A parcel of the order is packed and has not left (replacements aside). */
+async function packedParcelWaits(q: Queryable, orderId: string): Promise<boolean> {
+  const row = await q.selectFrom('shipments').select('id').where('order_id', '=', orderId).where('state', '=', 'packed').where('replaces_shipment_id', 'is', null).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** PA-3 / PA-7: orders whose goods may leave — paid, financed by the partner, or on a deferred invoice not overdue. */
 const SHIPPABLE: readonly OrderState[] = ['paid', 'financed', 'payment_deferred'];
 
@@ -173,7 +182,7 @@ export async function getShipment(q: Queryable, input: { shopId: string; number:
 }
 
 /** The order's lines with what is shipped (parcels not cancelled) and cancelled (AV-1). */
-async function planLines(q: Queryable, order: Order): Promise<PlanLine[]> {
+export async function planLines(q: Queryable, order: Order): Promise<PlanLine[]> {
   const shipped = await q
     .selectFrom('shipment_lines as sl')
     .innerJoin('shipments as s', 's.id', 'sl.shipment_id')
@@ -230,7 +239,7 @@ export async function fulfilmentQueue(q: Queryable, shopId: string): Promise<Que
               ref('l.quantity'),
               '>',
               e(ref('l.cancelled_quantity'), '+', e.fn.coalesce(
-                e.selectFrom('shipment_lines as sl').innerJoin('shipments as s', 's.id', 'sl.shipment_id').select((x) => x.fn.sum<number>('sl.quantity').as('q')).whereRef('sl.order_id', '=', 'l.order_id').whereRef('sl.position', '=', 'l.position').where('s.state', '<>', 'cancelled'),
+                e.selectFrom('shipment_lines as sl').innerJoin('shipments as s', 's.id', 'sl.shipment_id').select((x) => x.fn.sum<number>('sl.quantity').as('q')).whereRef('sl.order_id', '=', 'l.order_id').whereRef('sl.position', '=', 'l.position').where('s.state', '<>', 'cancelled').where('s.replaces_shipment_id', 'is', null),
                 e.lit(0),
               )),
             ),
@@ -397,9 +406,10 @@ export async function dispatchShipment(tx: Tx, input: DispatchInput): Promise<Sh
 
   // PA-3 / PA-4: the money, then the invoice (DOC-1).
   const plan = await planLines(tx, order);
-  const last = nothingLeftToShip(plan);
+  const last = nothingLeftToShip(plan) && !(await packedParcelWaits(tx, order.id)); // the last parcel to leave: no other waits packed
   const money_: EvidenceData = {};
-  const atDispatch = replacement ? [] : payments.filter((p) => p.captureMode === 'manual' && ['authorised', 'partially_captured'].includes(p.state) && p.voidRequestedAt === null);
+  // PA-3: what is still authorised and not asked for can be captured, refunds made meanwhile or not.
+  const atDispatch = replacement ? [] : payments.filter((p) => p.captureMode === 'manual' && CAPTURABLE.includes(p.state) && p.voidRequestedAt === null);
   const charge = atDispatch.length > 0 ? (await parcelGoods(tx, order, plan, shipment)) + (first ? order.shipping : 0) : 0; // the delivery with the first parcel
   for (const payment of atDispatch) {
     const amount = Math.min(charge, payment.authorised - payment.captureRequested);
@@ -473,7 +483,7 @@ export async function dispatchShipment(tx: Tx, input: DispatchInput): Promise<Sh
  */
 export async function settleWhenNothingLeftToShip(tx: Tx, input: { shopId: string; order: Order; payments: readonly Payment[]; now: Date }): Promise<void> {
   const { shopId, order, now } = input;
-  if (!nothingLeftToShip(await planLines(tx, order))) return;
+  if (!nothingLeftToShip(await planLines(tx, order)) || (await packedParcelWaits(tx, order.id))) return; // a packed parcel still to leave captures last
   const dispatched = await tx.selectFrom('shipments').select('id').where('order_id', '=', order.id).where('shipped_at', 'is not', null).executeTakeFirst();
   if (!dispatched) return;
   const atDispatch = input.payments.filter((p) => p.captureMode === 'manual' && p.voidRequestedAt === null && p.captureRequested > 0 && p.captureRequested < p.authorised);
@@ -618,29 +628,25 @@ async function parcelBack(
   const { fulfilment } = await refreshFulfilment(tx, order, now);
   // A parcel of a cancelled order (SH-4 termination) comes back: the cancellation settled the money already.
   if (order.state === 'cancelled') return { returnedAt: input.at.toISOString(), fulfilment, refund: 0 };
-  const refused = shipment.events.some((e) => e.kind === 'refused');
+  // SH-7: the fee is kept only from a parcel nobody collected in its window; a refused or lost parcel costs the customer nothing.
+  const uncollected = input.byTimer === true || shipment.events.some((e) => e.kind === 'returned_to_sender' && e.data.reason === 'uncollected');
   const plan = await planLines(tx, order);
   const goods = await parcelGoods(tx, order, plan, shipment); // what these units were charged (PA-3)
-  const nothingDelivered = fulfilment === 'returned' || fulfilment === 'unfulfilled';
-  const gross = goods + (nothingDelivered ? order.shipping : 0);
-  const fee = refused ? 0 : Math.min(gross, input.method.uncollected?.feeKept?.amount ?? 0);
+  const fee = uncollected ? Math.min(goods, input.method.uncollected?.feeKept?.amount ?? 0) : 0;
   const within = input.method.uncollected?.refundWithin ?? { days: 14, kind: 'calendar' as const }; // SH-7: 14 days of the return
   const { lastDay } = periodEnd({ from: input.at, period: within, timeZone: input.policy.shop.timeZone, place: { country: order.deliveryAddress.country } });
-  const refund = await refundOrderAmount(tx, {
-    shopId,
-    order,
-    payments: input.payments,
-    key: `parcel_back:${shipment.number}`,
-    reason: refused ? 'delivery_claim' : 'uncollected',
-    rule: refused ? 'SH-8' : 'SH-7',
-    amount: gross - fee,
-    feeKept: fee,
-    dueOn: lastDay,
-    actor: input.actor,
+  const cause = { reason: uncollected ? ('uncollected' as const) : ('delivery_claim' as const), rule: uncollected ? 'SH-7' : 'SH-8' };
+  const common = { shopId, order, payments: input.payments, ...cause, dueOn: lastDay, actor: input.actor, now };
+  // The delivery goes back with the parcel whose return leaves nothing delivered, on the way or to ship (once: no parcel is out after it).
+  const delivery = fulfilment === 'returned' ? order.shipping : 0;
+  const refund = await refundOrderAmount(tx, { ...common, key: `parcel_back:${shipment.number}`, amount: goods + delivery - fee, feeKept: fee });
+  const { settlement, amount } = refund;
+  await queueEmail(
+    tx,
+    { shopId, key: `shipment.back:${shopId}:${shipment.number}`, email: uncollectedEmail(order, { shipmentNumber: shipment.number, feeKept: fee, dueOn: amount > 0 ? lastDay : null, settlement, back: true, uncollected }) },
     now,
-  });
-  await queueEmail(tx, { shopId, key: `shipment.back:${shopId}:${shipment.number}`, email: uncollectedEmail(order, { shipmentNumber: shipment.number, feeKept: fee, dueOn: refund.dueOn, settlement: refund.settlement, back: true }) }, now);
-  return { returnedAt: input.at.toISOString(), refund: refund.amount, feeKept: fee, refundDueOn: refund.dueOn, fulfilment };
+  );
+  return { returnedAt: input.at.toISOString(), refund: amount, feeKept: fee, refundDueOn: amount > 0 ? lastDay : null, fulfilment };
 }
 
 /** Per line, the units in the order's parcels packed before `shipmentId` (not cancelled, not replacements). */
@@ -658,7 +664,7 @@ async function unitsInEarlierParcels(q: Queryable, orderId: string, shipmentId: 
   return new Map(rows.map((r) => [r.position, Number(r.units)]));
 }
 
-/** The goods of a parcel back on sale: at the store it waited in, else where they were taken (OR-3). */
+/** The goods of a parcel back on sale where the order took them (OR-3: the warehouse; a store pickup parcel too, which staff bring back from the store). */
 async function restock(tx: Tx, order: Order, shipment: Shipment, now: Date): Promise<void> {
   const taken = await tx.selectFrom('order_lines').select(['position', 'variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
   const rows = shipment.lines.map((l) => ({ line: l, taken: taken.find((t) => t.position === l.position)! }));
@@ -690,13 +696,14 @@ export async function expireCollectionWindow(tx: Tx, timer: DueTimer, now: Date)
   const policy = await policyOfOrder(tx, timer.shopId, order.policyHash);
   const method = methodOf(policy, order);
   const system: Actor = { kind: 'system' };
+  const at = new Date(Math.min(timer.dueAt.getTime(), now.getTime())); // the window's end, even if the runner fires late
   if (method.kind === 'store_pickup' || method.kind === 'warehouse_collection') {
-    await recordEvent(tx, shipment.id, { kind: 'returned', occurredAt: now, source: 'engine', data: { reason: 'uncollected' } }, now);
-    const proof = await parcelBack(tx, { shopId: timer.shopId, policy, method, order, payments, shipment, at: now, actor: system, now, byTimer: true });
+    await recordEvent(tx, shipment.id, { kind: 'returned', occurredAt: at, source: 'engine', data: { reason: 'uncollected' } }, now);
+    const proof = await parcelBack(tx, { shopId: timer.shopId, policy, method, order, payments, shipment, at, actor: system, now, byTimer: true });
     await appendEvidence(tx, { shopId: timer.shopId, kind: SHIPMENT_RETURNED, subject: { type: 'order', id: order.number }, actor: 'system', data: { number: order.number, shipment: number, rule: 'SH-7', reason: 'uncollected', ...proof }, at: now });
     return;
   }
-  await recordEvent(tx, shipment.id, { kind: 'returned_to_sender', occurredAt: now, source: 'engine', data: { reason: 'uncollected' } }, now);
+  await recordEvent(tx, shipment.id, { kind: 'returned_to_sender', occurredAt: at, source: 'engine', data: { reason: 'uncollected' } }, now);
   await tx.updateTable('shipments').set({ state: 'returning', updated_at: now }).where('id', '=', shipment.id).execute();
   await queueEmail(tx, { shopId: timer.shopId, key: `shipment.uncollected:${timer.shopId}:${number}`, email: uncollectedEmail(order, { shipmentNumber: number, feeKept: 0, dueOn: null, settlement: [], back: false }) }, now);
   await appendEvidence(tx, { shopId: timer.shopId, kind: SHIPMENT_TRACKED, subject: { type: 'order', id: order.number }, actor: 'system', data: { number: order.number, shipment: number, event: 'returned_to_sender', rule: 'SH-7', reason: 'uncollected' }, at: now });

@@ -50,6 +50,7 @@ import { queueEmail, type EmailPayload } from './emails.js';
 import { endReviewOnCancellation, lockOpenReview } from './fraud-review.js';
 import { cancelPackedParcels } from './fulfilment.js';
 import { replyClosing } from './order-emails.js';
+import { refundThroughPartner } from './instalment-collections.js';
 import { cancelInstalmentPlan } from './instalments.js';
 import { giveMoneyBack, lockOrderWithPayments, ORDER_CANCELLED, releaseOrderStock, setOrderState, type Order } from './orders.js';
 import { bankTransferTimerKey, cancelPaymentSession, expireBankTransfer, getPayment, recordTransferRefundDue } from './payments.js';
@@ -87,7 +88,7 @@ export function isStaffCancellationReason(value: unknown): value is StaffCancell
   return typeof value === 'string' && (STAFF_CANCELLATION_REASONS as readonly string[]).includes(value);
 }
 
-export const SETTLEMENT_ACTIONS = ['session_cancelled', 'void', 'refund', 'refund_on_capture', 'transfer_closed', 'refund_due', 'plan_cancelled', 'none'] as const;
+export const SETTLEMENT_ACTIONS = ['session_cancelled', 'void', 'refund', 'refund_on_capture', 'transfer_closed', 'refund_due', 'plan_cancelled', 'partner_refund', 'none'] as const;
 export type SettlementAction = (typeof SETTLEMENT_ACTIONS)[number];
 
 /** What the cancellation did with one payment, or an instalment plan (in the evidence event and the API's answer). */
@@ -247,15 +248,15 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
   const review = order.state === 'on_hold'
     ? await endReviewOnCancellation(tx, { shopId, order, outcome: reason === 'fraud_review_unanswered' ? 'expired' : 'cancelled', by, firingTimerKey: input.firingTimerKey, now })
     : undefined;
+  await cancelPackedParcels(tx, order, now); // packed, not gone: unpacked (shipments before stock, the engine's lock order)
   await releaseOrderStock(tx, order, now);
-  await cancelPackedParcels(tx, order, now); // packed, not gone: unpacked
 
   // (e)
   const settlements: PaymentSettlement[] = [];
   for (const p of payments) settlements.push(await settle(tx, p, input, by));
-  // PA-4: nothing was collected before shipment; the partner withdraws the plan (outbox).
-  const planId = order.paymentMethod === 'instalments' ? await cancelInstalmentPlan(tx, { shopId, orderId: order.id, now }) : null;
-  if (planId) settlements.push({ paymentId: planId, method: 'instalments', state: 'pending', action: 'plan_cancelled', amount: 0 });
+  // PA-4: before the first dispatch nothing was collected: the partner withdraws the plan (outbox). After it (an SH-4
+  // termination), the shares not yet collected are waived and the partner refunds what it collected (outbox).
+  if (order.paymentMethod === 'instalments') settlements.push(...(await settleInstalments(tx, order, { shopId, key: cancellationRefundKey(order.number), now })));
 
   // (f), (g)
   await setOrderState(tx, order, 'cancelled', now, { cancel_reason: reason, cancel_note: input.note ?? null });
@@ -269,6 +270,21 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
   if (review) Object.assign(data, { reviewId: review.id, lastDay: review.lastDay });
   await appendEvidence(tx, { shopId, kind: ORDER_CANCELLED, subject: { type: 'order', id: order.number }, actor: by, data, at: now });
   return { number: order.number, reason, rule, cancelledAt: now, payments: settlements };
+}
+
+/** The key of the money a cancellation gives back through the financing partner (its `instalment_refunds` row). */
+export const cancellationRefundKey = (orderNumber: string): string => `order.cancelled:${orderNumber}`;
+
+/** (e) for an order paid in instalments (PA-4): the plan withdrawn, or, once collections started, refunded through the partner. */
+async function settleInstalments(tx: Tx, order: Order, input: { shopId: string; key: string; now: Date }): Promise<PaymentSettlement[]> {
+  const plan = await tx.selectFrom('instalment_plans').select(['partner_plan_id', 'collections_started_at']).where('order_id', '=', order.id).where('cancelled_at', 'is', null).executeTakeFirst();
+  if (!plan) return [];
+  if (!plan.collections_started_at) {
+    const planId = await cancelInstalmentPlan(tx, { shopId: input.shopId, orderId: order.id, now: input.now });
+    return planId ? [{ paymentId: planId, method: 'instalments', state: 'pending', action: 'plan_cancelled', amount: 0 }] : [];
+  }
+  const back = await refundThroughPartner(tx, { shopId: input.shopId, orderId: order.id, amount: money(order.total, order.currency), key: input.key, now: input.now });
+  return [{ paymentId: plan.partner_plan_id, method: 'instalments', state: 'captured', action: 'partner_refund', amount: back.refunded }];
 }
 
 /** (e) for one payment (see the header). */
@@ -332,6 +348,7 @@ function cancellationEmail(order: Order, reason: CancellationReason, neutral: bo
   for (const s of settlements) {
     if (s.action === 'refund' || s.action === 'refund_on_capture') moneyLines.push(fr ? `La somme versée (${amount(s.amount)}) vous est remboursée sur votre moyen de paiement.` : `The money paid (${amount(s.amount)}) is refunded to your payment method.`);
     else if (s.action === 'void') moneyLines.push(fr ? `L'autorisation de paiement (${amount(s.amount)}) est annulée : rien ne sera débité.` : `The payment authorisation (${amount(s.amount)}) is released: nothing will be charged.`);
+    else if (s.action === 'partner_refund' && s.amount > 0) moneyLines.push(fr ? `Les échéances déjà prélevées (${amount(s.amount)}) vous sont remboursées par l'organisme de financement ; les suivantes sont annulées.` : `The instalments already taken (${amount(s.amount)}) are refunded by the financing partner; the next ones are cancelled.`);
     else if (s.action === 'plan_cancelled') moneyLines.push(fr ? 'Le paiement en plusieurs fois est annulé : aucune échéance ne sera prélevée.' : 'The instalment plan is cancelled: no instalment will be taken.');
     else if (s.action === 'session_cancelled') moneyLines.push(fr ? `Le lien de paiement n'est plus valable : rien ne sera débité.` : `The payment link is no longer valid: nothing will be charged.`);
     else if (s.action === 'refund_due' && s.amount > 0) {

@@ -261,12 +261,14 @@ function targetOf(event: ProviderEvent, payment: Payment): PaymentState {
     case 'payment.authorised':
       return 'authorised';
     case 'payment.captured': // a final capture (PA-3) released the rest: the provider's authorised total came down to it
+      if (payment.state === 'partially_refunded') return 'partially_refunded'; // a later parcel captured after an earlier one was refunded
       return d.capturedTotal >= Math.min(payment.amount, d.authorisedTotal) ? 'captured' : 'partially_captured';
-    case 'payment.refunded':
-      return d.refundedTotal >= Math.max(d.capturedTotal, payment.captured) ? 'refunded' : 'partially_refunded';
+    case 'payment.refunded': // with an authorisation still to capture (PA-3: parcels to come), not over yet
+      return d.refundedTotal >= Math.max(d.capturedTotal, payment.captured) && d.authorisedTotal <= d.capturedTotal ? 'refunded' : 'partially_refunded';
     case 'payment.voided': // after partial captures, only the remainder was released (PA-3): what was captured (or refunded) stays
       if (d.capturedTotal === 0) return 'voided';
-      return payment.state === 'partially_refunded' || payment.state === 'refunded' ? payment.state : 'captured';
+      if (payment.state === 'partially_refunded' || payment.state === 'refunded') return d.refundedTotal >= d.capturedTotal ? 'refunded' : 'partially_refunded';
+      return 'captured';
     case 'payment.failed':
       return 'failed';
   }
@@ -385,7 +387,8 @@ export async function capturePayment(tx: Tx, input: PaymentOperationInput & { am
   if (await getOutboxMessage(tx, key)) return payment; // same operation key: already asked
   assertAmount(input.amount);
   if (input.amount.currency !== payment.currency) throw new DomainError('payment.currency_mismatch', { field: 'amount', currency: payment.currency });
-  if ((payment.state !== 'authorised' && payment.state !== 'partially_captured') || payment.voidRequestedAt) {
+  // PA-3: a parcel refunded (a claim, a return) leaves the rest of the authorisation to capture for the next parcels.
+  if (!['authorised', 'partially_captured', 'partially_refunded'].includes(payment.state) || payment.voidRequestedAt) {
     throw new DomainError('payment.not_capturable', { field: 'paymentId', state: payment.state, rule: 'PA-3' });
   }
   if (payment.captureRequested + input.amount.amount > payment.authorised) {
@@ -405,7 +408,7 @@ export async function releaseAuthorisationRemainder(tx: Tx, input: Omit<PaymentO
   const payment = await lockForOperation(tx, input.shopId, input.paymentId);
   const key = `payment.release:${payment.id}`;
   if (await getOutboxMessage(tx, key)) return payment;
-  if (!['authorised', 'partially_captured'].includes(payment.state) || payment.captureRequested === 0 || payment.captureRequested >= payment.authorised || payment.voidRequestedAt) {
+  if (!['authorised', 'partially_captured', 'partially_refunded'].includes(payment.state) || payment.captureRequested === 0 || payment.captureRequested >= payment.authorised || payment.voidRequestedAt) {
     throw new DomainError('payment.nothing_to_release', { field: 'paymentId', state: payment.state, rule: 'PA-3' });
   }
   const call: ProviderCall = { operation: 'void', paymentId: payment.id, sessionId: payment.providerSessionId, amount: payment.authorised - payment.captureRequested, currency: payment.currency };

@@ -43,6 +43,7 @@
 // Locks, the engine's order: the order's payments → the order
 // (`lockOrderWithPayments`) → the case row → stock rows (`lockStock`) → the
 // evidence head, whose appends come after every other write.
+import { remainingToShip } from '../domain/fulfilment/fulfilment-plan.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
@@ -74,7 +75,7 @@ import type { Payment } from '../store/payments.js';
 import { refreshProductCards } from '../store/product-cards.js';
 import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
-import { pickList, refreshFulfilment, settleWhenNothingLeftToShip } from './fulfilment.js';
+import { pickList, refreshFulfilment, settleWhenNothingLeftToShip, planLines } from './fulfilment.js';
 import { cancelForUnavailableItems, type Cancellation } from './order-cancellation.js';
 import { refundOrderAmount, type OrderRefund } from './order-refunds.js';
 import { getOrderFor, loadOrder, lockOrderWithPayments, policyOfOrder, type Order, type OrderLine } from './orders.js';
@@ -545,6 +546,12 @@ async function applyAnswer(tx: Tx, input: { shopId: string; locked: Locked; kase
   const evidence: PendingEvidence[] = [answered];
   const line = order.lines.find((l) => l.position === kase.position)!;
   const missing: MissingUnits = { name: line.name, options: line.options, quantity: kase.quantity };
+  // The units turned up and left in a parcel while the question was open: nothing is cancelled nor substituted.
+  const plan = (await planLines(tx, order)).find((l) => l.position === kase.position)!;
+  if (choice !== 'wait' && remainingToShip(plan) < kase.quantity) {
+    await tx.updateTable('unavailability_cases').set({ state: caseAfter(kase.state, 'void'), closed_at: now }).where('id', '=', kase.id).execute();
+    return [{ kind: ORDER_UNAVAILABILITY_ANSWERED, actor: label, data: { number: order.number, caseId: kase.id, position: kase.position, choice, answeredBy: input.by, outcome: 'void', reason: 'units_shipped', rule: 'AV-1' } }];
+  }
   if (choice === 'wait') {
     await queueEmail(tx, { shopId, key: `unavailability.waiting:${shopId}:${kase.id}`, email: waitConfirmedEmail(order, { missing }) }, now);
   } else if (choice === 'refund') {

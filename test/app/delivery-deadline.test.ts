@@ -359,7 +359,7 @@ describe('FA (instalments, PA-4): shares collected since the dispatch go back th
   const t = useTestApp('fa');
   const h = helpers(t);
 
-  it('SH-4 / PA-4: terminating a financed order whose parcel is on its way — the two collected shares refunded by the partner, the last one waived, the plan withdrawn', async () => {
+  it('SH-4 / PA-4: terminating a financed order whose parcel is on its way — the two collected shares refunded by the partner, the last one waived', async () => {
     const variantId = await stockedVariant(t, 3);
     await addPrice(t.ctx.db, { shopId: 'fa', variantId, currency: 'EUR', amountMinor: 30000 - 490, currencies: ['EUR'], actor: { kind: 'system' }, now: await h.now() });
     const placed = await placeCardOrder(t, { variantId, quantity: 1, method: 'home', over: { paymentMethod: 'instalments', instalmentCount: 3, financing: t.ctx.payments?.financing } });
@@ -386,12 +386,12 @@ describe('FA (instalments, PA-4): shares collected since the dispatch go back th
     await h.notice(placed.customerId, number, { deliverBy: '2026-12-31' });
     await h.advanceTo('2027-01-01T09:00:00Z');
     const done = await h.terminate(placed.customerId, number);
-    expect(done).toMatchObject({ refund: 20000, refundDueOn: '2027-01-15', parcelsOnTheWay: [parcel.number], payments: [{ method: 'instalments', action: 'plan_cancelled' }] });
+    expect(done).toMatchObject({ refund: 20000, refundDueOn: '2027-01-15', parcelsOnTheWay: [parcel.number], payments: [{ method: 'instalments', action: 'partner_refund', amount: 20000 }] });
     const [row] = await h.refundRows(number);
     expect(row).toMatchObject({ key: `delivery_terminated:${number}`, reason: 'delivery_terminated', rule: 'SH-4', due_on: '2027-01-15' });
-    // Written by the one refund executor (order-refunds.ts): the whole order settled through the plan — 100.00 lowered, 200.00 refunded.
-    expect(row!.amount_minor).toBe('30000');
-    expect(await t.ctx.db.selectFrom('instalment_refunds').select(['reduced_minor', 'partner_refund_minor']).where('key', '=', `delivery_terminated:${number}`).executeTakeFirst()).toEqual({ reduced_minor: '10000', partner_refund_minor: '20000' });
+    // From the cancellation's settlement: what the customer had paid, 200.00, refunded by the partner; the last 100.00 share waived.
+    expect(row!.amount_minor).toBe('20000');
+    expect(await t.ctx.db.selectFrom('instalment_refunds').select(['reduced_minor', 'partner_refund_minor']).where('key', '=', `order.cancelled:${number}`).executeTakeFirst()).toEqual({ reduced_minor: '10000', partner_refund_minor: '20000' });
     await h.dispatch();
     const shares = await t.ctx.db
       .selectFrom('instalments as i')
@@ -403,7 +403,7 @@ describe('FA (instalments, PA-4): shares collected since the dispatch go back th
     expect(shares.map((s) => s.state)).toEqual(['collected', 'collected', 'waived']);
     expect((await h.evidence(number, 'instalments.partner_refunded'))[0]).toMatchObject({ data: { amount: 20000 } });
     const mail = (await h.emails(number)).find((m) => m.subject === `Commande ${number} annulée`)!;
-    expect(mail.body).toContain("vous sont remboursés par l'organisme de financement");
+    expect(mail.body).toMatch(/Les échéances déjà prélevées \(200,00\s€\) vous sont remboursées par l'organisme de financement/);
     expect(mail.body).toContain('au plus tard le 15 janvier 2027');
     expect((await h.watch()).terminated).toMatchObject([{ number, refund: 20000, refundDueOn: '2027-01-15', refunded: 20000, refundedOn: '2027-01-01', surcharge: { late: false } }]);
   });

@@ -2,7 +2,8 @@
 // (SH-5, SH-6, SH-7, SH-9, PA-3) with the manual clock, through the use cases.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { declarePossession, handOverCollection, listShipments } from '../../src/app/fulfilment.js';
+import { declarePossession, dispatchShipment, handOverCollection, listShipments, packShipment } from '../../src/app/fulfilment.js';
+import { sandboxCarrier } from '../../src/adapters/carrier/sandbox.js';
 import { findInvoiceOfOrder } from '../../src/app/invoices.js';
 import { loadOrder } from '../../src/app/orders.js';
 import { listPaymentsFor } from '../../src/app/payments.js';
@@ -212,6 +213,48 @@ describe('PF: captured at dispatch, the shipped lines only (PA-3)', () => {
     const dispatched = await h.evidence(number, 'shipment.dispatched');
     expect(dispatched.map((e) => e.data.captured)).toEqual([unit + o.shipping, line.total - unit]);
     expect(dispatched[1]!.data.invoice).toBe(invoice!.number);
+  });
+});
+
+describe('PF: parcels packed together and dispatched in any order, a parcel back in between (PA-3)', () => {
+  const t = useTestApp('pf');
+  const h = helpers(t);
+
+  it('the last parcel to leave releases the rest, whichever was packed first; a refund in between leaves the rest capturable', async () => {
+    const placed = await h.paidOrder({ quantity: 3, skip: 1 }, 'standard');
+    const number = placed.order.number;
+    const o = await h.order(number);
+    const position = o.lines[0]!.position;
+    const actor = await ownerActor(t);
+    const pack = (quantity: number) => t.ctx.db.transaction().execute(async (tx) => packShipment(tx, { shopId: h.shopId(), orderNumber: number, lines: [{ position, quantity }], actor, now: await t.ctx.clock.now() }));
+    const dispatch = async (shipmentNumber: string) => {
+      const parcel = await sandboxCarrier('http://shop.test').createParcel({ idempotencyKey: shipmentNumber, carrierName: 'Colissimo', methodKind: 'home_standard', destination: { country: 'FR', postalCode: '75011' } });
+      return t.ctx.db.transaction().execute(async (tx) => dispatchShipment(tx, { shopId: h.shopId(), shipmentNumber, parcel, actor, now: await t.ctx.clock.now() }));
+    };
+    const payment = async () => (await listPaymentsFor(t.ctx.db, h.shopId(), { kind: 'order', id: number }))[0]!;
+
+    // Parcel 1 (1 unit) leaves, comes back refused and is refunded: the payment is partially refunded.
+    const first = await shipOrder(t, number, [{ position, quantity: 1 }]);
+    await h.flush();
+    await track(t, first.trackingNumber!, { kind: 'refused', reason: 'colis abîmé' });
+    await track(t, first.trackingNumber!, { kind: 'returned' });
+    await h.flush();
+    const unit1 = Math.floor(o.lines[0]!.total / 3); // the first of 3 units (the rounding cent goes to the later ones)
+    // The order goes on: the parcel's goods are refunded, not the delivery (SH-8: refused, no fee).
+    expect(await payment()).toMatchObject({ state: 'partially_refunded', captured: unit1 + o.shipping, refunded: unit1 });
+
+    // Parcels 2 and 3 (1 unit each) packed; 3 leaves first: not the last, the authorisation stays.
+    const second = await pack(1);
+    const third = await pack(1);
+    await dispatch(third.number);
+    await h.flush();
+    expect((await h.evidence(number, 'shipment.dispatched')).at(-1)!.data).toMatchObject({ shipment: third.number, authorisationReleased: 0 });
+    await dispatch(second.number);
+    await h.flush();
+    const p = await payment();
+    expect(p.captured).toBe(o.total); // every unit charged once, the delivery once
+    expect(p.refunded).toBe(unit1);
+    expect(await findInvoiceOfOrder(t.ctx.db, { shopId: h.shopId(), orderNumber: number })).toBeDefined();
   });
 });
 

@@ -12,6 +12,7 @@ import {
   listPaymentEvents,
   recordBankTransferReceived,
   refundPayment,
+  releaseAuthorisationRemainder,
   startBankTransferPayment,
   startPayment,
   voidPayment,
@@ -308,6 +309,10 @@ describe('capture, void and refund: limits and idempotency (PA-3 at dispatch →
     expect(await h.payment(payment.id)).toMatchObject({ state: 'partially_refunded', refunded: 2000 });
 
     await inTx((trx, now) => refundPayment(trx, { shopId: shopId(), paymentId: payment.id, amount: eur('40.00'), key: 'r2', now }));
+    await h.dispatch();
+    // PA-3: 40.00 is still authorised (parcels to come): the payment is not over until it is captured or released.
+    expect(await h.payment(payment.id)).toMatchObject({ state: 'partially_refunded', captured: 6000, refunded: 6000 });
+    await inTx((trx, now) => releaseAuthorisationRemainder(trx, { shopId: shopId(), paymentId: payment.id, now }));
     await h.dispatch();
     expect(await h.payment(payment.id)).toMatchObject({ state: 'refunded', captured: 6000, refunded: 6000 });
     expect((await h.payments().sandbox.getSession(payment.providerSessionId!))!.refunded).toBe(6000);

@@ -54,18 +54,23 @@ const ON_THE_WAY = new Set(['shipped', 'in_transit', 'delivery_attempted', 'awai
 const BACK = new Set(['refused', 'returning', 'returned']);
 
 /**
- * The order's shipments summed up. `delivered` once every unit that will ship
- * is in a delivered parcel (WD-1: the last item's possession); `returned` when
- * parcels came back and none was delivered.
+ * The order's shipments summed up. Units of parcels that came back (refused,
+ * returning, returned: refunded, not shipped again) no longer count as to
+ * ship. `delivered` once every unit still to deliver is in a delivered parcel
+ * (WD-1: the last item's possession); `returned` when everything that left
+ * came back and nothing else is to ship.
  */
 export function fulfilmentOf(lines: readonly PlanLine[], shipments: readonly ShipmentProgress[]): Fulfilment {
   const live = shipments.filter((s) => s.state !== 'cancelled' && s.state !== 'packed');
-  const toShip = lines.reduce((n, l) => n + l.quantity - l.cancelledQuantity, 0);
-  const delivered = live.filter((s) => s.state === 'delivered').reduce((n, s) => n + s.quantity, 0);
-  const sent = live.filter((s) => ON_THE_WAY.has(s.state) || s.state === 'delivered').reduce((n, s) => n + s.quantity, 0);
-  if (toShip > 0 && delivered === toShip) return 'delivered';
+  const units = (keep: (state: string) => boolean) => live.filter((s) => keep(s.state)).reduce((n, s) => n + s.quantity, 0);
+  const back = units((state) => BACK.has(state));
+  const toShip = lines.reduce((n, l) => n + l.quantity - l.cancelledQuantity, 0) - back;
+  const delivered = units((state) => state === 'delivered');
+  const sent = units((state) => ON_THE_WAY.has(state) || state === 'delivered');
+  if (toShip <= 0) return back > 0 ? 'returned' : 'unfulfilled';
+  if (delivered === toShip) return 'delivered';
   if (delivered > 0) return 'partially_delivered';
-  if (sent === 0) return live.some((s) => BACK.has(s.state)) ? 'returned' : 'unfulfilled';
+  if (sent === 0) return 'unfulfilled';
   return sent >= toShip ? 'shipped' : 'partially_shipped';
 }
 

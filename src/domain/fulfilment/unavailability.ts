@@ -151,7 +151,8 @@ export function cancelledUnitsAmount(line: Pick<PlanLine, 'quantity' | 'total'>,
  * was taken at order (card capture, transfer received, financing plan): all of it.
  */
 export function refundForCancelledUnits(amount: number, payments: readonly { captureMode: 'automatic' | 'manual' | null; state: string }[]): number {
-  const capturedAtDispatch = payments.some((p) => p.captureMode === 'manual' && (p.state === 'authorised' || p.state === 'partially_captured'));
+  // By the capture mode, not the state: after a parcel was refunded (`partially_refunded`) the units still to ship remain uncaptured.
+  const capturedAtDispatch = payments.some((p) => p.captureMode === 'manual' && !['failed', 'voided'].includes(p.state));
   return capturedAtDispatch ? 0 : amount;
 }
 

@@ -13,7 +13,11 @@ import { SandboxTrackingPage } from '../web/pages/sandbox-tracking.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 
-type Form = Record<string, string | undefined>;
+type Form = Record<string, string | string[] | undefined>;
+const field = (body: Form, name: string): string => {
+  const value = body[name];
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+};
 
 /** A `datetime-local` value (no zone) read in the shop's time zone. */
 function localInstant(value: string, timeZone: string): Date {
@@ -38,9 +42,9 @@ export const trackingPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         customerId: request.customer!.id,
         orderNumber: number.slice(0, 40),
         shipmentNumber: shipment.slice(0, 60),
-        receivedAt: localInstant(body.receivedAt ?? '', timeZone),
-        by: body.by === 'third_party' ? 'third_party' : 'customer',
-        name: body.name ?? '',
+        receivedAt: localInstant(field(body, 'receivedAt'), timeZone),
+        by: field(body, 'by') === 'third_party' ? 'third_party' : 'customer',
+        name: field(body, 'name'),
         now,
       }),
     );

@@ -148,7 +148,7 @@ export class SandboxPsp {
   capture(sessionId: string, amount: number, currency: Currency, idempotencyKey: string, now: Date, final = false): Promise<ProviderOperationResult> {
     return this.operation(idempotencyKey, 'capture', sessionId, { amount, currency, final }, now, async (tx, session) => {
       this.assertCurrency(session, currency);
-      if (session.state !== 'authorised' && session.state !== 'partially_captured') {
+      if (session.state !== 'authorised' && session.state !== 'partially_captured' && session.state !== 'partially_refunded') {
         throw new DomainError('sandbox.not_capturable', { field: 'sessionId', state: session.state });
       }
       if (!Number.isSafeInteger(amount) || amount <= 0 || session.captured + amount > session.authorised) {
@@ -156,7 +156,9 @@ export class SandboxPsp {
       }
       const captured = session.captured + amount;
       const authorised = final ? captured : session.authorised;
-      return this.change(tx, session, { state: captured === authorised ? 'captured' : 'partially_captured', captured, authorised }, 'payment.captured', amount, now);
+      // A capture after a partial refund (PA-3: the next parcel) leaves the session partially refunded.
+      const state = session.state === 'partially_refunded' ? 'partially_refunded' : captured === authorised ? 'captured' : 'partially_captured';
+      return this.change(tx, session, { state, captured, authorised }, 'payment.captured', amount, now);
     });
   }
 
@@ -165,7 +167,8 @@ export class SandboxPsp {
       // After partial captures (PA-3), the remainder is released and what was captured stays — refunded meanwhile or not.
       if (session.state === 'partially_captured') return this.change(tx, session, { state: 'captured', authorised: session.captured }, 'payment.voided', session.authorised - session.captured, now);
       if ((session.state === 'partially_refunded' || session.state === 'refunded') && session.authorised > session.captured) {
-        return this.change(tx, session, { authorised: session.captured }, 'payment.voided', session.authorised - session.captured, now);
+        const state = session.refunded >= session.captured ? 'refunded' : 'partially_refunded';
+        return this.change(tx, session, { state, authorised: session.captured }, 'payment.voided', session.authorised - session.captured, now);
       }
       if (session.state !== 'authorised') throw new DomainError('sandbox.not_voidable', { field: 'sessionId', state: session.state });
       return this.change(tx, session, { state: 'voided' }, 'payment.voided', session.authorised, now);
@@ -182,7 +185,9 @@ export class SandboxPsp {
         throw new DomainError('sandbox.refund_exceeds_captured', { field: 'amount', captured: session.captured, refunded: session.refunded });
       }
       const refunded = session.refunded + amount;
-      return this.change(tx, session, { state: refunded === session.captured ? 'refunded' : 'partially_refunded', refunded }, 'payment.refunded', amount, now);
+      // Still authorised beyond what was captured (PA-3: parcels to come), the payment is not over: partially refunded.
+      const over = refunded === session.captured && session.authorised <= session.captured;
+      return this.change(tx, session, { state: over ? 'refunded' : 'partially_refunded', refunded }, 'payment.refunded', amount, now);
     });
   }
 
