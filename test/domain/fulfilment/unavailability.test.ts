@@ -1,6 +1,7 @@
 // AV-1 / AV-2: what each policy mode does with units found unavailable, which
 // units may be declared, what they are worth, the stock they stop holding, a
 // substitute's price, and the answer / refund dates — pure functions.
+import { codeOfSync as codeOf } from '../../support/errors.js';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../src/domain/errors.js';
 import {
@@ -25,15 +26,6 @@ const PF: UnavailabilityPolicy = { mode: 'customer_chooses_wait_or_refund', answ
 const JW: UnavailabilityPolicy = { mode: 'substitute_or_refund', answerWithin: { days: 3, kind: 'calendar' }, refundWithinDaysOfOrder: 30 };
 const EL: UnavailabilityPolicy = { mode: 'back_order' };
 
-const codeOf = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-};
 
 describe('AV-1 what the declaration does, per shop', () => {
   it.each([

@@ -1,5 +1,6 @@
 // ST-1: reservation holds, confirmation deadlines and the distinct-items
 // limit, to the minute (Europe/Paris: UTC+1 in winter, UTC+2 in summer).
+import { codeOfSync as codeOf } from '../../support/errors.js';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../src/domain/errors.js';
 import { addOpeningHours, checkDistinctItems, confirmationDeadline, holdCountedFrom, holdEnd, placeOfStore, type OpeningHours } from '../../../src/domain/reservations/hold.js';
@@ -21,15 +22,6 @@ const nantes = lyon;
 const allDay = day('00:00', '24:00');
 const alwaysOpen: OpeningHours = { timeZone: tz, week: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay } };
 
-const codeOf = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-};
 
 describe('ST-1 FA: 48 hours counted within the store\'s opening hours', () => {
   it.each([
