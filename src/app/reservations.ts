@@ -52,7 +52,7 @@ import type { Db, Queryable, Tx } from '../store/db.js';
 import { appendEvidence, type EvidenceData } from '../store/evidence.js';
 import { priceInForce, refreshProductCards } from '../store/product-cards.js';
 import type { ReservationLinesTable, ReservationsTable } from '../store/schema.js';
-import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
+import { cancelTimer, rescheduleTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
 import { legalDate } from './order-emails.js';
 import { isId, lockStock, variantStock } from './stock.js';
@@ -525,7 +525,9 @@ export async function confirmReservation(q: Queryable, input: StaffActInput): Pr
     let hold: HoldEnd | null = null;
     if (holdCountedFrom(rules.hold) === 'confirmation') {
       hold = holdEnd({ rule: rules.hold, from: now, openingHours: r.store.openingHours, timeZone: policy.shop.timeZone, place: placeOfStore(r.store.address) });
-      await scheduleTimer(tx, { shopId, kind: RESERVATION_HOLD_EXPIRY, key: holdExpiryTimerKey(shopId, r.number), dueAt: hold.endsAt, payload: { number: r.number } }, now);
+      // A confirmation after the deadline replaces the fallback hold set then (tellConfirmationOverdue).
+      const key = holdExpiryTimerKey(shopId, r.number);
+      if (!(await rescheduleTimer(tx, key, hold.endsAt, now))) await scheduleTimer(tx, { shopId, kind: RESERVATION_HOLD_EXPIRY, key, dueAt: hold.endsAt, payload: { number: r.number } }, now);
     }
     await setState(tx, r.id, { state: 'confirmed', confirmed_at: now, confirmed_by: by, ...(hold ? { hold_until: hold.endsAt, hold_last_day: hold.lastDay } : {}) });
     await cancelTimer(tx, confirmationDueTimerKey(shopId, r.number), now);
@@ -621,14 +623,19 @@ export async function expireReservationHold(tx: Tx, timer: DueTimer, now: Date):
 /**
  * Timer `reservation.confirmation_due` (ST-1, FR): the store has not confirmed
  * within 2 opening hours — the customer is told by email; the reservation
- * stays `requested` (see the header), the items still set aside.
+ * stays `requested` (see the header), the items still set aside, but not for
+ * ever: the hold is counted as if the store had confirmed at its deadline, and
+ * the units go back on sale when it ends unless the store confirms meanwhile
+ * (the hold then counts from the confirmation).
  */
 export async function tellConfirmationOverdue(tx: Tx, timer: DueTimer, now: Date): Promise<void> {
   const r = await lockReservation(tx, timer.shopId, numberOfTimer(timer));
   if (r.state !== 'requested' || r.confirmationOverdueAt) return;
-  await setState(tx, r.id, { confirmation_overdue_at: now });
-  const overdue = { ...r, confirmationOverdueAt: now };
   const policy = await frozenPolicy(tx, timer.shopId, r.policyHash);
+  const hold = holdEnd({ rule: offered(policy).hold, from: timer.dueAt, openingHours: r.store.openingHours, timeZone: policy.shop.timeZone, place: placeOfStore(r.store.address) });
+  await setState(tx, r.id, { confirmation_overdue_at: now, hold_until: hold.endsAt, hold_last_day: hold.lastDay });
+  await scheduleTimer(tx, { shopId: timer.shopId, kind: RESERVATION_HOLD_EXPIRY, key: holdExpiryTimerKey(timer.shopId, r.number), dueAt: hold.endsAt, payload: { number: r.number } }, now);
+  const overdue = { ...r, confirmationOverdueAt: now };
   await queueEmail(tx, { shopId: timer.shopId, key: `reservation.confirmation_overdue:${timer.shopId}:${r.number}`, email: reservationEmail('confirmation_overdue', policy, overdue, await customerContact(tx, r.customerId)) }, now);
   await appendEvidence(tx, {
     shopId: timer.shopId,

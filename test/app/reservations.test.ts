@@ -225,6 +225,8 @@ describe('FR: confirmed within 2 hours, then held 3 working days (ST-1)', () => 
     expect(mails[1]!.text).toContain("n'a pas encore pu confirmer");
     expect(mails[1]!.text).toContain('annuler sans frais');
     expect(await h.evidenceKinds(r.number)).toEqual(['reservation.requested', 'reservation.confirmation_overdue', 'email.sent', 'email.sent']);
+    // Not held for ever: counted as if confirmed at its deadline — Thu 12, Fri 13, Mon 16 November (11 November is a holiday).
+    expect(await h.timer(holdExpiryTimerKey(h.shopId(), r.number))).toMatchObject({ state: 'pending', due_at: new Date('2026-11-16T23:00:00Z') });
     // Listed first in the back office (its deadline is the oldest).
     expect((await listReservationsForStaff(t.ctx.db, { shopId: h.shopId() }))[0]?.number).toBe(r.number);
   });
@@ -249,11 +251,23 @@ describe('FR: confirmed within 2 hours, then held 3 working days (ST-1)', () => 
     await h.advanceTo('2026-11-16T23:00:00Z');
     expect((await h.row(r.number)).state).toBe('expired');
     expect(await h.timer(holdExpiryTimerKey(h.shopId(), r.number))).toMatchObject({ state: 'fired', fired_at: new Date('2026-11-16T23:00:00Z') });
-    expect(await h.stockAt(variant, 'nantes-graslin')).toBe(3);
+    expect(await h.stockAt(variant, 'nantes-graslin')).toBe(4); // its 2 units, and the unconfirmed reservation's one (test above) ended at the same instant
     await h.dispatch();
     expect((await h.emails(r.number)).map((m) => m.subject)).toContain(`Votre réservation ${r.number} a expiré`);
     expect(await h.evidenceKinds(r.number)).toEqual(['reservation.requested', 'reservation.confirmed', 'email.sent', 'email.sent', 'reservation.expired', 'email.sent']);
     expect(await verifyEvidenceChain(t.ctx.db, h.shopId())).toMatchObject({ ok: true });
+  });
+
+  it('confirmed after its deadline: the hold counts from the confirmation, replacing the fallback', async () => {
+    const r = await h.reserveFor(customer.id, 'nantes-graslin', [{ variantId: variant, quantity: 1 }]);
+    const fallback = (await h.timer(holdExpiryTimerKey(h.shopId(), r.number))) ?? null;
+    expect(fallback).toBeNull(); // none before the deadline
+    await h.advanceTo('2026-11-17T15:00:00Z'); // the deadline passed (Tue 17, 12:00 Paris): customer told, fallback hold set
+    expect(await h.timer(holdExpiryTimerKey(h.shopId(), r.number))).toMatchObject({ state: 'pending', due_at: new Date('2026-11-20T23:00:00Z') }); // Wed 18, Thu 19, Fri 20
+    await h.advanceTo('2026-11-18T09:00:00Z'); // Wed 10:00 Paris: the store confirms late
+    const confirmed = await confirmReservation(t.ctx.db, { shopId: h.shopId(), number: r.number, actor: await h.staff(), now: await h.now() });
+    expect(confirmed).toMatchObject({ state: 'confirmed', holdLastDay: '2026-11-23' }); // Thu 19, Fri 20, Mon 23
+    expect(await h.timer(holdExpiryTimerKey(h.shopId(), r.number))).toMatchObject({ state: 'pending', due_at: new Date('2026-11-23T23:00:00Z') });
   });
 
   it('at most 10 different items per customer, over their active reservations', async () => {
