@@ -12,6 +12,7 @@ import type { OrderPaymentMethod } from '../domain/payments/payment-methods.js';
 import type { Queryable } from '../store/db.js';
 import { listShipments, type Shipment } from './fulfilment.js';
 import { findInvoiceOfOrder } from './invoices.js';
+import { withdrawalOfOrder, type WithdrawalStatus } from './withdrawal.js';
 import { getOrderFor, type Order } from './orders.js';
 import { listPaymentsFor } from './payments.js';
 
@@ -41,6 +42,8 @@ export type AccountOrder = {
   arrangements: PaymentArrangements;
   /** SH-5: the parcels with their tracking and possession date (SH-9). */
   shipments: Shipment[];
+  /** WD-1…WD-3, WD-7, WD-9: the withdrawal period as it stands now. */
+  withdrawal: WithdrawalStatus;
 };
 
 const idPattern = /^\d{1,18}$/;
@@ -80,12 +83,13 @@ export async function listCustomerOrders(
 }
 
 /** One order of the customer with its payment state and invoice; `order.not_found` (404) when it is not theirs. */
-export async function getCustomerOrder(q: Queryable, input: { shopId: string; policy: Policy; customerId: string; number: string }): Promise<AccountOrder> {
+export async function getCustomerOrder(q: Queryable, input: { shopId: string; policy: Policy; customerId: string; number: string; now: Date }): Promise<AccountOrder> {
   const order = await getOrderFor(q, { shopId: input.shopId, number: input.number, customerId: input.customerId });
-  const [payments, invoice, shipments] = await Promise.all([
+  const [payments, invoice, shipments, withdrawal] = await Promise.all([
     listPaymentsFor(q, input.shopId, { kind: 'order', id: order.number }),
     findInvoiceOfOrder(q, { shopId: input.shopId, orderNumber: order.number }),
     listShipments(q, { shopId: input.shopId, orderId: order.id }),
+    withdrawalOfOrder(q, { shopId: input.shopId, order, now: input.now }),
   ]);
   const arrangements = await paymentArrangementsOf(q, { shopId: input.shopId, policy: input.policy, order, payments });
   return {
@@ -95,5 +99,6 @@ export async function getCustomerOrder(q: Queryable, input: { shopId: string; po
     invoice: invoice ? { number: invoice.number, issuedAt: invoice.issuedAt } : null,
     arrangements,
     shipments: shipments.filter((s) => s.state !== 'packed' && s.state !== 'cancelled'), // a packed parcel has not left yet
+    withdrawal,
   };
 }

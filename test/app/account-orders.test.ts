@@ -35,17 +35,17 @@ describe('FA — listCustomerOrders / getCustomerOrder', () => {
     // An id that is no customer's: nothing, and no SQL error.
     expect(await listCustomerOrders(t.ctx.db, { shopId, customerId: 'not-an-id' })).toEqual({ orders: [], next: null });
 
-    const detail = await getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: a1.order.number });
+    const detail = await getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: a1.order.number, now: await t.ctx.clock.now() });
     expect(detail.order.number).toBe(a1.order.number);
     expect(detail.invoice!.number).toMatch(/^FA-F-2026-\d{6}$/);
     expect(detail.invoice!.number).toBe(all.orders[1]!.invoiceNumber);
     expect(detail.paymentState).toMatch(/^(authorised|captured)$/);
     expect(detail.vatBreakdown.reduce((n, r) => n + r.base + r.vat, 0)).toBe(detail.order.total); // PR-9
-    const pending = await getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: a2.order.number });
+    const pending = await getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: a2.order.number, now: await t.ctx.clock.now() });
     expect(pending).toMatchObject({ invoice: null, paymentState: expect.any(String), arrangements: { instalments: null, deferred: null } });
 
     // Bob's order read by Alice: not found, never forbidden.
-    await expect(getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: b1.order.number })).rejects.toSatisfy(
+    await expect(getCustomerOrder(t.ctx.db, { shopId, policy: t.ctx.shop.policy, customerId: alice.id, number: b1.order.number, now: await t.ctx.clock.now() })).rejects.toSatisfy(
       (e: unknown) => e instanceof DomainError && e.code === 'order.not_found',
     );
   });

@@ -92,7 +92,7 @@ describe('EL: deferred payment for authorised professionals (PA-1, PA-7)', () =>
     expect(await codeOf(placeCardOrder(t, { variantId, quantity: 1, method: 'standard', customerId: pro, over: deferred }))).toBe('payment.deferred_overdue');
 
     // The customer's account shows when, where and with which reference to pay.
-    const mine = await getCustomerOrder(t.ctx.db, { shopId: 'el', policy: t.ctx.shop.policy, customerId: pro, number: placed.order.number });
+    const mine = await getCustomerOrder(t.ctx.db, { shopId: 'el', policy: t.ctx.shop.policy, customerId: pro, number: placed.order.number, now: await t.ctx.clock.now() });
     expect(mine.arrangements.deferred).toEqual({ dueOn: '2026-12-23', reference: placed.deferred!.reference, holder: 'Voltaïque Distribution SARL', iban: 'FR7612345000010001234567887', bic: 'VOLTFRPPXXX' });
 
     // The back office's awaited transfers list the deferred invoice with its due date.

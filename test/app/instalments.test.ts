@@ -45,7 +45,7 @@ describe('FA: instalments through the financing partner (PA-4)', () => {
       [2, 5000, null],
       [3, 5000, null],
     ]);
-    const mine = await getCustomerOrder(t.ctx.db, { shopId: 'fa', policy: t.ctx.shop.policy, customerId: placed.customerId, number: placed.order.number });
+    const mine = await getCustomerOrder(t.ctx.db, { shopId: 'fa', policy: t.ctx.shop.policy, customerId: placed.customerId, number: placed.order.number, now: await t.ctx.clock.now() });
     expect(mine.arrangements.instalments).toMatchObject({ partner: 'Crédit Azur Financement', shares: [{ amount: 5000 }, { amount: 5000 }, { amount: 5000 }] });
     // PA-4: the first share is taken at shipment: no payment, no invoice now.
     expect(await t.ctx.db.selectFrom('payments').select('id').where('reference_id', '=', placed.order.number).execute()).toEqual([]);

@@ -19,7 +19,7 @@ import { OpenUnavailabilityNotice } from './unavailability-pages.js';
 
 export async function sendAccountOrderPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, number: string, flash: { claimError?: DomainError } = {}, status = 200) {
   const shopId = ctx.shop.id;
-  const detail = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId: request.customer!.id, number: number.slice(0, 40) });
+  const detail = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId: request.customer!.id, number: number.slice(0, 40), now: await ctx.clock.now() });
   const lang = resolveLanguage(request, reply);
   const [unavailable, claims, deadline] = await Promise.all([
     unavailabilityOfOrder(ctx.db, { shopId, orderNumber: detail.order.number }),

@@ -69,6 +69,18 @@ const detailJson = summaryJson.extend({
   deliveryDueOn: z.string().describe('SH-4: the latest delivery date'),
   lastDeliveredAt: z.string().nullable().describe('WD-1: possession of the last item'),
   shipments: z.array(shipmentSchema).describe('SH-5: the parcels that left, with their tracking'),
+  withdrawal: z
+    .object({
+      state: z.enum(['not_applicable', 'not_started', 'open', 'closed']),
+      reason: z.enum(['professional', 'cancelled']).nullable(),
+      period: z.object({ days: z.number().int(), kind: z.enum(['calendar', 'working']) }),
+      possessionDate: z.string().nullable().describe('WD-1: the day the last item was received'),
+      lastDay: z.string().nullable().describe('WD-1…WD-3: the last day to withdraw'),
+      endsAt: z.string().nullable(),
+      basis: z.string().nullable().describe('the rule that set the last day: WD-1, WD-2, WD-3, WD-3b-…'),
+      exclusions: z.array(z.object({ position: z.number().int(), exclusion: z.enum(['personalised', 'perishable', 'hygiene_sealed_if_unsealed']) })).describe('WD-7'),
+    })
+    .describe('WD-1…WD-3, WD-7, WD-9: the withdrawal period as it stands now'),
 });
 
 const toLineJson = (l: OrderLine) => ({
@@ -125,7 +137,7 @@ export const accountOrdersApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
       },
     },
     async (request) => {
-      const { order, vatBreakdown, paymentState, invoice, arrangements, shipments } = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId: request.customer!.id, number: request.params.number });
+      const { order, vatBreakdown, paymentState, invoice, arrangements, shipments, withdrawal } = await getCustomerOrder(ctx.db, { shopId, policy: ctx.shop.policy, customerId: request.customer!.id, number: request.params.number, now: await ctx.clock.now() });
       return {
         order: {
           number: order.number,
@@ -150,6 +162,16 @@ export const accountOrdersApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod =
           deliveryDueOn: order.deliveryDueOn,
           lastDeliveredAt: order.lastDeliveredAt?.toISOString() ?? null,
           shipments: shipments.map(shipmentJson),
+          withdrawal: {
+            state: withdrawal.state,
+            reason: withdrawal.reason,
+            period: withdrawal.period,
+            possessionDate: withdrawal.possessionDate,
+            lastDay: withdrawal.deadline?.lastDay ?? null,
+            endsAt: withdrawal.deadline?.endsAt.toISOString() ?? null,
+            basis: withdrawal.deadline?.basis ?? null,
+            exclusions: withdrawal.exclusions,
+          },
         },
       };
     },

@@ -51,6 +51,7 @@ describe('FA: ship, track, and the customer sees the possession date', () => {
 
     const mine = (await h.get(`/api/store/account/orders/${number}`, cookie)).json() as Json;
     expect(mine.order).toMatchObject({ fulfilment: 'partially_delivered', lastDeliveredAt: null, deliveryDueOn: '2026-12-23' });
+    expect(mine.order.withdrawal).toMatchObject({ state: 'not_started', lastDay: null }); // WD-1: one unit still to come
     expect(mine.order.shipments[0]).toMatchObject({ number: shipment.number, trackingUrl: `${t.ctx.config.publicUrl}/sandbox/carrier/${shipment.trackingNumber}`, deliveredAt: '2026-11-23T09:00:00.000Z' });
     expect(mine.order.shipments[0].events.map((e: Json) => e.kind)).toEqual(['packed', 'shipped', 'in_transit', 'delivered']);
 
@@ -61,11 +62,14 @@ describe('FA: ship, track, and the customer sees the possession date', () => {
     expect(declared.statusCode, declared.body).toBe(200);
     const after = (await h.get(`/api/store/account/orders/${number}`, cookie)).json() as Json;
     expect(after.order).toMatchObject({ fulfilment: 'delivered', lastDeliveredAt: '2026-11-24T17:30:00.000Z' }); // the later of the two parcels
+    // WD-1: 14 days from the possession of the last item, 24 November → 8 December
+    expect(after.order.withdrawal).toMatchObject({ state: 'open', possessionDate: '2026-11-24', lastDay: '2026-12-08', basis: 'WD-1', endsAt: '2026-12-08T23:00:00.000Z' });
 
     const html = (await h.get(`/account/orders/${number}`, cookie, 'text/html')).body;
     expect(html).toContain('Suivi de livraison');
     expect(html).toContain(shipment.trackingNumber);
     expect(html).toContain('Dernier article reçu le');
+    expect(html).toContain("Vous pouvez vous rétracter jusqu'au 8 décembre 2026 inclus");
 
     const tracking = await t.app.inject({ method: 'GET', url: `/sandbox/carrier/${shipment.trackingNumber}`, headers: { accept: 'text/html' } });
     expect(tracking.statusCode).toBe(200);

@@ -14,6 +14,7 @@ import { Layout, type ShopView } from '../layout.js';
 import { orderStateLabel } from '../order-state-labels.js';
 import { OrderLinesTable } from '../order-lines.js';
 import { OrderTracking } from '../order-tracking.js';
+import { WithdrawalSection } from '../withdrawal-status.js';
 import { PaymentArrangements } from '../payment-arrangements.js';
 import { OrderTotalsTable } from '../totals-table.js';
 
@@ -130,6 +131,7 @@ export function OrderPage(props: Base & { detail: AccountOrder; invoiceUrl: stri
       <PaymentArrangements arrangements={props.detail.arrangements} lang={lang} />
       <OrderLinesTable order={order} lang={lang} labels={c} vat={{ breakdown: vatBreakdown, heading: t.vatRate }} />
       <OrderTotalsTable order={order} vatBreakdown={vatBreakdown} lang={lang} labels={c} />
+      <WithdrawalSection lang={lang} status={props.detail.withdrawal} order={order} />
       <OrderTracking lang={lang} timeZone={props.timeZone} orderNumber={order.number} lastDeliveredAt={order.lastDeliveredAt} shipments={props.detail.shipments} csrfToken={props.csrfToken} />
       <section aria-labelledby="addresses-title">
         <h2 id="addresses-title">{c.delivery}</h2>
