@@ -35,7 +35,7 @@ describe('fulfilment journey in Chromium (FA)', () => {
 
     // The sandbox carrier delivers it: who signed (SH-9).
     await staff.getByRole('combobox', { name: 'Événement' }).selectOption('delivered');
-    await staff.getByLabel('Signé par').fill('Camille Martin');
+    await staff.getByLabel('Signé par', { exact: true }).fill('Camille Martin');
     await staff.getByRole('button', { name: 'Enregistrer' }).click();
     expect(await staff.locator('[data-shipment-state]').getAttribute('data-shipment-state')).toBe('delivered');
     const deliveredAt = await staff.locator('[data-delivered-at]').getAttribute('data-delivered-at');

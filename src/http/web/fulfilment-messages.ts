@@ -53,6 +53,8 @@ type Messages = {
   receivedBy: string;
   byMe: string;
   byOther: string;
+  byCustomer: string;
+  byThirdParty: string;
   name: string;
   declare: string;
   lastDelivered: string;
@@ -114,6 +116,8 @@ const fr: Messages = {
   receivedBy: 'Reçu par',
   byMe: 'moi-même',
   byOther: 'une personne que j’ai désignée',
+  byCustomer: 'le client',
+  byThirdParty: 'un tiers désigné par le client',
   name: 'Nom',
   declare: 'Déclarer la réception',
   lastDelivered: 'Dernier article reçu le',
@@ -198,6 +202,8 @@ const en: Messages = {
   receivedBy: 'Received by',
   byMe: 'myself',
   byOther: 'someone I named',
+  byCustomer: 'the customer',
+  byThirdParty: 'a third party the customer named',
   name: 'Name',
   declare: 'Declare receipt',
   lastDelivered: 'Last item received',

@@ -181,7 +181,7 @@ export function AdminShipmentPage(props: Common & Flash & { shipment: Shipment; 
         <dt>{t.deliveredAt}</dt>
         <dd data-delivered-at={s.deliveredAt?.toISOString() ?? ''}>{when(s.deliveredAt)}</dd>
         <dt>{t.possession}</dt>
-        <dd>{s.possession ? `${s.possession.name || '—'} (${s.possession.by === 'customer' ? t.byMe : t.byOther}, ${t.sources[s.possession.source === 'customer_declaration' ? 'customer' : s.possession.source === 'store' ? 'staff' : 'carrier']})` : '—'}</dd>
+        <dd>{s.possession ? `${s.possession.name || '—'} (${s.possession.by === 'customer' ? t.byCustomer : t.byThirdParty}, ${t.sources[s.possession.source === 'customer_declaration' ? 'customer' : s.possession.source === 'store' ? 'staff' : 'carrier']})` : '—'}</dd>
       </dl>
       <table>
         <caption>{t.item}</caption>
@@ -232,8 +232,8 @@ export function AdminShipmentPage(props: Common & Flash & { shipment: Shipment; 
             <label>
               {t.recipient}{' '}
               <select name="recipient">
-                <option value="customer">{t.byMe}</option>
-                <option value="third_party">{t.byOther}</option>
+                <option value="customer">{t.byCustomer}</option>
+                <option value="third_party">{t.byThirdParty}</option>
               </select>
             </label>{' '}
             <label>
