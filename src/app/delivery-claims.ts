@@ -23,6 +23,7 @@
 //
 // Locks, the engine's order: the order's payments → the order
 // (`lockOrderWithPayments`) → the claim → stock rows → evidence head.
+import { MONEY_BACK_WITHIN } from '../domain/legal-floor.js';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { periodEnd } from '../domain/calendar/period-end.js';
@@ -62,8 +63,6 @@ import { lockStock } from './stock.js';
 
 export const DELIVERY_CLAIM_FILED = 'delivery_claim.filed';
 export const DELIVERY_CLAIM_DECIDED = 'delivery_claim.decided';
-/** SH-8 refunds: due within 14 days of the decision (as RF-1 for a withdrawal). */
-export const CLAIM_REFUND_WITHIN = { days: 14, kind: 'calendar' } as const;
 
 /** Who asks on the storefront: the signed-in customer, or a guest with the order's access token. */
 export type ClaimAccess = { customerId?: string | null | undefined; accessToken?: string | null | undefined };
@@ -533,7 +532,7 @@ export async function decideDeliveryClaim(tx: Tx, input: DecideClaimInput): Prom
     const refunded = await refundedUnits(tx, [order.id]);
     const refundable: RefundableLine[] = order.lines.map((l) => ({ position: l.position, quantity: l.quantity, total: l.total, refundedBefore: refunded.find((u) => u.position === l.position)?.units ?? 0 }));
     const amount = claimRefundAmount(refundable, decided);
-    const { lastDay } = periodEnd({ from: now, period: CLAIM_REFUND_WITHIN, timeZone: policy.shop.timeZone, place: placeOf(order) });
+    const { lastDay } = periodEnd({ from: now, period: MONEY_BACK_WITHIN, timeZone: policy.shop.timeZone, place: placeOf(order) });
     refundKey = `delivery_claim:${claim.number}`;
     const refund = await refundOrderAmount(tx, { shopId, order, payments, key: refundKey, reason: 'delivery_claim', rule: 'SH-8', amount, dueOn: lastDay, actor: input.actor, now });
     Object.assign(proof, { refundRequested: amount, refund: refund.amount, currency: order.currency, refundDueOn: refund.dueOn, settlement: refund.settlement.map((s) => ({ ...s })) });

@@ -46,7 +46,8 @@
 // Locks, the engine's order: the order's payments → the order
 // (`lockOrderWithPayments`) → its notice → (cancellation: review, stock) →
 // evidence head.
-import { isDeliveryLate, checkNoticeAllowed, deliveryRisk, noticeDeliverBy, AT_RISK_WITHIN_DAYS, DELIVERY_NOTICE_PERIOD, TERMINATION_REFUND_PERIOD, type DeliveryProgress } from '../domain/fulfilment/delivery-deadline.js';
+import { MONEY_BACK_WITHIN } from '../domain/legal-floor.js';
+import { isDeliveryLate, checkNoticeAllowed, deliveryRisk, noticeDeliverBy, AT_RISK_WITHIN_DAYS, DELIVERY_NOTICE_PERIOD, type DeliveryProgress } from '../domain/fulfilment/delivery-deadline.js';
 import { daysAfter, lateRefundSurcharge, type LateRefundSurcharge, type RefundMade } from '../domain/fulfilment/late-refund-surcharge.js';
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { periodEnd } from '../domain/calendar/period-end.js';
@@ -319,7 +320,7 @@ export async function terminateLateDelivery(tx: Tx, input: TerminateInput): Prom
   }
   const policy = await policyOfOrder(tx, shopId, order.policyHash);
   const timeZone = policy.shop.timeZone;
-  const { lastDay: dueOn } = periodEnd({ from: now, period: TERMINATION_REFUND_PERIOD, timeZone, place: { country: order.deliveryAddress.country } });
+  const { lastDay: dueOn } = periodEnd({ from: now, period: MONEY_BACK_WITHIN, timeZone, place: { country: order.deliveryAddress.country } });
   const key = terminationRefundKey(order.number);
 
   // PA-4: once collections started, the cancellation has the partner refund what it collected (src/app/order-cancellation.ts).

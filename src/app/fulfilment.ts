@@ -24,6 +24,7 @@
 //
 // Locks, the engine's order: the order's payments → the order
 // (`lockOrderWithPayments`) → its shipments → stock rows → evidence head.
+import { MONEY_BACK_WITHIN } from '../domain/legal-floor.js';
 import type { Parcel, TrackingEvent } from '../adapters/carrier/carrier.js';
 import { periodEnd, type LegalPeriod } from '../domain/calendar/period-end.js';
 import { localDateIn } from '../domain/calendar/local-date.js';
@@ -182,7 +183,9 @@ export async function getShipment(q: Queryable, input: { shopId: string; number:
 }
 
 /** The order's lines with what is shipped (parcels not cancelled) and cancelled (AV-1). */
-export async function planLines(q: Queryable, order: Order): Promise<PlanLine[]> {
+export async function planLines(q: Queryable, order: Pick<Order, 'id'>): Promise<PlanLine[]> {
+  // Read from the rows, not the loaded order: a use case may have cancelled units (AV-1) or added a line (a substitute) since.
+  const lines = await q.selectFrom('order_lines').select(['position', 'quantity', 'cancelled_quantity', 'total_minor']).where('order_id', '=', order.id).orderBy('position').execute();
   const shipped = await q
     .selectFrom('shipment_lines as sl')
     .innerJoin('shipments as s', 's.id', 'sl.shipment_id')
@@ -192,12 +195,12 @@ export async function planLines(q: Queryable, order: Order): Promise<PlanLine[]>
     .where('s.replaces_shipment_id', 'is', null)
     .groupBy('sl.position')
     .execute();
-  return order.lines.map((l) => ({
+  return lines.map((l) => ({
     position: l.position,
     quantity: l.quantity,
-    cancelledQuantity: l.cancelledQuantity,
+    cancelledQuantity: l.cancelled_quantity,
     shippedQuantity: Number(shipped.find((s) => s.position === l.position)?.quantity ?? 0),
-    total: l.total,
+    total: Number(l.total_minor),
   }));
 }
 
@@ -284,8 +287,7 @@ async function recordEvent(tx: Tx, shipmentId: string, event: { kind: ShipmentEv
 
 /** Sums the shipments up on the order (`fulfilment`, and the possession of the last item, WD-1). */
 export async function refreshFulfilment(tx: Tx, order: Order, now: Date): Promise<{ fulfilment: string; lastDeliveredAt: Date | null }> {
-  const fresh = await tx.selectFrom('order_lines').select(['position', 'cancelled_quantity']).where('order_id', '=', order.id).execute();
-  const lines = (await planLines(tx, order)).map((l) => ({ ...l, cancelledQuantity: fresh.find((f) => f.position === l.position)?.cancelled_quantity ?? l.cancelledQuantity }));
+  const lines = await planLines(tx, order);
   const parcels = await tx
     .selectFrom('shipments as s')
     .innerJoin('shipment_lines as sl', 'sl.shipment_id', 's.id')
@@ -633,7 +635,7 @@ async function parcelBack(
   const plan = await planLines(tx, order);
   const goods = await parcelGoods(tx, order, plan, shipment); // what these units were charged (PA-3)
   const fee = uncollected ? Math.min(goods, input.method.uncollected?.feeKept?.amount ?? 0) : 0;
-  const within = input.method.uncollected?.refundWithin ?? { days: 14, kind: 'calendar' as const }; // SH-7: 14 days of the return
+  const within = input.method.uncollected?.refundWithin ?? MONEY_BACK_WITHIN; // SH-7: 14 days of the return
   const { lastDay } = periodEnd({ from: input.at, period: within, timeZone: input.policy.shop.timeZone, place: { country: order.deliveryAddress.country } });
   const cause = { reason: uncollected ? ('uncollected' as const) : ('delivery_claim' as const), rule: uncollected ? 'SH-7' : 'SH-8' };
   const common = { shopId, order, payments: input.payments, ...cause, dueOn: lastDay, actor: input.actor, now };

@@ -149,6 +149,10 @@ export type OrderLine = {
   backorderedQuantity: number;
   /** AV-1: units never to be shipped (never charged, or refunded). */
   cancelledQuantity: number;
+  /** CAT-4 flags as they were (WD-7 exclusions). */
+  personalised: boolean;
+  perishable: boolean;
+  hygieneSealed: boolean;
 };
 
 export type Order = {
@@ -181,6 +185,9 @@ export type Order = {
   deliveryDueOn: string;
   /** WD-1: possession of the last item, null until every item is delivered. */
   lastDeliveredAt: Date | null;
+  customerKind: CustomerKind;
+  /** WD-1/WD-2: the withdrawal period applied to the order, frozen when it was placed. */
+  withdrawalPeriod: { days: number; kind: 'calendar' | 'working' };
   lines: OrderLine[];
 };
 
@@ -238,6 +245,8 @@ export async function loadOrder(q: Queryable, where: { shopId: string; number?: 
     fulfilment: row.fulfilment,
     deliveryDueOn: row.delivery_due_on,
     lastDeliveredAt: row.last_delivered_at,
+    customerKind: row.customer_kind,
+    withdrawalPeriod: row.withdrawal_period as unknown as Order['withdrawalPeriod'],
     lines: lines.map((l) => ({
       position: l.position,
       variantId: l.variant_id,
@@ -253,6 +262,9 @@ export async function loadOrder(q: Queryable, where: { shopId: string; number?: 
       isGift: l.is_gift,
       backorderedQuantity: l.backordered_quantity,
       cancelledQuantity: l.cancelled_quantity,
+      personalised: l.personalised,
+      perishable: l.perishable,
+      hygieneSealed: l.hygiene_sealed,
     })),
   };
 }

@@ -4,7 +4,6 @@
 // raised to the legal floor), counted from the possession of its last item.
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { withdrawalStatus, type WithdrawalStatus } from '../domain/withdrawal/status.js';
-import type { WithdrawalPeriod } from '../domain/withdrawal/deadline.js';
 import type { Queryable } from '../store/db.js';
 import { policyOfOrder, type Order } from './orders.js';
 
@@ -12,21 +11,16 @@ export type { WithdrawalStatus };
 
 export async function withdrawalOfOrder(q: Queryable, input: { shopId: string; order: Order; now: Date }): Promise<WithdrawalStatus> {
   const { order } = input;
-  const [row, lines, policy] = await Promise.all([
-    q.selectFrom('orders').select(['customer_kind', 'withdrawal_period']).where('id', '=', order.id).executeTakeFirstOrThrow(),
-    q.selectFrom('order_lines').select(['position', 'personalised', 'perishable', 'hygiene_sealed']).where('order_id', '=', order.id).orderBy('position').execute(),
-    policyOfOrder(q, input.shopId, order.policyHash),
-  ]);
-  const timeZone = policy.shop.timeZone;
+  const timeZone = (await policyOfOrder(q, input.shopId, order.policyHash)).shop.timeZone;
   return withdrawalStatus({
-    customerKind: row.customer_kind,
+    customerKind: order.customerKind,
     cancelled: order.state === 'cancelled',
-    period: row.withdrawal_period as unknown as WithdrawalPeriod,
+    period: order.withdrawalPeriod,
     lastDeliveredAt: order.lastDeliveredAt,
     placedOn: localDateIn(timeZone, order.placedAt),
     timeZone,
     place: { country: order.deliveryAddress.country },
-    lines: lines.map((l) => ({ position: l.position, personalised: l.personalised, perishable: l.perishable, hygieneSealed: l.hygiene_sealed })),
+    lines: order.lines,
     now: input.now,
   });
 }

@@ -98,6 +98,14 @@ export type RefundDelay = { days: number; kind: DayKind; from: 'withdrawal_notic
 export const REFUND_FLOOR: RefundDelay = { days: 14, kind: 'calendar', from: 'withdrawal_notice' };
 
 /**
+ * Money the shop owes back outside a withdrawal is due within the same 14
+ * calendar days of its cause: a cancelled line (AV-2 → RF-1), a termination
+ * (SH-4, L216-7), a delivery claim (SH-8), a parcel back (SH-7, when the policy
+ * states no other period).
+ */
+export const MONEY_BACK_WITHIN: Period = { days: REFUND_FLOOR.days, kind: REFUND_FLOOR.kind };
+
+/**
  * The refund due date rule. Only a delay counted in calendar days from the
  * notice and no longer than 14 days is at or above the floor: a count of
  * working days, or one starting when the goods arrive, can end later than the

@@ -34,7 +34,9 @@ const order = (over: Partial<Order> = {}): Order => ({
   fulfilment: 'unfulfilled',
   deliveryDueOn: '2026-12-23',
   lastDeliveredAt: null,
-  lines: [{ position: 0, variantId: '1', sku: 'EL-1', name: { fr: 'Lampe', en: 'Lamp' }, options: { colour: 'rouge' }, quantity: 1, unitPrice: 3995, ecoFeePerUnit: 50, discount: 400, total: 3645, vatRateBasisPoints: 2000, isGift: false, backorderedQuantity: 0, cancelledQuantity: 0 }],
+  customerKind: 'consumer',
+  withdrawalPeriod: { days: 14, kind: 'calendar' },
+  lines: [{ position: 0, variantId: '1', sku: 'EL-1', name: { fr: 'Lampe', en: 'Lamp' }, options: { colour: 'rouge' }, quantity: 1, unitPrice: 3995, ecoFeePerUnit: 50, discount: 400, total: 3645, vatRateBasisPoints: 2000, isGift: false, backorderedQuantity: 0, cancelledQuantity: 0, personalised: false, perishable: false, hygieneSealed: false }],
   ...over,
 });
 

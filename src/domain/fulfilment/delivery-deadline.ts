@@ -33,9 +33,6 @@ export function deliveryDueOn(input: { placedAt: Date; days: number; timeZone: s
 /** SH-4: the additional period a notice gives the shop, in calendar days after the notice's day. */
 export const DELIVERY_NOTICE_PERIOD = { minDays: 7, defaultDays: 14, maxDays: 60 } as const;
 
-/** SH-4 / L216-7: the refund after a termination is due within 14 calendar days of it. */
-export const TERMINATION_REFUND_PERIOD = { days: 14, kind: 'calendar' } as const;
-
 /** The back office's "at risk" window: orders due within this many days. */
 export const AT_RISK_WITHIN_DAYS = 3;
 

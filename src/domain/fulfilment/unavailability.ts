@@ -21,6 +21,7 @@
 // A gift (PR-8) is never a reason to ask or wait: its units are cancelled at
 // once whatever the mode (PF's terms: no cancellation for a missing sample).
 // AV-2: the customer is told by email at once, in every case.
+import { MONEY_BACK_WITHIN } from '../legal-floor.js';
 import type { Policy } from '../../policy/schema.js';
 import { periodEnd, type LegalPeriod, type PeriodEnd } from '../calendar/period-end.js';
 import type { CalendarPlace } from '../calendar/public-holidays.js';
@@ -66,8 +67,6 @@ export function isUnavailabilityChoice(value: unknown): value is UnavailabilityC
   return typeof value === 'string' && (UNAVAILABILITY_CHOICES as readonly string[]).includes(value);
 }
 
-/** RF-1: money owed back is refunded within 14 days. */
-export const RF1_REFUND_WITHIN: LegalPeriod = { days: 14, kind: 'calendar' };
 
 // ---------------------------------------------------------------------------
 // What happens
@@ -232,7 +231,7 @@ export function answerDeadline(input: { declaredAt: Date; answerWithin: LegalPer
  * earlier of the two (a date already past means the refund is late).
  */
 export function unavailableRefundDueOn(input: { cancelledAt: Date; placedAt: Date; policy: UnavailabilityPolicy } & CalendarFacts): CalendarDate {
-  const rf1 = periodEnd({ from: input.cancelledAt, period: RF1_REFUND_WITHIN, timeZone: input.timeZone, place: input.place }).lastDay;
+  const rf1 = periodEnd({ from: input.cancelledAt, period: MONEY_BACK_WITHIN, timeZone: input.timeZone, place: input.place }).lastDay;
   if (input.policy.mode !== 'substitute_or_refund' || input.policy.refundWithinDaysOfOrder === undefined) return rf1;
   const shop = periodEnd({ from: input.placedAt, period: { days: input.policy.refundWithinDaysOfOrder, kind: 'calendar' }, timeZone: input.timeZone, place: input.place }).lastDay;
   return shop < rf1 ? shop : rf1;

@@ -40,8 +40,11 @@ export async function packAndDispatch(
 
 /** SH-5: the carrier's parcel for a packed shipment (idempotent by its number), then the dispatch. */
 export async function dispatchPacked(ctx: AppContext, shipment: Shipment, actor: Actor): Promise<Shipment> {
-  // Only a packed parcel gets a carrier label (a dispatched one is returned as it is; a cancelled one is refused).
-  if (shipment.state !== 'packed') return ctx.db.transaction().execute(async (tx) => dispatchShipment(tx, { shopId: ctx.shop.id, shipmentNumber: shipment.number, parcel: { trackingNumber: shipment.trackingNumber ?? '', trackingUrl: shipment.trackingUrl ?? '' }, actor, now: await ctx.clock.now() }));
+  // Only a packed parcel gets a carrier label: one that left is returned as it is (repeat-safe), a cancelled one refused.
+  if (shipment.state !== 'packed') {
+    if (shipment.shippedAt) return shipment;
+    throw new DomainError('shipment.illegal_event', { field: 'number', from: shipment.state, event: 'shipped' });
+  }
   const order = await loadOrder(ctx.db, { shopId: ctx.shop.id, number: shipment.orderNumber });
   const destination = { country: order!.deliveryAddress.country, postalCode: order!.deliveryAddress.postalCode };
   const parcel = await ctx.carrier.createParcel({ idempotencyKey: `${ctx.shop.id}:${shipment.number}`, carrierName: shipment.carrier, methodKind: shipment.methodKind, destination });
