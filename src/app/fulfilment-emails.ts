@@ -109,39 +109,43 @@ export function refundLines(order: OrderFacts, settlement: readonly SettledPayme
   });
 }
 
-/** SH-7: the parcel was not collected in time; the order is refunded (minus the policy's fee) by the due date. */
-export function uncollectedEmail(
+/** SH-7: the window ended and the parcel goes back; the refund follows its return. */
+export function sentBackEmail(order: OrderFacts, shipmentNumber: string): EmailPayload {
+  const fr = order.language === 'fr';
+  return orderEmail(order, fr ? `Colis ${shipmentNumber} non retiré` : `Parcel ${shipmentNumber} not collected`, [
+    fr
+      ? `Votre colis ${shipmentNumber} (commande ${order.number}) n'a pas été retiré dans le délai : il nous est retourné.`
+      : `Your parcel ${shipmentNumber} (order ${order.number}) was not collected in time: it is on its way back to us.`,
+    fr ? 'Vous serez remboursé dès son retour.' : 'You will be refunded as soon as it is back.',
+    '',
+    replyClosing(order.language),
+  ]);
+}
+
+/**
+ * A parcel came back and what it carried is refunded: SH-7 not collected in
+ * time (the policy's fee kept), or SH-8 refused / returned by the carrier
+ * (nothing the customer failed to do, no fee).
+ */
+export function parcelBackEmail(
   order: OrderFacts,
-  input: { shipmentNumber: string; feeKept: number; dueOn: string | null; settlement: readonly SettledPayment[]; back: boolean; uncollected?: boolean },
+  input: { shipmentNumber: string; uncollected: boolean; feeKept: number; dueOn: string | null; settlement: readonly SettledPayment[] },
 ): EmailPayload {
   const fr = order.language === 'fr';
+  const n = input.shipmentNumber;
   const amount = (minor: number) => formatMoney(money(minor, order.currency), order.language);
-  if (input.uncollected === false) {
-    // SH-8: refused at delivery, or returned by the carrier — nothing the customer failed to do.
-    return orderEmail(order, fr ? `Colis ${input.shipmentNumber} revenu` : `Parcel ${input.shipmentNumber} came back`, [
-      fr ? `Votre colis ${input.shipmentNumber} (commande ${order.number}) nous est revenu.` : `Your parcel ${input.shipmentNumber} (order ${order.number}) came back to us.`,
-      ...refundLines(order, input.settlement),
-      ...(input.dueOn ? [fr ? `Le remboursement interviendra au plus tard le ${legalDate(input.dueOn, 'fr')}.` : `The refund will be made by ${legalDate(input.dueOn, 'en')} at the latest.`] : []),
-      '',
-      replyClosing(order.language),
-    ]);
-  }
-  const lines = [
-    input.back
-      ? fr
-        ? `Votre colis ${input.shipmentNumber} (commande ${order.number}) n'a pas été retiré dans le délai : il nous est revenu.`
-        : `Your parcel ${input.shipmentNumber} (order ${order.number}) was not collected in time: it came back to us.`
-      : fr
-        ? `Votre colis ${input.shipmentNumber} (commande ${order.number}) n'a pas été retiré dans le délai : il nous est retourné.`
-        : `Your parcel ${input.shipmentNumber} (order ${order.number}) was not collected in time: it is on its way back to us.`,
-  ];
-  if (input.back) {
-    lines.push(...refundLines(order, input.settlement));
-    if (input.feeKept > 0) lines.push(fr ? `Conformément à nos CGV, ${amount(input.feeKept)} de frais sont retenus.` : `As our terms of sale state, a fee of ${amount(input.feeKept)} is kept.`);
-    if (input.dueOn) lines.push(fr ? `Le remboursement interviendra au plus tard le ${legalDate(input.dueOn, 'fr')}.` : `The refund will be made by ${legalDate(input.dueOn, 'en')} at the latest.`);
-  } else {
-    lines.push(fr ? 'Vous serez remboursé dès son retour.' : 'You will be refunded as soon as it is back.');
-  }
-  lines.push('', replyClosing(order.language));
-  return orderEmail(order, fr ? `Colis ${input.shipmentNumber} non retiré` : `Parcel ${input.shipmentNumber} not collected`, lines);
+  const [subject, opening] = input.uncollected
+    ? [
+        fr ? `Colis ${n} non retiré` : `Parcel ${n} not collected`,
+        fr ? `Votre colis ${n} (commande ${order.number}) n'a pas été retiré dans le délai : il nous est revenu.` : `Your parcel ${n} (order ${order.number}) was not collected in time: it came back to us.`,
+      ]
+    : [fr ? `Colis ${n} revenu` : `Parcel ${n} came back`, fr ? `Votre colis ${n} (commande ${order.number}) nous est revenu.` : `Your parcel ${n} (order ${order.number}) came back to us.`];
+  return orderEmail(order, subject, [
+    opening,
+    ...refundLines(order, input.settlement),
+    ...(input.feeKept > 0 ? [fr ? `Conformément à nos CGV, ${amount(input.feeKept)} de frais sont retenus.` : `As our terms of sale state, a fee of ${amount(input.feeKept)} is kept.`] : []),
+    ...(input.dueOn ? [fr ? `Le remboursement interviendra au plus tard le ${legalDate(input.dueOn, 'fr')}.` : `The refund will be made by ${legalDate(input.dueOn, 'en')} at the latest.`] : []),
+    '',
+    replyClosing(order.language),
+  ]);
 }

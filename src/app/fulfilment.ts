@@ -41,7 +41,7 @@ import { refreshProductCards } from '../store/product-cards.js';
 import type { Possession, ShipmentEventKind } from '../store/schema.js';
 import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
-import { availabilityEmail, dispatchEmail, storeNoticeEmail, uncollectedEmail } from './fulfilment-emails.js';
+import { availabilityEmail, dispatchEmail, parcelBackEmail, sentBackEmail, storeNoticeEmail } from './fulfilment-emails.js';
 import { startInstalmentCollections } from './instalment-collections.js';
 import { issueInvoice } from './invoices.js';
 import { refundOrderAmount } from './order-refunds.js';
@@ -645,7 +645,7 @@ async function parcelBack(
   const { settlement, amount } = refund;
   await queueEmail(
     tx,
-    { shopId, key: `shipment.back:${shopId}:${shipment.number}`, email: uncollectedEmail(order, { shipmentNumber: shipment.number, feeKept: fee, dueOn: amount > 0 ? lastDay : null, settlement, back: true, uncollected }) },
+    { shopId, key: `shipment.back:${shopId}:${shipment.number}`, email: parcelBackEmail(order, { shipmentNumber: shipment.number, uncollected, feeKept: fee, dueOn: amount > 0 ? lastDay : null, settlement }) },
     now,
   );
   return { returnedAt: input.at.toISOString(), refund: amount, feeKept: fee, refundDueOn: amount > 0 ? lastDay : null, fulfilment };
@@ -707,7 +707,7 @@ export async function expireCollectionWindow(tx: Tx, timer: DueTimer, now: Date)
   }
   await recordEvent(tx, shipment.id, { kind: 'returned_to_sender', occurredAt: at, source: 'engine', data: { reason: 'uncollected' } }, now);
   await tx.updateTable('shipments').set({ state: 'returning', updated_at: now }).where('id', '=', shipment.id).execute();
-  await queueEmail(tx, { shopId: timer.shopId, key: `shipment.uncollected:${timer.shopId}:${number}`, email: uncollectedEmail(order, { shipmentNumber: number, feeKept: 0, dueOn: null, settlement: [], back: false }) }, now);
+  await queueEmail(tx, { shopId: timer.shopId, key: `shipment.uncollected:${timer.shopId}:${number}`, email: sentBackEmail(order, number) }, now);
   await appendEvidence(tx, { shopId: timer.shopId, kind: SHIPMENT_TRACKED, subject: { type: 'order', id: order.number }, actor: 'system', data: { number: order.number, shipment: number, event: 'returned_to_sender', rule: 'SH-7', reason: 'uncollected' }, at: now });
 }
 
