@@ -2,6 +2,7 @@
 // account (profile, email change, addresses, wish list), its orders and
 // invoices (CU-1, DOC-1), password reset and email change confirmation. Plain CSRF-protected POSTs that redirect (303) with a
 // flash message in FR/EN; the same use cases as the JSON API (routes/customer-api.ts).
+import { formField as field, type Form } from '../web/form.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { listCustomerOrders } from '../../app/account-orders.js';
 import type { AppContext } from '../../app/context.js';
@@ -40,11 +41,6 @@ declare module '@fastify/secure-session' {
   }
 }
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 /** An optional form field: undefined when left empty. */
 const optional = (body: unknown, name: string): string | undefined => field(body, name) || undefined;
 

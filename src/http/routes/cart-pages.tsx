@@ -1,6 +1,7 @@
 // Storefront cart page and its forms (issue 3 §8): plain CSRF-protected POSTs
 // that redirect back to /cart (303), with a flash message in FR/EN when the
 // change is refused — the same use cases as the JSON API (routes/cart-api.ts).
+import { formField as field } from '../web/form.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   addCartLine,
@@ -31,11 +32,6 @@ declare module '@fastify/secure-session' {
   }
 }
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 
 /** A form's quantity: a whole number, or NaN (refused by the use case as cart.invalid_quantity). */
 const quantityOf = (text: string): number => (/^\d{1,6}$/.test(text) ? Number(text) : Number.NaN);

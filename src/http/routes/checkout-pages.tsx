@@ -14,6 +14,7 @@
 //                                       order cookie (its access token)
 //
 // The JSON backbone is routes/order-api.ts; both call the same use case.
+import { formField } from '../web/form.js';
 import { needsPickupPoint, pickupPointsFor, resolvePickupPoint } from '../../app/pickup-points.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -60,11 +61,7 @@ declare module '@fastify/secure-session' {
 export const ORDER_COOKIE = 'comptoir_order';
 const ORDER_COOKIE_SECONDS = 2 * 60 * 60;
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim().slice(0, 400) ?? '';
-};
+const field = (body: unknown, name: string): string => formField(body, name).slice(0, 400);
 const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 const addressKeys = ['name', 'line1', 'line2', 'postalCode', 'city', 'region', 'country', 'phone'] as const;
 

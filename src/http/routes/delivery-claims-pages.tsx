@@ -11,6 +11,7 @@
 // parser below, registered for these routes only (5 photos of 5 MB at most).
 // Each form calls one use case (one transaction) and redirects (303) with a
 // notice, or shows the page with the refusal and its status.
+import { formField as field } from '../web/form.js';
 import { FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
 import { sendAccountOrderPage } from './account-order-page.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -405,10 +406,6 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartBody
 }
 
 type Form = Record<string, unknown>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? String(value[0] ?? '') : typeof value === 'string' ? value : '').trim();
-};
 
 /** The claimed lines of the form: `qty.<position>` fields with a quantity above 0. */
 function linesOf(body: unknown): { position: number; quantity: number }[] {

@@ -12,6 +12,7 @@
 // - the back office (`orders.read`): /admin/orders/at-risk — orders due
 //   within 3 days or past due, not delivered, not cancelled, and terminated
 //   orders with the refund's due date and the L241-4 surcharge when late.
+import { formField as field } from '../web/form.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import type { AppContext } from '../../app/context.js';
@@ -202,11 +203,6 @@ const outcomeOf = (lang: Language, query: unknown): Outcome => {
   return null;
 };
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 
 /** Storefront pages (the account), inside the session scope. */
 export const deliveryDeadlinePageRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {

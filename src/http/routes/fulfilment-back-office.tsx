@@ -4,6 +4,7 @@
 // record tracking, `pickup.manage` to hand a parcel over at the counter
 // (SH-7). Access in onRequest, CSRF in preHandler; each form calls the same
 // functions as the API (routes/fulfilment-api.ts) and redirects (303).
+import { formField as field, type Form } from '../web/form.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { fulfilmentQueue, getShipment, handOverCollection, listShipments, parcelsAwaitingCollection, pickList } from '../../app/fulfilment.js';
@@ -20,11 +21,6 @@ import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 import { dispatchPacked, packAndDispatch, reportTracking } from './fulfilment-api.js';
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 const paramOf = (request: FastifyRequest): string => {
   const { number } = request.params as { number: string };
   if (!/^[A-Za-z0-9-]{1,60}$/.test(number)) throw new DomainError('shipment.not_found', { field: 'number' });

@@ -3,6 +3,7 @@
 // (hold, release, cancel), `refunds.manage` to record a refund transfer;
 // access in onRequest, CSRF in preHandler; each form calls one use case in one
 // transaction (audited there) and redirects (303) back to the page.
+import { formField as field, type Form } from '../web/form.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Temporal } from 'temporal-polyfill';
 import type { AppContext } from '../../app/context.js';
@@ -26,11 +27,6 @@ import { AdminBankTransfersPage, AdminFraudReviewPage, AdminOrderPage, AdminOrde
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 const fields = (body: unknown, name: string): string[] => {
   const value = (body as Form | undefined)?.[name];
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((v) => v.trim()).filter((v) => v !== '');

@@ -1,5 +1,6 @@
 // /admin/promotions: the back-office list and create form (PR-7, PR-8), behind
 // the staff session with permission `promotions.manage`; forms are CSRF-protected.
+import { formField as field } from '../web/form.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { archivePromotion, createPromotion, listPromotions, type NewPromotion } from '../../app/promotions.js';
@@ -12,11 +13,6 @@ import { AdminPromotionsPage } from '../web/pages/admin-promotions.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 
 /** A decimal typed in the form, as money; the field is named when it is not an amount. */
 function amountField(body: unknown, name: string, currency: string): Money | null {

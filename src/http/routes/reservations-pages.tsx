@@ -12,6 +12,7 @@
 // CSRF in preHandler. Each form calls one use case (one transaction, audited
 // there for staff) and redirects (303) with a notice, or shows the page with
 // the refusal and its status.
+import { formField as field } from '../web/form.js';
 import { Csrf, FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
@@ -317,11 +318,6 @@ export function AdminReservationsPage(
 // ---------------------------------------------------------------------------
 // Routes
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 const numberPattern = /^[A-Za-z0-9-]{1,40}$/;
 const numberOf = (request: FastifyRequest): string => {
   const { number } = request.params as { number: string };

@@ -2,6 +2,7 @@
 // form is on the account's order page, web/order-tracking.tsx) and the
 // sandbox carrier's public tracking page, where the dispatch email's link
 // lands (SH-5) while the carrier is the sandbox one.
+import { formField as field, type Form } from '../web/form.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { Temporal } from 'temporal-polyfill';
 import type { AppContext } from '../../app/context.js';
@@ -13,11 +14,6 @@ import { SandboxTrackingPage } from '../web/pages/sandbox-tracking.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: Form, name: string): string => {
-  const value = body[name];
-  return (Array.isArray(value) ? value[0] : value) ?? '';
-};
 
 /** A `datetime-local` value (no zone) read in the shop's time zone. */
 function localInstant(value: string, timeZone: string): Date {

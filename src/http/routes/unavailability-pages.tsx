@@ -10,6 +10,7 @@
 // redirects (303) back with a notice, or shows the page with the refusal and
 // its status. `UnavailabilityPanel` is the back-office component, for the
 // order page as well (it needs `unavailabilityOfOrder`'s view).
+import { formField as field } from '../web/form.js';
 import { Csrf, FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
@@ -137,11 +138,6 @@ const messages = {
 
 const errorOf = (lang: Language, error: DomainError): PageError => pageError(error, messages[lang].errors, messages[lang].error);
 
-type Form = Record<string, string | string[] | undefined>;
-const field = (body: unknown, name: string): string => {
-  const value = (body as Form | undefined)?.[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
-};
 const orderNumberOf = (request: FastifyRequest): string => {
   const { number } = request.params as { number: string };
   if (!/^[A-Za-z0-9-]{1,40}$/.test(number)) throw new DomainError('order.not_found', { field: 'number' }, 'No such order.');
