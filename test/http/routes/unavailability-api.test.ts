@@ -155,9 +155,13 @@ describe('PF (AV-1b) over HTTP', () => {
     expect((await h.json('GET', url, bobCookie)).json().error.code).toBe('order.not_found');
     expect((await h.json('POST', `${url}/${declared.id}`, bobCookie, { choice: 'refund' })).json().error.code).toBe('unavailability.not_found');
     expect((await h.json('GET', url, aliceCookie)).json().cases).toMatchObject([{ id: declared.id, state: 'awaiting_answer' }]);
+    // The account's order page points to the open question (AV-1b); it is gone once answered.
+    const orderPage = `/account/orders/${number}`;
+    expect((await h.page(orderPage, aliceCookie)).body).toContain(`href="/account/orders/${number}/unavailable"`);
     const waiting = await h.json('POST', `${url}/${declared.id}`, aliceCookie, { choice: 'wait' });
     expect(waiting.statusCode).toBe(200);
     expect(waiting.json().case).toMatchObject({ state: 'waiting', choice: 'wait' });
+    expect((await h.page(orderPage, aliceCookie)).body).not.toContain(`href="/account/orders/${number}/unavailable"`);
   });
 
   it('AV-1 pages: the back office declares through its form (CSRF), the customer answers on the link page (CSRF), the account page shows the outcome', async () => {
