@@ -544,6 +544,9 @@ const withdrawalSchema = z.strictObject({
   returnLabel: z
     .enum(['none', 'prepaid_via_portal', 'emailed_with_reference'])
     .describe('WD-5: return label provided (FR: prepaid via a return portal; EL: label + reference by email)'),
+  returnLabelCost: moneySchema
+    .optional()
+    .describe('WD-6: what the shop\'s prepaid label costs a customer who bears the return costs, deducted from the refund (FR)'),
   refusedReturns: z
     .strictObject({
       keptFor: durationSchema.describe('WD-8: how long refused items wait for the customer (FA: 1 month; PF: 28 days)'),

@@ -528,6 +528,8 @@ export interface Database {
   shipment_lines: ShipmentLinesTable;
   shipment_events: ShipmentEventsTable;
   order_refunds: OrderRefundsTable;
+  returns: ReturnsTable;
+  return_lines: ReturnLinesTable;
 }
 
 // Migration 0009: orders (issue 4 §3).
@@ -741,7 +743,7 @@ export interface ShipmentEventsTable {
   data: Json<Record<string, unknown>>;
 }
 
-export type RefundReason = 'line_unavailable' | 'uncollected' | 'delivery_terminated' | 'delivery_claim';
+export type RefundReason = 'line_unavailable' | 'uncollected' | 'delivery_terminated' | 'delivery_claim' | 'withdrawal' | 'exchange' | 'guarantee';
 
 export interface OrderRefundsTable {
   id: Id;
@@ -972,3 +974,50 @@ export interface Database {
   unavailability_cases: UnavailabilityCasesTable;
 }
 // end AV-1 unavailable items
+
+// Migration 0023: withdrawals and returns (issue 6).
+export type ReturnState = 'authorised' | 'sent_back' | 'received' | 'inspected' | 'refunded' | 'closed';
+export type ReturnPurpose = 'withdrawal' | 'money_back' | 'exchange';
+export type ReturnChannel = 'withdrawal_function' | 'email' | 'letter' | 'model_form';
+
+export interface ReturnsTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  number: string;
+  purpose: ReturnPurpose;
+  channel: ReturnChannel;
+  sent_at: Instant;
+  recorded_at: Instant;
+  recorded_by: string;
+  statement: Json<Record<string, unknown>>;
+  statement_sha256: string;
+  period_last_day: ColumnType<string, string, string>;
+  state: ColumnType<ReturnState, ReturnState | undefined, ReturnState>;
+  send_by: ColumnType<string, string, string>;
+  return_address: Json<Record<string, unknown>>;
+  label: Json<Record<string, unknown>> | null;
+  refund_to: ColumnType<'original_payment' | 'store_credit', 'original_payment' | 'store_credit' | undefined, 'original_payment' | 'store_credit'>;
+  refund_due_on: ColumnType<string, string, string>;
+  shipped_tracking: string | null;
+  shipped_recorded_at: Instant | null;
+  received_at: Instant | null;
+  inspected_at: Instant | null;
+  inspected_by: string | null;
+  refund_key: string | null;
+  refund: Json<Record<string, unknown>> | null;
+  refunded_at: Instant | null;
+  refused_kept_until: ColumnType<string | null, string | null | undefined, string | null>;
+  refused_resend_requested_at: Instant | null;
+}
+
+export interface ReturnLinesTable {
+  return_id: Int8;
+  position: number;
+  quantity: number;
+  exchange_variant_id: Int8 | null;
+  outcome: 'accepted' | 'depreciated' | 'refused' | null;
+  accepted_quantity: number | null;
+  depreciation_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+  reason: string | null;
+}

@@ -21,6 +21,7 @@ import * as m0019 from './0019_instalment_collections.js';
 import * as m0020 from './0020_delivery_notices.js';
 import * as m0021 from './0021_unavailability.js';
 import * as m0022 from './0022_delivery_claims.js';
+import * as m0023 from './0023_returns.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0020_delivery_notices': m0020,
   '0021_unavailability': m0021,
   '0022_delivery_claims': m0022,
+  '0023_returns': m0023,
 };
