@@ -69,6 +69,42 @@ export type LateRefundSurcharge = {
   parts: LateRefundPart[];
 };
 
+/** A part of a refund due by a date: what went back on one day (or is still owed on `asOf`), and how late. */
+export type RefundPart = { on: CalendarDate; amount: Money; daysLate: number; refunded: boolean };
+
+/**
+ * The per-part split both late-refund scales use (SH-4 / L241-4 and RF-1 /
+ * L242-4): what was due by `dueOn` (its last day), taken by the refunds made
+ * (any order, a refund dated after `asOf` not counted yet, refunds beyond
+ * `due` ignored) oldest first, and what is still owed on `asOf` as a last
+ * part. Every part is listed, on time ones too (daysLate <= 0); `rule` is the
+ * rule ID the errors carry.
+ */
+export function refundParts(input: { dueOn: CalendarDate; due: Money; refunds: readonly RefundMade[]; asOf: CalendarDate; rule: string }): { parts: RefundPart[]; outstanding: Money } {
+  const { due, dueOn, asOf, rule } = input;
+  if (!Number.isSafeInteger(due.amount) || due.amount < 0) throw new DomainError('refund.invalid_amount', { field: 'due', rule, value: due.amount });
+  daysAfter(dueOn, asOf); // both dates checked
+  const made = input.refunds
+    .filter((r) => daysAfter(asOf, r.on) <= 0)
+    .map((r) => {
+      if (r.amount.currency !== due.currency) throw new DomainError('refund.currency_mismatch', { field: 'refunds', rule, expected: due.currency });
+      if (!Number.isSafeInteger(r.amount.amount) || r.amount.amount < 0) throw new DomainError('refund.invalid_amount', { field: 'refunds', rule, value: r.amount.amount });
+      return r;
+    })
+    .sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
+
+  const parts: RefundPart[] = [];
+  let left = due.amount;
+  for (const r of made) {
+    if (left === 0) break;
+    const amount = Math.min(left, r.amount.amount);
+    left -= amount;
+    if (amount > 0) parts.push({ on: r.on, amount: money(amount, due.currency), daysLate: daysAfter(dueOn, r.on), refunded: true });
+  }
+  if (left > 0) parts.push({ on: asOf, amount: money(left, due.currency), daysLate: daysAfter(dueOn, asOf), refunded: false });
+  return { parts, outstanding: money(left, due.currency) };
+}
+
 /**
  * SH-4 / L241-4: the statutory surcharge of a refund due by `dueOn` (its last
  * day), given the refunds made (`refunds`, any order; a refund dated after
@@ -79,34 +115,12 @@ export type LateRefundSurcharge = {
  * on 2027-01-21 (15 days) → 20.00; still owed on 2027-02-06 (31 days) → 50.00.
  */
 export function lateRefundSurcharge(input: { dueOn: CalendarDate; due: Money; refunds: readonly RefundMade[]; asOf: CalendarDate }): LateRefundSurcharge {
-  const { due, dueOn, asOf } = input;
-  if (!Number.isSafeInteger(due.amount) || due.amount < 0) throw new DomainError('refund.invalid_amount', { field: 'due', rule: 'SH-4', value: due.amount });
-  daysAfter(dueOn, asOf); // both dates checked
-  const made = input.refunds
-    .filter((r) => daysAfter(asOf, r.on) <= 0)
-    .map((r) => {
-      if (r.amount.currency !== due.currency) throw new DomainError('refund.currency_mismatch', { field: 'refunds', rule: 'SH-4', expected: due.currency });
-      if (!Number.isSafeInteger(r.amount.amount) || r.amount.amount < 0) throw new DomainError('refund.invalid_amount', { field: 'refunds', rule: 'SH-4', value: r.amount.amount });
-      return r;
-    })
-    .sort((a, b) => (a.on < b.on ? -1 : a.on > b.on ? 1 : 0));
-
-  const parts: LateRefundPart[] = [];
-  let left = due.amount;
-  const latePart = (on: CalendarDate, amount: number, refunded: boolean) => {
-    const daysLate = daysAfter(dueOn, on);
-    const rateBasisPoints = lateRefundSurchargeRate(daysLate);
-    if (rateBasisPoints === 0) return;
-    const part = money(amount, due.currency);
-    parts.push({ on, amount: part, daysLate, rateBasisPoints, surcharge: applyRate(part, rateBasisPoints), refunded });
-  };
-  for (const r of made) {
-    if (left === 0) break;
-    const amount = Math.min(left, r.amount.amount);
-    left -= amount;
-    if (amount > 0) latePart(r.on, amount, true);
-  }
-  if (left > 0) latePart(asOf, left, false);
+  const { due } = input;
+  const split = refundParts({ ...input, rule: 'SH-4' });
+  const parts: LateRefundPart[] = split.parts.flatMap((p) => {
+    const rateBasisPoints = lateRefundSurchargeRate(p.daysLate);
+    return rateBasisPoints === 0 ? [] : [{ on: p.on, amount: p.amount, daysLate: p.daysLate, rateBasisPoints, surcharge: applyRate(p.amount, rateBasisPoints), refunded: p.refunded }];
+  });
 
   const worst = parts.reduce((m, p) => (p.daysLate > m.daysLate ? p : m), { daysLate: 0, rateBasisPoints: 0 } as Pick<LateRefundPart, 'daysLate' | 'rateBasisPoints'>);
   return {
@@ -114,7 +128,7 @@ export function lateRefundSurcharge(input: { dueOn: CalendarDate; due: Money; re
     daysLate: worst.daysLate,
     rateBasisPoints: worst.rateBasisPoints,
     surcharge: parts.reduce((s, p) => add(s, p.surcharge), zero(due.currency)),
-    outstanding: money(left, due.currency),
+    outstanding: split.outstanding,
     parts,
   };
 }
