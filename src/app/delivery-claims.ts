@@ -570,8 +570,9 @@ async function shipmentId(tx: Tx, shopId: string, number: string): Promise<strin
  * The replacement's units leave the warehouse: taken where the order's units
  * were taken first (OR-3), then from any other warehouse of the shop;
  * `claim.replacement_out_of_stock` (409) when the warehouses have not enough.
+ * Also the replacement of a guarantee claim (GU-1, src/app/guarantee-claims.ts).
  */
-async function takeReplacementStock(tx: Tx, input: { shopId: string; order: Order; lines: readonly ClaimLineRequest[]; now: Date }): Promise<void> {
+export async function takeReplacementStock(tx: Tx, input: { shopId: string; order: Order; lines: readonly ClaimLineRequest[]; now: Date }): Promise<void> {
   const taken = await tx.selectFrom('order_lines').select(['position', 'variant_id', 'stock_taken']).where('order_id', '=', input.order.id).execute();
   const variantIds = [...new Set(input.lines.map((l) => taken.find((t) => t.position === l.position)!.variant_id))];
   const rows = await lockStock(tx, variantIds);

@@ -105,6 +105,10 @@ export function refundLines(order: OrderFacts, settlement: readonly SettledPayme
         return fr ? `Vos prochaines échéances sont réduites de ${amount(s.amount)}.` : `Your next instalments are reduced by ${amount(s.amount)}.`;
       case 'partner_refund':
         return fr ? `${amount(s.amount)} vous sont remboursés par l'organisme de financement.` : `${amount(s.amount)} is refunded by the financing partner.`;
+      case 'store_credit': // RF-4: at the customer's request
+        return fr ? `${amount(s.amount)} vous sont rendus en avoir, disponible sur votre compte client.` : `${amount(s.amount)} is given back as store credit, available in your customer account.`;
+      case 'store_credit_released': // RF-3: what was paid with store credit goes back to it
+        return fr ? `${amount(s.amount)} payés avec votre avoir y sont recrédités.` : `${amount(s.amount)} paid with your store credit is credited back to it.`;
     }
   });
 }

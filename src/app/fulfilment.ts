@@ -626,7 +626,7 @@ async function parcelBack(
   await tx.updateTable('shipments').set({ state: 'returned', returned_at: input.at, updated_at: now }).where('id', '=', shipment.id).execute();
   // the window's own timer is the one firing when the store resolves it
   if (shipment.state === 'awaiting_collection' && input.byTimer !== true) await cancelTimer(tx, collectionTimerKey(shopId, shipment.number), now);
-  await restock(tx, order, shipment, now);
+  await restockUnits(tx, order, shipment.lines, now);
   const { fulfilment } = await refreshFulfilment(tx, order, now);
   // A parcel of a cancelled order (SH-4 termination) comes back: the cancellation settled the money already.
   if (order.state === 'cancelled') return { returnedAt: input.at.toISOString(), fulfilment, refund: 0 };
@@ -666,10 +666,14 @@ async function unitsInEarlierParcels(q: Queryable, orderId: string, shipmentId: 
   return new Map(rows.map((r) => [r.position, Number(r.units)]));
 }
 
-/** The goods of a parcel back on sale where the order took them (OR-3: the warehouse; a store pickup parcel too, which staff bring back from the store). */
-async function restock(tx: Tx, order: Order, shipment: Shipment, now: Date): Promise<void> {
+/**
+ * Units of an order back on sale where the order took them (OR-3: the
+ * warehouse): a parcel back — a store pickup parcel too, which staff bring
+ * back from the store — or the goods of a return accepted (WD-8).
+ */
+export async function restockUnits(tx: Tx, order: Pick<Order, 'id'>, lines: readonly { position: number; quantity: number }[], now: Date): Promise<void> {
   const taken = await tx.selectFrom('order_lines').select(['position', 'variant_id', 'stock_taken']).where('order_id', '=', order.id).execute();
-  const rows = shipment.lines.map((l) => ({ line: l, taken: taken.find((t) => t.position === l.position)! }));
+  const rows = lines.filter((l) => l.quantity > 0).map((l) => ({ line: l, taken: taken.find((t) => t.position === l.position)! }));
   const variantIds = [...new Set(rows.map((r) => r.taken.variant_id))];
   await lockStock(tx, variantIds);
   for (const { line, taken: t } of rows) {

@@ -49,6 +49,9 @@ const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T>
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** DOC-1: the SHA-256 a frozen document content is stored and proved with (canonical JSON). */
+export const frozenContentSha256 = (content: object): string => sha256(canonicalJson(content, 'invoice'));
+
 
 type InvoiceRow = { id: string; shop_id: string; number: string; order_id: string; order_number: string; issued_at: Date; content: unknown; content_sha256: string };
 
@@ -84,7 +87,7 @@ export async function findInvoiceOfOrder(q: Queryable, input: { shopId: string; 
 }
 
 /** DOC-1: the next number of the shop's sequence for the year and kind — under the counter row's lock, in the issuing transaction. */
-async function allocateInvoiceNumber(tx: Tx, input: { shopId: string; kind: 'invoice' | 'credit_note'; year: number }): Promise<{ sequence: number; number: string }> {
+export async function allocateInvoiceNumber(tx: Tx, input: { shopId: string; kind: 'invoice' | 'credit_note'; year: number }): Promise<{ sequence: number; number: string }> {
   const { rows } = await sql<{ last_number: number }>`
     INSERT INTO invoice_number_counters (shop_id, kind, year, last_number) VALUES (${input.shopId}, ${input.kind}, ${input.year}, 1)
     ON CONFLICT (shop_id, kind, year) DO UPDATE SET last_number = invoice_number_counters.last_number + 1
@@ -254,7 +257,7 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
       },
     };
     assertAddsUp(content);
-    const contentSha256 = sha256(canonicalJson(content, 'invoice'));
+    const contentSha256 = frozenContentSha256(content);
 
     const inserted = await tx
       .insertInto('invoices')

@@ -239,7 +239,7 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
     throw new DomainError('order.cancellation_not_supported', { field: 'orderNumber', rule: 'OR-7', paymentMethod: order.paymentMethod }, `An order paid by ${order.paymentMethod} cannot be cancelled here yet.`);
   }
   const payments = [...locked.payments].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-  if (reason === 'payment_not_received' && payments.some((p) => p.authorised > 0)) {
+  if (reason === 'payment_not_received' && payments.some((p) => p.method !== 'store_credit' && p.authorised > 0)) {
     throw new DomainError('order.cancel_reason_not_applicable', { field: 'reason', rule: 'PA-5' }, 'The payment of this order was received: choose another reason.');
   }
   const by = input.by ?? actorLabel(input.actor);
@@ -350,6 +350,7 @@ function cancellationEmail(order: Order, reason: CancellationReason, neutral: bo
     else if (s.action === 'void') moneyLines.push(fr ? `L'autorisation de paiement (${amount(s.amount)}) est annulée : rien ne sera débité.` : `The payment authorisation (${amount(s.amount)}) is released: nothing will be charged.`);
     else if (s.action === 'partner_refund' && s.amount > 0) moneyLines.push(fr ? `Les échéances déjà prélevées (${amount(s.amount)}) vous sont remboursées par l'organisme de financement ; les suivantes sont annulées.` : `The instalments already taken (${amount(s.amount)}) are refunded by the financing partner; the next ones are cancelled.`);
     else if (s.action === 'plan_cancelled') moneyLines.push(fr ? 'Le paiement en plusieurs fois est annulé : aucune échéance ne sera prélevée.' : 'The instalment plan is cancelled: no instalment will be taken.');
+    else if (s.method === 'store_credit') moneyLines.push(fr ? 'Le montant payé avec votre avoir y est recrédité.' : 'The amount paid with your store credit is credited back to it.'); // RF-3: released in setOrderState
     else if (s.action === 'session_cancelled') moneyLines.push(fr ? `Le lien de paiement n'est plus valable : rien ne sera débité.` : `The payment link is no longer valid: nothing will be charged.`);
     else if (s.action === 'refund_due' && s.amount > 0) {
       moneyLines.push(

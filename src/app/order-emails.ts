@@ -52,6 +52,7 @@ export function paymentMethodText(method: OrderPaymentMethod, lang: Lang): strin
     bank_transfer: fr ? 'Virement bancaire' : 'Bank transfer',
     instalments: fr ? 'Paiement en plusieurs fois' : 'Payment in instalments',
     deferred: fr ? 'Paiement différé (compte professionnel)' : 'Deferred payment (business account)',
+    store_credit: fr ? 'Avoir' : 'Store credit',
   }[method];
 }
 
@@ -92,6 +93,7 @@ export function debitText(policy: Pick<Policy, 'payment'>, method: OrderPaymentM
   if (method === 'deferred') {
     return fr ? 'La facture est émise à la commande et payable par virement à son échéance.' : 'The invoice is issued with the order and payable by bank transfer by its due date.';
   }
+  if (method === 'store_credit') return fr ? 'Votre avoir est débité à la commande.' : 'Your store credit is used when you order.';
   const card = method === 'card';
   if (policy.payment.capture === 'at_dispatch') {
     if (fr) return `${card ? 'Votre carte est autorisée' : 'Le paiement est autorisé'} à la commande ; le débit a lieu à l'expédition, pour les seuls articles expédiés.`;

@@ -9,24 +9,31 @@
 //   - money received by transfer becomes due, and staff record the transfer
 //     made (`recordBankTransferRefund`) before the due date;
 //   - instalments: the financing partner reduces the plan or refunds what it
-//     collected (PA-4).
+//     collected (PA-4);
+//   - store credit used to pay goes back as store credit (RF-3), after the
+//     money: a partial refund gives money back first.
+// RF-4: `to: 'store_credit'` — at the customer's explicit request, where the
+// order's policy offers it — issues store credit instead (src/app/store-credit.ts),
+// at most what was taken and not given back yet.
 // Money not taken yet (an authorisation for capture at dispatch, PA-3) is not
 // refunded: the caller leaves it uncaptured. The caller holds the order's
 // locks (`lockOrderWithPayments`); `order.refund_due` is its evidence.
 import { DomainError } from '../domain/errors.js';
 import { money } from '../domain/money.js';
+import { storeCreditValidity } from '../domain/store-credit/ledger.js';
 import type { Actor } from '../store/audit.js';
 import { actorLabel } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import type { RefundReason } from '../store/schema.js';
 import { refundThroughPartner } from './instalment-collections.js';
-import type { Order } from './orders.js';
+import { policyOfOrder, type Order } from './orders.js';
 import { recordTransferRefundDue, refundPayment, type Payment } from './payments.js';
+import { issueStoreCredit, releaseStoreCredit } from './store-credit.js';
 
 export const ORDER_REFUND_DUE = 'order.refund_due';
 
-export type SettledPayment = { paymentId: string; action: 'provider_refund' | 'transfer_due' | 'plan_reduced' | 'partner_refund'; amount: number };
+export type SettledPayment = { paymentId: string; action: 'provider_refund' | 'transfer_due' | 'plan_reduced' | 'partner_refund' | 'store_credit' | 'store_credit_released'; amount: number };
 
 export type OrderRefund = {
   key: string;
@@ -53,6 +60,8 @@ export type RefundOrderInput = {
   feeKept?: number;
   /** The legal date the money must be back by (RF-1, SH-4, SH-7). */
   dueOn: string;
+  /** RF-4: `store_credit` only at the customer's explicit request; money back the way it was paid otherwise (RF-3). */
+  to?: 'original_payment' | 'store_credit';
   actor: Actor;
   now: Date;
 };
@@ -76,9 +85,17 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
   if (!Number.isSafeInteger(input.amount) || input.amount < 0) throw new DomainError('refund.invalid_amount', { field: 'amount', amount: input.amount });
   const settlement: SettledPayment[] = [];
   let left = input.amount;
-  for (const payment of input.payments) {
+  if (input.to === 'store_credit') left -= await creditInstead(tx, input, settlement);
+  // RF-3: money first, store credit last (its evidence among the last writes).
+  const payments = [...input.payments].sort((a, b) => Number(a.method === 'store_credit') - Number(b.method === 'store_credit'));
+  for (const payment of input.to === 'store_credit' ? [] : payments) {
     if (left === 0) break;
-    if (payment.providerSessionId !== null) {
+    if (payment.method === 'store_credit') {
+      const part = await releaseStoreCredit(tx, { shopId, payment, amount: left, key: input.key, actor: actorLabel(input.actor), now });
+      if (part === 0) continue;
+      settlement.push({ paymentId: payment.id, action: 'store_credit_released', amount: part });
+      left -= part;
+    } else if (payment.providerSessionId !== null) {
       const refundable = Math.max(0, payment.captured - payment.refundRequested);
       const part = Math.min(left, refundable);
       if (part === 0) continue;
@@ -92,7 +109,7 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
       left -= part;
     }
   }
-  if (left > 0 && order.paymentMethod === 'instalments') {
+  if (left > 0 && order.paymentMethod === 'instalments' && input.to !== 'store_credit') {
     const back = await refundThroughPartner(tx, { shopId: shopId, orderId: order.id, amount: money(left, order.currency), key: input.key, now });
     if (back.action !== 'none') {
       settlement.push({ paymentId: `plan:${order.number}`, action: back.action, amount: back.amount });
@@ -129,4 +146,22 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
     });
   }
   return refund;
+}
+
+/**
+ * RF-4: store credit for what the order's payments took and did not give back
+ * (less credit issued for it before), up to the amount; 0 when nothing was taken.
+ */
+async function creditInstead(tx: Tx, input: RefundOrderInput, settlement: SettledPayment[]): Promise<number> {
+  const { order, shopId } = input;
+  if (order.customerId === null) throw new DomainError('store_credit.account_required', { field: 'to', rule: 'RF-4' }, 'Store credit is kept in a customer account: a guest order is refunded in money.');
+  storeCreditValidity(await policyOfOrder(tx, shopId, order.policyHash)); // refund.store_credit_not_offered
+  const before = await tx.selectFrom('order_refunds').select('settlement').where('order_id', '=', order.id).execute();
+  const credited = before.flatMap((r) => r.settlement).filter((s) => s.action === 'store_credit').reduce((n, s) => n + s.amount, 0);
+  const taken = input.payments.reduce((n, p) => n + Math.max(0, p.captured - p.refundRequested), 0) - credited;
+  const amount = Math.min(input.amount, taken);
+  if (amount <= 0) return 0;
+  const credit = await issueStoreCredit(tx, { shopId, customerId: order.customerId, orderId: order.id, amount, currency: order.currency, key: input.key, rule: input.rule, actor: actorLabel(input.actor), now: input.now });
+  settlement.push({ paymentId: `store_credit:${credit.id}`, action: 'store_credit', amount });
+  return amount;
 }

@@ -12,6 +12,8 @@
 //   (d) the stock rows locked through `lockStock` (sorted ids, src/app/stock.ts)
 //       and decremented at the warehouse — `order.sold_out` (409) otherwise —,
 //       the product cards refreshed;
+//   (d') RF-4: the store credit applied (its issues locked, src/app/store-credit.ts):
+//       min(balance, total), the rest by the chosen method;
 //   (e) the number taken from the shop's sequence (never locked, migration 0016), order and lines inserted;
 //   (f) the cart deleted;
 //   (g) the payment started: a session at the provider (card, wallet) with its
@@ -29,8 +31,8 @@
 // Authorisation happens on the provider's page, after the redirect, i.e. for
 // an order that exists.
 //
-// Locks, always in this order: cart → stock rows (sorted) → (new rows only) →
-// the evidence head. The bank transfer
+// Locks, always in this order: cart → stock rows (sorted) → store credit issue
+// rows (sorted) → (new rows only) → the evidence head. The bank transfer
 // deadline takes payment → order → stock → evidence head; the webhook payment →
 // order → evidence head. None waits for a lock another holds in reverse order.
 import { createHash, randomBytes } from 'node:crypto';
@@ -69,6 +71,7 @@ import {
   BANK_TRANSFER_DEADLINE_TIMER,
   bankTransferTimerKey,
   captureModeFor,
+  captureStoreCreditPayment,
   cardRulesFor,
   DEFERRED_PAYMENT_DUE_TIMER,
   deferredPaymentDue,
@@ -80,11 +83,13 @@ import {
   startDeferredPayment,
   openPaymentSession,
   preparePayment,
+  provePaymentCaptured,
   provePaymentStarted,
   type BankTransferInstructions,
   voidPayment,
 } from './payments.js';
 import { lockStock } from './stock.js';
+import { lockStoreCredit, recordStoreCreditUse, releaseStoreCredit, type LockedStoreCredit } from './store-credit.js';
 import { listTermsVersions } from './terms.js';
 
 export const ORDER_VALIDATED = 'order.validated';
@@ -124,6 +129,8 @@ export type PlaceOrderInput = {
   paymentMethod: OrderPaymentMethod;
   /** PA-4: the number of instalments (3 or 4) when `paymentMethod` is `instalments`. */
   instalmentCount?: number | undefined;
+  /** RF-4: apply the customer's store credit first (min(balance, total)); `paymentMethod` pays the rest. `paymentMethod: 'store_credit'` implies it and needs the credit to cover the order. */
+  storeCredit?: boolean | undefined;
   /** ID-2: the terms version the customer read and accepted, the language shown and the SHA-256 of that text. */
   acceptedTerms: { versionId: string; hash: string; language: OrderLanguage };
   declarations?: { age?: AgeDeclaration | null | undefined; forResale?: boolean | undefined } | undefined;
@@ -200,6 +207,8 @@ export type PlacedOrder = {
   /** Card / wallet: where to send the customer while the payment is pending. */
   redirectUrl: string | null;
   bankTransfer: Omit<BankTransferInstructions, 'dueAt'> & { dueAt: string } | null;
+  /** RF-4: the part of the total paid with store credit (minor units; 0 without). */
+  storeCreditUsed: number;
 } & PaymentArrangements; // PA-4: the plan's shares (dated at shipment); PA-7: when, where and with which reference the invoice is paid
 
 const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
@@ -289,13 +298,16 @@ export async function getOrderFor(q: Queryable, input: { shopId: string; number:
   return (await loadOrder(q, { shopId: input.shopId, number: input.number }))!;
 }
 
+/** RF-4: what the order's store-credit payments took. */
+const storeCreditPaid = (payments: readonly Payment[]): number => payments.filter((p) => p.method === 'store_credit').reduce((n, p) => n + p.captured, 0);
+
 /** A placed order, and the card or wallet payment whose provider session is still to open (after the commit). */
 type Placing = PlacedOrder & { sessionToOpen: string | null };
 
 /** Where the customer stands with the payment of an order placed before (idempotent replay). */
 async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<Placing> {
   const payments = await listPaymentsFor(q, shop.id, { kind: 'order', id: order.number });
-  const payment = payments.at(-1);
+  const payment = payments.filter((p) => p.method !== 'store_credit').at(-1); // RF-4: placed with the rest's payment, same instant
   const pending = payment?.state === 'pending';
   return {
     order,
@@ -305,6 +317,7 @@ async function replay(q: Queryable, shop: OrderShop, order: Order): Promise<Plac
     // A session the first submit could not open (provider down) is opened now.
     sessionToOpen: pending && !payment.redirectUrl && (payment.method === 'card' || payment.method === 'wallet') ? payment.id : null,
     bankTransfer: null,
+    storeCreditUsed: storeCreditPaid(payments),
     ...(await paymentArrangementsOf(q, { shopId: shop.id, policy: shop.policy, order, payments })),
   };
 }
@@ -357,6 +370,7 @@ function checkPaymentMethod(input: PlaceOrderInput): void {
     bank_transfer: methods.bankTransfer !== undefined,
     instalments: methods.instalments !== undefined,
     deferred: methods.deferredB2B !== undefined,
+    store_credit: true, // RF-4: the balance is checked under its locks (applyStoreCredit)
   }[input.paymentMethod];
   if (!offered) throw new DomainError('payment.method_not_offered', { field: 'paymentMethod', rule: 'PA-1', method: input.paymentMethod });
   if ((input.paymentMethod === 'card' || input.paymentMethod === 'wallet') && !input.provider) {
@@ -371,7 +385,38 @@ const initialStateOf: Record<OrderPaymentMethod, OrderState> = {
   bank_transfer: 'awaiting_transfer', // PA-5
   instalments: 'financed', // PA-4: the partner accepted before the order is written
   deferred: 'payment_deferred', // PA-7
+  store_credit: 'paid', // RF-4: the credit covers the order, taken as it is placed
 };
+
+/**
+ * RF-4: whether the customer asked to pay with store credit; refused for a
+ * guest (no account holds credit) and beside instalments or a deferred
+ * invoice (their amounts are the order's total).
+ */
+function wantsStoreCredit(input: PlaceOrderInput, customerId: string | null): boolean {
+  if (input.storeCredit !== true && input.paymentMethod !== 'store_credit') return false;
+  if (customerId === null) throw new DomainError('store_credit.account_required', { field: 'storeCredit', rule: 'RF-4' }, 'Sign in to use your store credit.');
+  if (input.paymentMethod === 'instalments' || input.paymentMethod === 'deferred') {
+    throw new DomainError('store_credit.method_not_combinable', { field: 'paymentMethod', rule: 'RF-4', method: input.paymentMethod }, 'Store credit cannot be combined with this payment method.');
+  }
+  return true;
+}
+
+/**
+ * RF-4: the customer's credit usable today in the order's currency, locked
+ * (after the stock, src/app/store-credit.ts): min(balance, total) is used.
+ * None: `store_credit.no_balance` (expired, another currency); `paymentMethod:
+ * 'store_credit'` with less than the total: `store_credit.insufficient_balance`.
+ */
+async function applyStoreCredit(tx: Tx, input: PlaceOrderInput, customerId: string, total: PricedCart['total']): Promise<{ locked: LockedStoreCredit; amount: number }> {
+  const locked = await lockStoreCredit(tx, { shopId: input.shop.id, customerId, currency: total.currency, timeZone: input.shop.policy.shop.timeZone, now: input.now });
+  if (locked.balance === 0) throw new DomainError('store_credit.no_balance', { field: 'storeCredit', rule: 'RF-4', currency: total.currency }, 'You have no store credit usable in this currency.');
+  const amount = Math.min(locked.balance, total.amount);
+  if (input.paymentMethod === 'store_credit' && amount < total.amount) {
+    throw new DomainError('store_credit.insufficient_balance', { field: 'storeCredit', rule: 'RF-4', balance: locked.balance, currency: total.currency, amount: total.amount }, 'Your store credit does not cover this order: choose how to pay the rest.');
+  }
+  return { locked, amount };
+}
 
 /** OR-2 / SH-1 / CAT-3 / PR-7: what the cart's calculator reports, refused before anything is written. */
 function refuseProblems(priced: PricedCart): void {
@@ -515,6 +560,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const age = checkAgeDeclaration(shop.policy, { country: delivery.country, declaration: input.declarations?.age }); // CU-2
     await checkAcceptedTerms(tx, input); // ID-2
     checkPaymentMethod(input); // PA-1
+    const useCredit = wantsStoreCredit(input, buyer.customerId); // RF-4
 
     // (d) priced by the cart's calculator, for this destination and method (PR-4: the prices in force now)
     const { lines: lineFacts, priced } = await priceCartForCheckout(tx, { shop, cart, destinationCountry: delivery.country, shippingMethodId: input.shippingMethodId, now });
@@ -540,6 +586,10 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     // (e) stock, under its locks
     const stock = await takeStock(tx, { shopId: shop.id, policy: shop.policy, lines: priced.lines, facts });
     await refreshProductCards(tx, { variantIds, now }); // CAT-2: the listing shows the new availability
+    // (d') RF-4: the store credit, under its issues' locks (after the stock's); a refusal costs no number.
+    const credit = useCredit ? await applyStoreCredit(tx, input, buyer.customerId!, priced.total) : null;
+    const method: OrderPaymentMethod = credit?.amount === priced.total.amount ? 'store_credit' : input.paymentMethod;
+    const toPay = money(priced.total.amount - (credit?.amount ?? 0), priced.currency); // by `method`, unless the credit covers it all
 
     // PA-4: the financing partner, asked once every other refusal has passed and before the number is
     // taken (its refusal rolls everything back and costs no number).
@@ -552,7 +602,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const number = await allocateOrderNumber(tx, shop, now);
     const accessToken = randomBytes(24).toString('base64url');
     const withdrawal = effectiveWithdrawalPeriod(shop.policy, delivery.country).applied; // WD-1/WD-2
-    const initialState = initialStateOf[input.paymentMethod];
+    const initialState = initialStateOf[method];
     const deferredDue = input.paymentMethod === 'deferred' ? deferredPaymentDue(shop.policy, now) : null; // PA-7
     const declarations = { age, forResale: input.declarations?.forResale === true };
     const inserted = await tx
@@ -581,7 +631,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         shipping: JSON.stringify({ kind: shipping.kind, label: shipping.label, carrier: shipping.carrier, amount: shipping.amount.amount, rate: shipping.rate.amount, free: shipping.free, estimate: shipping.estimate, pickupPoint }),
         delivery_address: JSON.stringify(delivery),
         billing_address: JSON.stringify(billing),
-        payment_method: input.paymentMethod,
+        payment_method: method,
         payment_due_on: deferredDue?.lastDay ?? null,
         delivery_due_on: deliveryDueOn({ placedAt: now, days: effectiveDeliveryDeadlineDays(shop.policy).applied, timeZone: shop.policy.shop.timeZone }), // SH-4
         seller: JSON.stringify({ identity: shop.policy.identity, mediator: shop.policy.mediator }),
@@ -642,8 +692,15 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     const reference = { kind: 'order', id: number };
     let prepared: Payment | null = null;
     let bankTransfer: PlacedOrder['bankTransfer'] = null;
-    if (input.paymentMethod === 'bank_transfer') {
-      const started = await startBankTransferPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: priced.total, now });
+    // RF-4: the credit's part, captured now; the whole order: paid and invoiced at once (DOC-1).
+    const creditPayment = credit ? await captureStoreCreditPayment(tx, { shopId: shop.id, reference, amount: money(credit.amount, priced.currency), now }) : null;
+    if (credit && creditPayment) {
+      await recordStoreCreditUse(tx, { shopId: shop.id, locked: credit.locked, amount: credit.amount, orderId: inserted.id, paymentId: creditPayment.id, key: `order:${number}`, actor: `customer:${buyer.customerId}`, now });
+    }
+    if (method === 'store_credit') {
+      await issueInvoice(tx, { shopId: shop.id, orderId: inserted.id, now });
+    } else if (method === 'bank_transfer') {
+      const started = await startBankTransferPayment(tx, { shopId: shop.id, policy: shop.policy, reference, amount: toPay, now });
       // PA-5: without the money by then, the order is cancelled and its stock released (handler below).
       await scheduleTimer(
         tx,
@@ -653,7 +710,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       bankTransfer = { ...started.instructions, dueAt: started.instructions.dueAt.toISOString() };
     } else if (instalmentPlan) {
       await recordInstalmentPlan(tx, { shopId: shop.id, orderId: inserted.id, orderNumber: number, plan: instalmentPlan, total: priced.total, now }); // PA-4
-    } else if (input.paymentMethod === 'deferred') {
+    } else if (method === 'deferred') {
       const payment = await startDeferredPayment(tx, { shopId: shop.id, reference, amount: priced.total, dueAt: deferredDue!.dueAt, now });
       // PA-7: the reminder when the due date passes unpaid (src/app/deferred-payments.ts).
       await scheduleTimer(
@@ -662,9 +719,9 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         now,
       );
       await issueInvoice(tx, { shopId: shop.id, orderId: inserted.id, now }); // DOC-1 / PA-7: invoiced at once, with its due date
-    } else if (input.paymentMethod === 'card' || input.paymentMethod === 'wallet') {
+    } else if (method === 'card' || method === 'wallet') {
       // The session itself is opened after the commit (`withPaymentSession`).
-      prepared = await preparePayment(tx, { shopId: shop.id, reference, method: input.paymentMethod, amount: priced.total, captureMode: captureModeFor(shop.policy), now }); // PA-3
+      prepared = await preparePayment(tx, { shopId: shop.id, reference, method, amount: toPay, captureMode: captureModeFor(shop.policy), now }); // PA-3
       await scheduleTimer(
         tx,
         { shopId: shop.id, kind: PAYMENT_WINDOW_TIMER, key: paymentWindowTimerKey(shop.id, number), dueAt: new Date(now.getTime() + PAYMENT_WINDOW_MS), payload: { orderNumber: number } },
@@ -678,6 +735,7 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
     await queueEmail(tx, { shopId: shop.id, key: `order.confirmation:${shop.id}:${number}`, email: orderConfirmationEmail(shop.policy, order, withdrawal, bankTransfer, arrangements) }, now);
 
     // (j) OR-6: the proof, last (the evidence head is locked from the first event to the commit)
+    if (creditPayment) await provePaymentCaptured(tx, creditPayment, now);
     if (prepared) await provePaymentStarted(tx, prepared, now);
     await appendEvidence(tx, {
       shopId: shop.id,
@@ -692,7 +750,8 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
         discounts: priced.discounts.amount,
         shipping: shipping.amount.amount,
         total: priced.total.amount,
-        paymentMethod: input.paymentMethod,
+        paymentMethod: method,
+        ...(credit ? { storeCredit: credit.amount } : {}),
         ...(instalmentPlan ? { instalments: instalmentPlan.count } : {}),
         ...(order.paymentDueOn ? { paymentDueOn: order.paymentDueOn } : {}),
         termsVersion: input.acceptedTerms.versionId,
@@ -703,7 +762,10 @@ export async function placeOrder(db: Queryable, input: PlaceOrderInput): Promise
       },
       at: now,
     });
-    return { order, created: true, accessToken, redirectUrl: null, sessionToOpen: prepared?.id ?? null, bankTransfer, ...arrangements };
+    if (method === 'store_credit') {
+      await appendEvidence(tx, { shopId: shop.id, kind: ORDER_PAID, subject: { type: 'order', id: number }, actor: 'system', data: { number, paymentId: creditPayment!.id, paymentState: 'captured', amount: credit!.amount, currency: priced.currency }, at: now });
+    }
+    return { order, created: true, accessToken, redirectUrl: null, sessionToOpen: prepared?.id ?? null, bankTransfer, storeCreditUsed: credit?.amount ?? 0, ...arrangements };
   });
   return withPaymentSession(db, input, placing);
 }
@@ -746,7 +808,7 @@ async function orderPaymentChanged(tx: Tx, payment: Payment, _before: string, no
   if (order.state === 'cancelled') return returnPaymentAfterCancellation(tx, order, payment, now);
   const paidStates = ['authorised', 'partially_captured', 'captured'];
   let target: OrderState | null = null;
-  if (paidStates.includes(payment.state) && (order.state === 'awaiting_payment' || order.state === 'awaiting_transfer' || order.state === 'payment_deferred')) target = 'paid';
+  if (paidStates.includes(payment.state) && (order.state === 'awaiting_payment' || order.state === 'awaiting_transfer' || order.state === 'payment_deferred') && (await paidInFull(tx, order, payment))) target = 'paid';
   else if (payment.state === 'failed' && order.state === 'awaiting_payment') target = 'payment_failed';
   if (target === null) return;
   await setOrderState(tx, order, target, now);
@@ -763,6 +825,13 @@ async function orderPaymentChanged(tx: Tx, payment: Payment, _before: string, no
   });
 }
 onPaymentStateChanged('order', orderPaymentChanged);
+
+/** Whether `payment` with the order's other payments (RF-4: its store credit) covers the order's total. */
+async function paidInFull(tx: Tx, order: Order, payment: Payment): Promise<boolean> {
+  if (payment.amount >= order.total) return true;
+  const others = (await listPaymentsFor(tx, payment.shopId, { kind: 'order', id: order.number })).filter((p) => p.id !== payment.id && p.method === 'store_credit');
+  return payment.amount + storeCreditPaid(others) >= order.total;
+}
 
 /**
  * DOC-1 / PA-3: the invoice is issued when the money is taken — the order is
@@ -818,11 +887,20 @@ async function returnPaymentAfterCancellation(tx: Tx, order: Order, payment: Pay
 /** Moves the order through its lifecycle (`order.illegal_transition` otherwise); the caller appends the evidence. */
 export async function setOrderState(tx: Tx, order: Order, to: OrderState, now: Date, extra: { cancel_reason?: string; cancel_note?: string | null } = {}): Promise<void> {
   const state = transition(order.state, to) as OrderStateColumn;
-  await tx
+  const row = await tx
     .updateTable('orders')
     .set({ state, updated_at: now, ...(to === 'cancelled' ? { cancelled_at: now, cancel_reason: extra.cancel_reason ?? null, cancel_note: extra.cancel_note ?? null } : {}) })
     .where('id', '=', order.id)
-    .execute();
+    .returning('shop_id')
+    .executeTakeFirstOrThrow();
+  // RF-3 / RF-4: whatever cancels the order (OR-7), the store credit it used goes back to the customer's credit.
+  if (to === 'cancelled') {
+    for (const p of await listPaymentsFor(tx, row.shop_id, { kind: 'order', id: order.number })) {
+      if (p.method !== 'store_credit') continue;
+      const locked = (await lockPayment(tx, row.shop_id, p.id))!;
+      await releaseStoreCredit(tx, { shopId: row.shop_id, payment: locked, key: `order.cancelled:${order.number}`, now });
+    }
+  }
 }
 
 /**

@@ -220,6 +220,27 @@ export async function provePaymentStarted(tx: Tx, payment: Payment, now: Date): 
   await evidence(tx, payment, 'payment.started', 'system', { amount: payment.amount, captureMode: payment.captureMode ?? 'automatic' }, now);
 }
 
+/**
+ * RF-4: the part of an order paid with the customer's store credit, captured
+ * as the order is placed — no provider: src/app/store-credit.ts records the
+ * use in the credit's ledger, and gives it back as credit (RF-3).
+ */
+export async function captureStoreCreditPayment(tx: Tx, input: { shopId: string; reference: { kind: string; id: string }; amount: Money; now: Date }): Promise<Payment> {
+  assertReference(input.reference);
+  assertAmount(input.amount);
+  const payment = await insertPayment(tx, { id: randomUUID(), shopId: input.shopId, reference: input.reference, method: 'store_credit', currency: input.amount.currency, amount: input.amount.amount, captureMode: 'automatic', now: input.now });
+  if (!payment) throw new Error('captureStoreCreditPayment: the payment row was not inserted');
+  const state = transition(transition(payment.state, 'authorise'), 'capture_full');
+  const captured = await updatePayment(tx, payment.id, { state, authorised_minor: payment.amount, captured_minor: payment.amount, capture_requested_minor: payment.amount }, input.now);
+  await insertPaymentEvent(tx, { paymentId: payment.id, type: 'store_credit.used', stateBefore: payment.state, stateAfter: state, data: { amount: payment.amount }, now: input.now });
+  return captured;
+}
+
+/** OR-6: `payment.captured` for a payment taken in the transaction of what it pays for (store credit), as late in it as the caller can. */
+export async function provePaymentCaptured(tx: Tx, payment: Payment, now: Date): Promise<void> {
+  await evidence(tx, payment, 'payment.captured', 'system', { amount: payment.amount }, now);
+}
+
 /** Both steps in one transaction, for a payment that needs no other lock. */
 export async function startPayment(tx: Tx, provider: PaymentProvider, input: StartPaymentInput): Promise<{ payment: Payment; redirectUrl: string }> {
   const payment = await preparePayment(tx, input);

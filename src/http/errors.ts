@@ -30,6 +30,11 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^unavailability\.(order_not_open|already_answered|substitute_sold_out)$/, 409], // AV-1: the order is not being prepared; a question answered once; the substitute gone
   [/^delivery\.(not_late|already_delivered|partially_delivered|notice_not_applicable|notice_already_sent|no_notice|notice_period_running|already_terminated)$/, 409], // SH-4: not yet, or no longer, possible for this order
   [/^shipment\.(illegal_event|order_not_shippable|payment_overdue|not_dispatched)$/, 409], // SH-5…SH-9: the parcel or the order is not in a state for this
+  [/^return\.(illegal_transition|not_received|nothing_kept)$/, 409], // WD-5…WD-8: a return step out of order
+  [/^(credit_note|complementary_invoice)\.key_reused$/, 409], // DOC-1: an idempotency key already used for another order
+  [/^exchange\.(not_in_stock|not_delivered)$/, 409], // EX-2: the store has not the replacement; the item is not delivered yet
+  [/^exchange\.(limit_reached|not_an_exchange|replacement_not_for_sale|replacement_out_of_stock)$/, 409], // EX-1: JW's one exchange per order used; a refund return; the replacement gone
+  [/^guarantee\.(illegal_transition|line_not_delivered|remedy_not_overdue)$/, 409], // GU-1: a step out of order; the item is not delivered; escalation before the 30 days
 ];
 
 export function statusFor(code: string): number {

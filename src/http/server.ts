@@ -55,9 +55,20 @@ import { deliveryDeadlineAdminApiRoutes, deliveryDeadlineStoreApiRoutes } from '
 import { deliveryDeadlineBackOfficeRoutes, deliveryDeadlinePageRoutes } from './routes/delivery-deadline-pages.js';
 import { unavailabilityAdminApiRoutes, unavailabilityStoreApiRoutes } from './routes/unavailability-api.js';
 import { unavailabilityBackOfficeRoutes, unavailabilityPageRoutes } from './routes/unavailability-pages.js';
+import { storeExchangeAdminApiRoutes } from './routes/store-exchanges-api.js';
+import { postalExchangeAdminApiRoutes } from './routes/postal-exchanges-api.js';
+import { storeExchangeBackOfficeRoutes } from './routes/store-exchanges-back-office.js';
 import { sandboxPaymentRoutes } from '../adapters/payments/sandbox/routes.js';
 import { deliveryClaimAdminApiRoutes, deliveryClaimStoreApiRoutes } from './routes/delivery-claims-api.js';
 import { deliveryClaimBackOfficeRoutes, deliveryClaimPageRoutes } from './routes/delivery-claims-pages.js';
+import { guaranteeClaimAdminApiRoutes, guaranteeClaimStoreApiRoutes } from './routes/guarantee-claims-api.js';
+import { guaranteeClaimBackOfficeRoutes, guaranteeClaimPageRoutes } from './routes/guarantee-claims-pages.js';
+import { storeCreditAdminApiRoutes, storeCreditStoreApiRoutes } from './routes/store-credit-api.js';
+import { storeCreditPageRoutes } from './routes/store-credit-pages.js';
+import { returnsAdminApiRoutes } from './routes/returns-admin-api.js';
+import { withdrawalsStoreApiRoutes } from './routes/withdrawals-api.js';
+import { withdrawalPageRoutes } from './routes/withdrawal-pages.js';
+import { returnsBackOfficeRoutes } from './routes/returns-back-office.js';
 import { errorPageSender } from './web/pages/error.js';
 import { shopView } from './web/shop-view.js';
 
@@ -186,11 +197,31 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     await scope.register(deliveryClaimAdminApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(deliveryClaimPageRoutes(ctx));
     await scope.register(deliveryClaimBackOfficeRoutes(ctx), { prefix: '/admin' });
+    // Issue 6: guarantee claims (GU-1…GU-5).
+    await scope.register(guaranteeClaimStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(guaranteeClaimAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(guaranteeClaimPageRoutes(ctx));
+    await scope.register(guaranteeClaimBackOfficeRoutes(ctx), { prefix: '/admin' });
     // Issue 5 §3: items unavailable after ordering (AV-1, AV-2).
     await scope.register(unavailabilityAdminApiRoutes(ctx), { prefix: '/api/admin' });
     await scope.register(unavailabilityStoreApiRoutes(ctx), { prefix: '/api/store' });
     await scope.register(unavailabilityPageRoutes(ctx));
     await scope.register(unavailabilityBackOfficeRoutes(ctx), { prefix: '/admin' });
+    // Issue 6: in-store exchange of online purchases (EX-2).
+    await scope.register(storeExchangeAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(storeExchangeBackOfficeRoutes(ctx), { prefix: '/admin' });
+    // Issue 6: exchange by post instead of a refund (EX-1).
+    await scope.register(postalExchangeAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    // Issue 6: store credit (RF-4).
+    await scope.register(storeCreditStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(storeCreditAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(storeCreditPageRoutes(ctx));
+    // Issue 6 §2–5: the withdrawal function and returns for the customer (WD-4…WD-8, RF-1, DOC-1, DOC-2).
+    await scope.register(withdrawalsStoreApiRoutes(ctx), { prefix: '/api/store' });
+    await scope.register(withdrawalPageRoutes(ctx));
+    // Issue 6 §9: withdrawals and returns in the back office (WD-4…WD-8, RF-1…RF-6).
+    await scope.register(returnsAdminApiRoutes(ctx), { prefix: '/api/admin' });
+    await scope.register(returnsBackOfficeRoutes(ctx), { prefix: '/admin' });
   });
   return app;
 }

@@ -13,6 +13,8 @@ import { EMAIL_SEND, emailSendHandler } from '../app/emails.js';
 import { instalmentOutboxHandlers } from '../app/instalments.js';
 import { instalmentCollectionOutboxHandlers } from '../app/instalment-collections.js';
 import { paymentOutboxHandlers, type PaymentsContext } from '../app/payments.js';
+// EX-1: registers the listener of `exchange` payments (the difference paid → the replacement packed), for the webhooks this outbox delivers.
+import '../app/postal-exchanges.js';
 import type { OutboxHandlers } from './outbox-dispatcher.js';
 
 export type OutboxDeps = {

@@ -23,6 +23,9 @@ import { RESERVATION_CONFIRMATION_DUE, RESERVATION_HOLD_EXPIRY, expireReservatio
 import { collectDueInstalment, INSTALMENT_COLLECT_TIMER } from '../app/instalment-collections.js';
 import { endNoticePeriod, NOTICE_PERIOD_END_TIMER } from '../app/delivery-deadline.js';
 import { applyDefaultAnswer, UNAVAILABILITY_ANSWER_DEADLINE } from '../app/unavailability.js';
+import { REFUND_DUE_TIMER, REFUSED_KEPT_TIMER, refundDue, refusedKeepingOver, SEND_BACK_DUE_TIMER, sendBackDue } from '../app/returns.js';
+import { expireStoreCredit, STORE_CREDIT_EXPIRY_TIMER } from '../app/store-credit.js';
+import { GUARANTEE_ANSWER_DUE_TIMER, GUARANTEE_REMEDY_DUE_TIMER, tellGuaranteeAnswerOverdue, tellGuaranteeRemedyOverdue } from '../app/guarantee-claims.js';
 import { deleteExpiredCart } from '../store/carts.js';
 import { productCardTimerKind, refreshProductCardOnTimer } from '../store/product-cards.js';
 
@@ -37,8 +40,14 @@ export function timerHandlers(): TimerHandlers {
     [DEFERRED_PAYMENT_DUE_TIMER]: remindOverdueDeferredPayment, // PA-7: a deferred invoice past its due date → reminder with the late-payment terms
     [RESERVATION_HOLD_EXPIRY]: expireReservationHold, // ST-1: the hold ended → units back on sale in the store, customer emailed
     [RESERVATION_CONFIRMATION_DUE]: tellConfirmationOverdue, // ST-1 (FR): not confirmed within 2 opening hours → customer emailed
+    [SEND_BACK_DUE_TIMER]: sendBackDue, // WD-6: the customer's days to send the goods ended without goods or proof → reminded
+    [REFUND_DUE_TIMER]: refundDue, // RF-1: a refund's legal due date passed unrefunded → recorded as overdue
+    [REFUSED_KEPT_TIMER]: refusedKeepingOver, // WD-8: refused items kept for the customer until this day → return closed
     [INSTALMENT_COLLECT_TIMER]: collectDueInstalment, // PA-4: a share's day (or retry day) has come → its collection goes to the outbox
     [NOTICE_PERIOD_END_TIMER]: endNoticePeriod, // SH-4: the additional period of the customer's notice ended, not delivered → customer told they may terminate
     [UNAVAILABILITY_ANSWER_DEADLINE]: applyDefaultAnswer, // AV-1b / AV-1c: no answer about unavailable units by the last day → the policy's default: units cancelled (never charged or refunded), the rest ships
+    [STORE_CREDIT_EXPIRY_TIMER]: expireStoreCredit, // RF-4: the credit's last day ended → what is left of it expires, customer emailed
+    [GUARANTEE_ANSWER_DUE_TIMER]: tellGuaranteeAnswerOverdue, // GU-4 (EL): no answer to a dead-on-arrival / commercial claim within 48 h → merchant alerted
+    [GUARANTEE_REMEDY_DUE_TIMER]: tellGuaranteeRemedyOverdue, // GU-1: no remedy within 30 days → customer told they may ask price reduction or termination, merchant alerted
   };
 }

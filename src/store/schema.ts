@@ -404,7 +404,7 @@ export interface PaymentsTable {
   shop_id: string;
   reference_kind: string;
   reference_id: string;
-  method: 'card' | 'wallet' | 'bank_transfer' | 'instalments' | 'deferred';
+  method: 'card' | 'wallet' | 'bank_transfer' | 'instalments' | 'deferred' | 'store_credit';
   currency: string;
   amount_minor: Int8;
   state: PaymentStateColumn;
@@ -647,7 +647,7 @@ export interface InvoiceNumberCountersTable {
 export interface InvoicesTable {
   id: Id;
   shop_id: string;
-  kind: 'invoice' | 'credit_note';
+  kind: 'invoice' | 'credit_note' | 'complementary_invoice';
   year: number;
   sequence: number;
   number: string;
@@ -992,6 +992,7 @@ export interface ReturnsTable {
   recorded_by: string;
   statement: Json<Record<string, unknown>>;
   statement_sha256: string;
+  access_token_hash: string;
   period_last_day: ColumnType<string, string, string>;
   state: ColumnType<ReturnState, ReturnState | undefined, ReturnState>;
   send_by: ColumnType<string, string, string>;
@@ -1021,3 +1022,140 @@ export interface ReturnLinesTable {
   depreciation_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
   reason: string | null;
 }
+
+// DOC-1 credit notes and RF-5 complementary invoices (migration 0024,
+// src/app/credit-notes.ts): rows of `invoices` referring to the order's invoice.
+export interface InvoicesTable {
+  refers_to_invoice_id: ColumnType<string | null, number | bigint | string | null | undefined, never>;
+  key: ColumnType<string | null, string | null | undefined, never>;
+}
+// end DOC-1 credit notes
+
+// EX-2 in-store exchanges (migration 0027, src/app/store-exchanges.ts). The
+// `Database` entries are declared by interface merging, so this block stays one piece.
+export interface StoreExchangesTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  number: string;
+  location_id: Int8;
+  return_slip: string;
+  currency: string;
+  invoiced_minor: ColumnType<string, number | bigint | string, never>;
+  replacement_minor: ColumnType<string, number | bigint | string, never>;
+  customer_paid_minor: ColumnType<string, number | bigint | string, never>;
+  lost_minor: ColumnType<string, number | bigint | string, never>;
+  settlement: 'none' | 'paid_in_store' | 'lost';
+  recorded_at: Instant;
+  recorded_by: string;
+}
+
+export interface StoreExchangeLinesTable {
+  exchange_id: Int8;
+  position: number;
+  quantity: number;
+  returned_variant_id: Int8;
+  invoiced_minor: ColumnType<string, number | bigint | string, never>;
+  possession_at: Instant;
+  /** `date`, YYYY-MM-DD: the EX-2 window's last day. */
+  window_last_day: ColumnType<string, string, never>;
+  replacement_variant_id: Int8;
+  replacement_sku: string;
+  replacement_name: ColumnType<Localised, string, never>;
+  replacement_options: ColumnType<Record<string, string>, string, never>;
+  replacement_minor: ColumnType<string, number | bigint | string, never>;
+  same_product: boolean;
+}
+
+export interface Database {
+  store_exchanges: StoreExchangesTable;
+  store_exchange_lines: StoreExchangeLinesTable;
+}
+// end EX-2 in-store exchanges
+
+// RF-4 store credit (migration 0025, src/app/store-credit.ts): the customer's
+// append-only ledger; `Database` entry by interface merging.
+export interface StoreCreditEntriesTable {
+  id: Id;
+  shop_id: string;
+  customer_id: Int8;
+  kind: 'issue' | 'use' | 'release' | 'expiry';
+  issue_id: Int8 | null;
+  currency: string;
+  amount_minor: Int8;
+  /** Issue only: the last day the credit may be used (YYYY-MM-DD, shop calendar). */
+  expires_on: ColumnType<string | null, string | null | undefined, never>;
+  /** Issue only: the validity it was given (the policy's duration). */
+  validity: JSONColumnType<{ months: number } | { days: number; kind: string } | null, string | null | undefined, never>;
+  order_id: Int8 | null;
+  payment_id: string | null;
+  key: string;
+  rule: string;
+  created_by: string;
+  created_at: Instant;
+}
+
+export interface Database {
+  store_credit_entries: StoreCreditEntriesTable;
+}
+// end RF-4 store credit
+
+// GU-1…GU-5 guarantee claims (migration 0026, src/app/guarantee-claims.ts);
+// `Database` entry by interface merging.
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+type GuaranteeClaimState = 'filed' | 'in_repair' | 'repaired' | 'replaced' | 'refunded' | 'refused';
+
+export interface GuaranteeClaimsTable {
+  id: Id;
+  shop_id: string;
+  order_id: Int8;
+  number: string;
+  position: number;
+  quantity: number;
+  kind: 'conformity' | 'hidden_defect' | 'dead_on_arrival' | 'commercial';
+  remedy_asked: 'repair' | 'replace' | 'refund' | 'cancel_sale' | 'partial_refund';
+  description: string;
+  /** `date`, YYYY-MM-DD: GU-2 only. */
+  discovered_on: Nullable<string>;
+  second_hand: boolean;
+  shipment_id: Int8;
+  delivered_at: Instant;
+  covered_from: string;
+  covered_until: string;
+  presumption_until: Nullable<string>;
+  state: ColumnType<GuaranteeClaimState, GuaranteeClaimState | undefined, GuaranteeClaimState>;
+  filed_at: Instant;
+  filed_by: string;
+  answer_due_at: Nullable<Date>;
+  remedy_due_on: Nullable<string>;
+  remedy_due_at: Nullable<Date>;
+  answered_at: Nullable<Date>;
+  answer_overdue_at: Nullable<Date>;
+  remedy_overdue_at: Nullable<Date>;
+  outcome: Nullable<'repair' | 'replace' | 'refund' | 'price_reduction' | 'refuse'>;
+  decided_at: Nullable<Date>;
+  decided_by: Nullable<string>;
+  replacement_imposed: ColumnType<boolean, boolean | undefined, boolean>;
+  refuse_reason: Nullable<string>;
+  exclusion: Nullable<'modified' | 'repaired_by_others' | 'misuse' | 'accident'>;
+  received_at: Nullable<Date>;
+  returned_at: Nullable<Date>;
+  replacement_shipment_id: Nullable<string>;
+  refund_key: Nullable<string>;
+  shipping_refund_key: Nullable<string>;
+}
+
+export interface GuaranteeClaimPhotosTable {
+  claim_id: Int8;
+  n: number;
+  content_type: 'image/jpeg' | 'image/png' | 'image/webp';
+  size_bytes: number;
+  sha256: string;
+  content: ColumnType<Buffer, Buffer, never>;
+}
+
+export interface Database {
+  guarantee_claims: GuaranteeClaimsTable;
+  guarantee_claim_photos: GuaranteeClaimPhotosTable;
+}
+// end GU guarantee claims

@@ -46,11 +46,12 @@ export async function registeredCustomer(t: TestApp): Promise<{ id: string; emai
 /** Places a card order of `quantity` × the variant for a new customer (or `customerId`), delivered in France by `method`. */
 export async function placeCardOrder(
   t: TestApp,
-  input: { variantId: string; quantity: number; method: string; customerId?: string; over?: Partial<PlaceOrderInput> },
+  input: { variantId: string; quantity: number; method: string; customerId?: string; over?: Partial<PlaceOrderInput>; more?: readonly { variantId: string; quantity: number }[] },
 ): Promise<PlacedOrder & { customerId: string }> {
   const shop = { id: t.ctx.shop.id, policy: t.ctx.shop.policy };
   const now = await t.ctx.clock.now();
   const added = await addCartLine(t.ctx.db, { shop, token: null, variantId: input.variantId, quantity: input.quantity, now });
+  for (const line of input.more ?? []) await addCartLine(t.ctx.db, { shop, token: added.token, variantId: line.variantId, quantity: line.quantity, now });
   await chooseDestination(t.ctx.db, { shop, token: added.token, country: 'FR', shippingMethodId: input.method, now });
   const terms = versionInForce(await listTermsVersions(t.ctx.db, t.ctx.shop.id), now)!;
   const customerId = input.customerId ?? (await registeredCustomer(t)).id;

@@ -13,31 +13,17 @@
 // (PR-1: JW's franchise mention) —, the retention-of-title clause (PA-8) and,
 // for a professional buyer, the late-payment penalties and the 40 EUR
 // indemnity (L441-10). French unless the order was placed in English.
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import PDFDocument from 'pdfkit';
-import type { InvoiceAddress, InvoiceContent } from '../../domain/invoices/invoice-content.js';
-import { formatMoney, money } from '../../domain/money.js';
-
-const fontDir = path.join(path.dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-const REGULAR = path.join(fontDir, 'DejaVuSans.ttf');
-const BOLD = path.join(fontDir, 'DejaVuSans-Bold.ttf');
-
-type Lang = 'fr' | 'en';
+import type { InvoiceContent } from '../../domain/invoices/invoice-content.js';
+import { drawBuyer, drawMentions, drawSeller, drawTitle, drawTotal, drawVatBreakdown, layoutWords, moneyIn, showDate, showRate, startDocument, type Lang } from './document-layout.js';
 
 const words = {
   fr: {
+    ...layoutWords.fr,
     invoice: 'FACTURE',
     number: 'Facture n°',
     date: 'Date de facture',
     order: 'Commande n°',
     orderDate: 'Date de la vente',
-    seller: 'Vendeur',
-    buyer: 'Client',
-    billing: 'Adresse de facturation',
-    delivery: 'Adresse de livraison',
-    capital: 'au capital de',
-    vatNumber: 'N° TVA intracommunautaire',
     description: 'Désignation',
     quantity: 'Qté',
     unitPrice: 'PU TTC',
@@ -50,29 +36,18 @@ const words = {
     goods: 'Articles',
     discounts: 'Remises',
     shipping: 'Livraison',
-    breakdown: 'Récapitulatif TVA',
-    rate: 'Taux',
-    base: 'Base HT',
-    vat: 'TVA',
     totalExcl: 'Total HT',
     totalVat: 'Total TVA',
-    total: 'Total TTC',
     totalNoVat: 'Total',
     gift: 'cadeau',
-    professional: 'professionnel',
   },
   en: {
+    ...layoutWords.en,
     invoice: 'INVOICE',
     number: 'Invoice no.',
     date: 'Invoice date',
     order: 'Order no.',
     orderDate: 'Date of sale',
-    seller: 'Seller',
-    buyer: 'Customer',
-    billing: 'Billing address',
-    delivery: 'Delivery address',
-    capital: 'with a share capital of',
-    vatNumber: 'EU VAT number',
     description: 'Description',
     quantity: 'Qty',
     unitPrice: 'Unit price incl. VAT',
@@ -85,104 +60,35 @@ const words = {
     goods: 'Items',
     discounts: 'Discounts',
     shipping: 'Shipping',
-    breakdown: 'VAT summary',
-    rate: 'Rate',
-    base: 'Net',
-    vat: 'VAT',
     totalExcl: 'Total excl. VAT',
     totalVat: 'Total VAT',
-    total: 'Total incl. VAT',
     totalNoVat: 'Total',
     gift: 'gift',
-    professional: 'business',
   },
 } as const;
-
-function addressLines(a: InvoiceAddress): string[] {
-  return [a.name, a.line1, a.line2 ?? '', [a.postalCode ?? '', a.city].filter(Boolean).join(' '), [a.region ?? '', a.country].filter(Boolean).join(' ')].filter((l) => l !== '');
-}
-
-/** A date YYYY-MM-DD as shown: 23/11/2026 (fr) or 23 Nov 2026 (en) — from the string, never shifted through a time zone. */
-function showDate(date: string, lang: Lang): string {
-  const [y, m, d] = date.split('-');
-  if (lang === 'fr') return `${d}/${m}/${y}`;
-  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m) - 1];
-  return `${Number(d)} ${month} ${y}`;
-}
-
-function showRate(basisPoints: number, lang: Lang): string {
-  const text = (basisPoints / 100).toFixed(basisPoints % 100 === 0 ? 0 : basisPoints % 10 === 0 ? 1 : 2);
-  return lang === 'fr' ? `${text.replace('.', ',')} %` : `${text}%`;
-}
 
 /** DOC-1: the PDF of an invoice (see the header). Deterministic for a given content. */
 export async function renderInvoicePdf(content: InvoiceContent): Promise<Buffer> {
   const lang: Lang = content.language === 'en' ? 'en' : 'fr';
   const w = words[lang];
-  const m = (amount: number) => formatMoney(money(amount, content.currency), lang);
-  const issuedAt = new Date(content.issuedAt);
+  const m = moneyIn(content.currency, lang);
   const s = content.seller;
   const charged = content.vat.mode === 'included';
 
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    compress: false,
-    lang: lang === 'fr' ? 'fr-FR' : 'en-GB',
-    info: { Title: `${w.invoice} ${content.number}`, Author: s.companyName, Subject: `${w.order} ${content.order.number}`, Producer: 'Comptoir', Creator: 'Comptoir', CreationDate: issuedAt, ModDate: issuedAt },
-  });
-  doc.registerFont('regular', REGULAR);
-  doc.registerFont('bold', BOLD);
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const left = doc.page.margins.left;
-  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
-  const bottom = doc.page.height - doc.page.margins.bottom;
-  const ensureRoom = (height: number) => {
-    if (doc.y + height > bottom) doc.addPage();
-  };
+  const page = startDocument({ lang, title: `${w.invoice} ${content.number}`, author: s.companyName, subject: `${w.order} ${content.order.number}`, createdAt: new Date(content.issuedAt) });
+  const { doc, left, width, ensureRoom } = page;
 
   // Seller (ID-1) and title
-  doc.font('bold').fontSize(14).text(s.companyName, left, doc.page.margins.top, { width: width / 2 });
-  doc.font('regular').fontSize(8.5);
-  const sellerLines = [
-    `${s.legalForm}${s.shareCapital ? ` ${w.capital} ${m(s.shareCapital.amount)}` : ''}`,
-    `${s.registry.kind} ${s.registry.city} ${s.registry.number}`,
-    ...(s.siret ? [`SIRET ${s.siret}`] : []),
-    ...(s.vatNumber ? [`${w.vatNumber} ${s.vatNumber}`] : []),
-    ...addressLines(s.headOffice),
-    `${s.email} — ${s.phone}`,
-  ];
-  for (const line of sellerLines) doc.text(line, { width: width / 2 });
-  const afterSeller = doc.y;
-
-  doc.font('bold').fontSize(18).text(w.invoice, left + width / 2, doc.page.margins.top, { width: width / 2, align: 'right' });
-  doc.font('regular').fontSize(9.5);
-  for (const line of [
+  drawSeller(page, s, lang, content.currency);
+  drawTitle(page, w.invoice, [
     `${w.number} ${content.number}`,
     `${w.date} : ${showDate(content.issueDate, lang)}`,
     `${w.order} ${content.order.number}`,
     `${w.orderDate} : ${showDate(content.order.placedDate, lang)}`,
-  ]) {
-    doc.text(line, left + width / 2, doc.y, { width: width / 2, align: 'right' });
-  }
-  doc.y = Math.max(afterSeller, doc.y) + 16;
+  ]);
 
   // Buyer
-  const top = doc.y;
-  doc.font('bold').fontSize(9.5).text(`${w.buyer}${content.buyer.kind !== 'consumer' ? ` (${w.professional})` : ''} — ${w.billing}`, left, top, { width: width / 2 - 10 });
-  doc.font('regular').fontSize(9);
-  for (const line of [...addressLines(content.buyer.billingAddress), content.buyer.email]) doc.text(line, { width: width / 2 - 10 });
-  const afterBilling = doc.y;
-  doc.font('bold').fontSize(9.5).text(w.delivery, left + width / 2, top, { width: width / 2 });
-  doc.font('regular').fontSize(9);
-  for (const line of addressLines(content.buyer.deliveryAddress)) doc.text(line, left + width / 2, doc.y, { width: width / 2 });
-  doc.y = Math.max(afterBilling, doc.y) + 16;
+  drawBuyer(page, content.buyer, lang);
 
   // Lines: description | qty | unit price | VAT | amount
   const cols = charged
@@ -218,14 +124,7 @@ export async function renderInvoicePdf(content: InvoiceContent): Promise<Buffer>
   doc.y += 8;
 
   // Totals (PR-9): goods, eco-fees (PR-3), discounts, shipping, total
-  const total = (label: string, amount: string, bold = false) => {
-    ensureRoom(14);
-    const y = doc.y;
-    doc.font(bold ? 'bold' : 'regular').fontSize(bold ? 10.5 : 9.5);
-    doc.text(label, left + width * 0.45, y, { width: width * 0.33, align: 'right' });
-    doc.text(amount, left + width * 0.78, y, { width: width * 0.22, align: 'right' });
-    doc.y = y + (bold ? 15 : 13);
-  };
+  const total = (label: string, amount: string, bold = false) => drawTotal(page, label, amount, bold);
   total(w.goods, m(content.goods));
   if (content.ecoFees > 0) total(w.ecoFees, m(content.ecoFees));
   if (content.discounts > 0) total(w.discounts, `-${m(content.discounts)}`);
@@ -238,29 +137,10 @@ export async function renderInvoicePdf(content: InvoiceContent): Promise<Buffer>
   doc.y += 8;
 
   // VAT breakdown per rate — or the exemption mention (PR-1)
-  if (charged) {
-    ensureRoom(16 + 13 * (content.vat.breakdown.length + 1));
-    doc.font('bold').fontSize(9.5).text(w.breakdown, left, doc.y);
-    const line = (cells: [string, string, string, string], bold: boolean) => {
-      const y = doc.y;
-      doc.font(bold ? 'bold' : 'regular').fontSize(9);
-      cells.forEach((cell, i) => doc.text(cell, left + i * (width / 4), y, { width: width / 4 - 6, align: i === 0 ? 'left' : 'right' }));
-      doc.y = y + 12;
-    };
-    line([w.rate, w.base, w.vat, w.total], true);
-    for (const r of content.vat.breakdown) line([showRate(r.rateBasisPoints, lang), m(r.base), m(r.vat), m(r.base + r.vat)], false);
-    doc.y += 8;
-  }
+  if (charged) drawVatBreakdown(page, content.vat.breakdown, lang, content.currency);
 
   // Mentions
-  doc.font('regular').fontSize(8.5);
   const mentions = [content.mentions.vatExemption, content.mentions.paid, content.mentions.paymentDue, content.mentions.retentionOfTitle, content.mentions.latePayment].filter((t) => t != null);
-  for (const text of mentions) {
-    ensureRoom(doc.heightOfString(text[lang], { width }) + 4);
-    doc.text(text[lang], left, doc.y, { width });
-    doc.y += 4;
-  }
-
-  doc.end();
-  return done;
+  drawMentions(page, mentions.map((t) => t[lang]));
+  return page.finish();
 }

@@ -7,5 +7,6 @@ export const ORDER_PAYMENT_METHODS = [
   'bank_transfer', // PA-5
   'instalments', // PA-4: through the financing partner
   'deferred', // PA-1/PA-7: authorised professionals pay by the invoice's due date
+  'store_credit', // RF-4: the customer's store credit covers the whole order (a part of it: a payment row beside the method of the rest)
 ] as const;
 export type OrderPaymentMethod = (typeof ORDER_PAYMENT_METHODS)[number];

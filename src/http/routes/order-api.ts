@@ -30,6 +30,7 @@ const placeBody = z.object({
   pickupPointId: z.string().max(100).optional().describe('SH-1 / SH-7: the relay point or store chosen (GET /api/store/pickup-points), for those methods'),
   paymentMethod: z.enum(ORDER_PAYMENT_METHODS).describe('PA-1 (instalments: PA-4; deferred: PA-7, authorised professionals)'),
   instalmentCount: z.number().int().optional().describe('PA-4: 3 or 4, with paymentMethod instalments'),
+  storeCredit: z.boolean().optional().describe('RF-4: apply my store credit first (min(balance, total)); paymentMethod pays the rest (store_credit: the credit must cover the order)'),
   acceptedTerms: z.object({ versionId: z.string().max(100), hash: z.string().max(64), language: z.enum(['fr', 'en']) }).describe('ID-2: the version read and accepted, and the SHA-256 of its text'),
   declarations: z
     .object({ age: z.object({ meetsMinimumAge: z.boolean(), guardianConsent: z.boolean().optional() }).nullish(), forResale: z.boolean().optional() })
@@ -69,6 +70,7 @@ export const orderApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async 
       pickupPoint,
       paymentMethod: body.paymentMethod,
       instalmentCount: body.instalmentCount,
+      storeCredit: body.storeCredit,
       acceptedTerms: body.acceptedTerms,
       declarations: body.declarations,
       idempotencyKey,

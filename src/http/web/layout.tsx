@@ -80,6 +80,13 @@ export function Layout({ lang, title, shop, path, area, staffLabel, csrfToken, c
         </header>
         <main id="main">{children}</main>
         <footer class="site-footer">
+          {area === 'store' ? (
+            <p>
+              <a href="/withdrawal" data-withdrawal-function="footer">
+                {t.withdrawHere}
+              </a>
+            </p>
+          ) : null}
           <p>
             <strong>{t.legalNotice}.</strong> {shop.legalLines.join(' · ')}
           </p>

@@ -27,6 +27,8 @@ const fr = {
   fingerprint: 'Empreinte SHA-256 du texte',
   printHint: 'Vous pouvez imprimer ou enregistrer ce texte (Ctrl+P).',
   mediator: 'Médiateur de la consommation',
+  /** WD-4: the withdrawal function, easy to find from every page. */
+  withdrawHere: 'Renoncer au contrat ici',
   customerService: 'Service client',
   legalNotice: 'Mentions légales',
   signIn: 'Connexion',
@@ -100,6 +102,7 @@ const en: Messages = {
   fingerprint: 'SHA-256 fingerprint of the text',
   printHint: 'You can print or save this text (Ctrl+P).',
   mediator: 'Consumer mediator',
+  withdrawHere: 'Withdraw from contract here',
   customerService: 'Customer service',
   legalNotice: 'Legal notice',
   signIn: 'Sign in',

@@ -37,6 +37,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       recorded_by text NOT NULL,
       statement jsonb NOT NULL,
       statement_sha256 text NOT NULL CHECK (statement_sha256 ~ '^[0-9a-f]{64}$'),
+      -- The return's own page for whoever holds the link of the acknowledgment (a guest has no account).
+      access_token_hash text NOT NULL CHECK (access_token_hash ~ '^[0-9a-f]{64}$'),
       period_last_day date NOT NULL,
       state text NOT NULL DEFAULT 'authorised'
         CHECK (state IN ('authorised', 'sent_back', 'received', 'inspected', 'refunded', 'closed')),
@@ -74,5 +76,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       PRIMARY KEY (return_id, position),
       CHECK ((outcome IN ('depreciated', 'refused')) <= (reason IS NOT NULL))
     );
+  `.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    DROP TABLE return_lines;
+    DROP TABLE returns;
+    ALTER TABLE order_refunds DROP CONSTRAINT order_refunds_reason_check;
+    ALTER TABLE order_refunds ADD CONSTRAINT order_refunds_reason_check
+      CHECK (reason IN ('line_unavailable', 'uncollected', 'delivery_terminated', 'delivery_claim'));
   `.execute(db);
 }

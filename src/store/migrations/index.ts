@@ -22,6 +22,10 @@ import * as m0020 from './0020_delivery_notices.js';
 import * as m0021 from './0021_unavailability.js';
 import * as m0022 from './0022_delivery_claims.js';
 import * as m0023 from './0023_returns.js';
+import * as m0024 from './0024_credit_notes.js';
+import * as m0025 from './0025_store_credit.js';
+import * as m0026 from './0026_guarantee_claims.js';
+import * as m0027 from './0027_store_exchanges.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -48,4 +52,8 @@ export const migrations: Record<string, Migration> = {
   '0021_unavailability': m0021,
   '0022_delivery_claims': m0022,
   '0023_returns': m0023,
+  '0024_credit_notes': m0024,
+  '0025_store_credit': m0025,
+  '0026_guarantee_claims': m0026,
+  '0027_store_exchanges': m0027,
 };
