@@ -7,6 +7,7 @@ import { evidenceCommand } from '../../src/cli/evidence.js';
 import { main } from '../../src/cli/main.js';
 import { readConfig } from '../../src/config.js';
 import { appendEvidence, evidenceGenesis } from '../../src/store/evidence.js';
+import { tamperWithEvidence } from '../support/evidence-audit.js';
 import { useTestDatabase } from '../support/database.js';
 
 const t = useTestDatabase();
@@ -48,11 +49,7 @@ describe('comptoir evidence verify', () => {
     intactHead = await addShop('intact', 3);
     await addShop('empty', 0);
     await addShop('tampered', 4);
-    await t.db.transaction().execute(async (tx) => {
-      await sql`ALTER TABLE evidence_events DISABLE TRIGGER evidence_events_append_only`.execute(tx);
-      await sql`UPDATE evidence_events SET data = '{"n": 0}' WHERE shop_id = 'tampered' AND seq = 2`.execute(tx);
-      await sql`ALTER TABLE evidence_events ENABLE TRIGGER evidence_events_append_only`.execute(tx);
-    });
+    await tamperWithEvidence(t.db, sql`UPDATE evidence_events SET data = '{"n": 0}' WHERE shop_id = 'tampered' AND seq = 2`);
   });
 
   it('intact: prints the count and the head hash, exit 0', async () => {

@@ -14,6 +14,7 @@ import {
   verifyEvidenceChain,
   type EvidenceData,
 } from '../../src/store/evidence.js';
+import { tamperWithEvidence } from '../support/evidence-audit.js';
 import { useTestDatabase } from '../support/database.js';
 
 const t = useTestDatabase();
@@ -40,11 +41,7 @@ async function appendMany(shopId: string, count: number) {
 
 /** As a DBA would: around the trigger, then the trigger back. */
 async function asDba(statement: RawBuilder<unknown>) {
-  await t.db.transaction().execute(async (tx) => {
-    await sql`ALTER TABLE evidence_events DISABLE TRIGGER evidence_events_append_only`.execute(tx);
-    await statement.execute(tx);
-    await sql`ALTER TABLE evidence_events ENABLE TRIGGER evidence_events_append_only`.execute(tx);
-  });
+  await tamperWithEvidence(t.db, statement);
 }
 
 const refusal = /append-only \(OR-6\)/;

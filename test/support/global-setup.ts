@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createDb, migrateToLatest } from '../../src/store/db.js';
 import { startEmbeddedPostgres, ensureDatabase, type EmbeddedServer } from '../../src/store/embedded-postgres.js';
+import { verifyEvidenceOfRun } from './evidence-audit.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -45,6 +46,13 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', template);
 
   return async () => {
+    // Issue 6: `comptoir evidence verify` on every evidence log the suite wrote.
+    const lister = new pg.Client({ connectionString: adminUrl });
+    await lister.connect();
+    const { rows: created } = await lister.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${template.replace('_tpl_', '_t_')}%`]).finally(() => lister.end());
+    const audit = await verifyEvidenceOfRun(adminUrl, created.map((r) => r.datname));
+    console.log(`evidence verify: ${audit.chains} chains intact (${audit.events} events) in ${audit.databases} test databases; ${audit.skipped} tampered on purpose, skipped`);
+    if (audit.broken.length > 0) throw new Error(`evidence verify failed:\n${audit.broken.join('\n')}`);
     if (server) {
       await server.stop();
       if (tempDir) await rm(tempDir, { recursive: true, force: true });

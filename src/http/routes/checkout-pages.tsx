@@ -17,6 +17,7 @@
 import { formField } from '../web/form.js';
 import { needsPickupPoint, pickupPointsFor, resolvePickupPoint } from '../../app/pickup-points.js';
 import { randomUUID } from 'node:crypto';
+import { storeCreditOf } from '../../app/store-credit.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { viewCart, chooseDestination, quoteShipping, type CartView } from '../../app/cart.js';
 import { firstProductImages } from '../../app/checkout.js';
@@ -269,6 +270,8 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
     const images = await firstProductImages(ctx.db, cart.priced.lines.map((l) => l.productId));
     // PA-1 / PA-4 / PA-7: what this customer may choose for this total.
     const choices = await paymentChoices(ctx.db, { shopId: shop.id, policy, customer, total: cart.priced.total, billingCountry: billing.address.country, now: at });
+    // RF-4: the customer's store credit in the cart's currency, usable first.
+    const credit = customer ? (await storeCreditOf(ctx.db, { shopId: shop.id, customerId: customer.id, timeZone: policy.shop.timeZone, now: at })).balances.find((b) => b.currency === cart.priced.total.currency) : undefined;
     return sendPage(
       reply,
       <SummaryPage
@@ -282,6 +285,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         minorsWithGuardianConsent={policy.customers.age.minorsWithGuardianConsent}
         terms={{ id: terms.id, hash: terms.hash[lang] }}
         paymentChoices={choices}
+        storeCredit={credit && credit.amount > 0 ? money(credit.amount, credit.currency) : null}
         chosenPaymentMethod={input.paymentMethod ?? ''}
         buttonLabel={effectiveOrderButtonLabel(policy, lang).applied} // OR-1b
         idempotencyKey={input.idempotencyKey ?? `checkout-${randomUUID()}`}
@@ -333,6 +337,7 @@ export const checkoutPageRoutes = (ctx: AppContext): FastifyPluginAsync => async
         }),
         paymentMethod: choice!.paymentMethod,
         instalmentCount: choice!.instalmentCount,
+        storeCredit: field(b, 'storeCredit') === '1',
         financing: ctx.payments?.financing,
         acceptedTerms: { versionId: field(b, 'termsVersion'), hash: field(b, 'termsHash'), language: lang },
         declarations: { age: minimumAge === null ? null : { meetsMinimumAge: ageTicked, guardianConsent: consent } },

@@ -23,6 +23,10 @@ import { statusFor } from '../errors.js';
 import { requireStaffPage } from '../auth.js';
 import { resolveLanguage } from '../web/language.js';
 import { orderMessages } from '../web/order-messages.js';
+import { listReturnsOfOrder } from '../../app/returns.js';
+import { orderDocuments } from '../../app/credit-notes.js';
+import { OrderDocuments } from '../web/order-documents.js';
+import { OrderReturnsPanel } from './returns-back-office.js';
 import { AdminBankTransfersPage, AdminFraudReviewPage, AdminOrderPage, AdminOrdersPage } from '../web/pages/admin-orders.js';
 import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
@@ -62,6 +66,7 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
   const renderOrder = async (request: FastifyRequest, reply: FastifyReply, number: string, flash: { error?: DomainError; notice?: string }) => {
     const detail = await getOrderForStaff(ctx.db, shopId, number);
     const unavailability = await unavailabilityOfOrder(ctx.db, { shopId, orderNumber: number }); // AV-1
+    const [returns, documents] = await Promise.all([listReturnsOfOrder(ctx.db, { shopId, order: { id: detail.order.id } }), orderDocuments(ctx.db, { shopId, orderNumber: number })]); // WD-4…WD-8, DOC-1
     const { csrfToken, lang } = common(request, reply);
     return sendPage(
       reply,
@@ -75,6 +80,8 @@ export const ordersBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => a
         notice={flash.notice ?? null}
       >
         <UnavailabilityPanel view={unavailability} lang={lang} csrfToken={csrfToken} canDeclare={canDeclareUnavailable(request.staff!.role)} />
+        <OrderReturnsPanel lang={lang} orderNumber={number} returns={returns} mayRecord={can(request.staff!.role, 'returns.manage')} />
+        {documents.length > 1 ? <OrderDocuments documents={documents} lang={lang} area="admin" /> : null}
       </AdminOrderPage>,
       flash.error ? statusFor(flash.error.code) : 200,
     );

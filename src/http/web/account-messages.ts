@@ -57,6 +57,8 @@ const fr = {
   // Orders and invoices (CU-1, DOC-1)
   orders: 'Mes commandes',
   seeOrders: 'Voir mes commandes et mes factures',
+  seeStoreCredit: 'Mon avoir',
+  seeReservations: 'Mes réservations en magasin',
   noOrders: 'Vous n’avez pas encore passé de commande.',
   order: (number: string) => `Commande ${number}`,
   orderNumber: 'Numéro',
@@ -174,6 +176,8 @@ const en: AccountMessages = {
   confirm: 'Confirm',
   orders: 'My orders',
   seeOrders: 'See my orders and invoices',
+  seeStoreCredit: 'My store credit',
+  seeReservations: 'My store reservations',
   noOrders: 'You have not placed any order yet.',
   order: (number) => `Order ${number}`,
   orderNumber: 'Number',

@@ -29,6 +29,7 @@ const fr = {
   mediator: 'Médiateur de la consommation',
   /** WD-4: the withdrawal function, easy to find from every page. */
   withdrawHere: 'Renoncer au contrat ici',
+  sections: 'Rubriques',
   customerService: 'Service client',
   legalNotice: 'Mentions légales',
   signIn: 'Connexion',
@@ -103,6 +104,7 @@ const en: Messages = {
   printHint: 'You can print or save this text (Ctrl+P).',
   mediator: 'Consumer mediator',
   withdrawHere: 'Withdraw from contract here',
+  sections: 'Sections',
   customerService: 'Customer service',
   legalNotice: 'Legal notice',
   signIn: 'Sign in',

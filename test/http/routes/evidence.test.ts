@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { queueEmail } from '../../../src/app/emails.js';
 import { dispatchOutbox } from '../../../src/jobs/outbox-dispatcher.js';
 import { listEvidence } from '../../../src/store/evidence.js';
+import { tamperWithEvidence } from '../../support/evidence-audit.js';
 import { signIn, useTestApp } from '../../support/app.js';
 
 const t = useTestApp('fa');
@@ -102,11 +103,7 @@ describe('GET /api/admin/evidence/verify', () => {
     expect(intact.statusCode).toBe(200);
     expect(intact.json()).toEqual({ ok: true, count: 3, head: last!.hash });
 
-    await t.ctx.db.transaction().execute(async (tx) => {
-      await sql`ALTER TABLE evidence_events DISABLE TRIGGER evidence_events_append_only`.execute(tx);
-      await sql`UPDATE evidence_events SET actor = 'staff:1' WHERE shop_id = 'fa' AND seq = 2`.execute(tx);
-      await sql`ALTER TABLE evidence_events ENABLE TRIGGER evidence_events_append_only`.execute(tx);
-    });
+    await tamperWithEvidence(t.ctx.db, sql`UPDATE evidence_events SET actor = 'staff:1' WHERE shop_id = 'fa' AND seq = 2`);
     const broken = await get('/api/admin/evidence/verify', owner);
     expect(broken.statusCode).toBe(200);
     expect(broken.json()).toMatchObject({ ok: false, count: 1, brokenAt: 2 });

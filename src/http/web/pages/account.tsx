@@ -170,6 +170,14 @@ export function AccountPage(props: Base & { customer: CustomerAccount; addresses
         <p>
           <a href="/account/orders">{t.seeOrders}</a>
         </p>
+        <ul>
+          <li>
+            <a href="/account/store-credit">{t.seeStoreCredit}</a>
+          </li>
+          <li>
+            <a href="/account/reservations">{t.seeReservations}</a>
+          </li>
+        </ul>
       </section>
 
       <section aria-labelledby="profile">

@@ -12,6 +12,22 @@ export type AdminHomeProps = {
   audit: Array<{ at: string; actor: string; action: string; target: string | null }> | null;
 };
 
+/** The back office's sections: the queues staff work from (each page checks its own permission). */
+const ADMIN_SECTIONS: readonly { path: string; label: { fr: string; en: string } }[] = [
+  { path: '/admin/orders', label: { fr: 'Commandes', en: 'Orders' } },
+  { path: '/admin/fulfilment', label: { fr: 'Préparation et expédition', en: 'Fulfilment' } },
+  { path: '/admin/collections', label: { fr: 'Colis à retirer', en: 'Parcels awaiting collection' } },
+  { path: '/admin/returns', label: { fr: 'Rétractations et retours', en: 'Withdrawals and returns' } },
+  { path: '/admin/claims', label: { fr: 'Réclamations de livraison', en: 'Delivery claims' } },
+  { path: '/admin/guarantee-claims', label: { fr: 'Garanties', en: 'Guarantee claims' } },
+  { path: '/admin/store-exchanges', label: { fr: 'Échanges en magasin', en: 'In-store exchanges' } },
+  { path: '/admin/reservations', label: { fr: 'Réservations en magasin', en: 'Store reservations' } },
+  { path: '/admin/instalments', label: { fr: 'Paiements en plusieurs fois', en: 'Instalments' } },
+  { path: '/admin/catalogue', label: { fr: 'Catalogue', en: 'Catalogue' } },
+  { path: '/admin/promotions', label: { fr: 'Promotions', en: 'Promotions' } },
+  { path: '/admin/mailbox', label: { fr: 'E-mails envoyés', en: 'Emails sent' } },
+];
+
 export function AdminHomePage(props: AdminHomeProps) {
   const t = messages[props.lang];
   return (
@@ -20,6 +36,16 @@ export function AdminHomePage(props: AdminHomeProps) {
       <p>
         {t.signedInAs} <strong>{props.staff.email}</strong> ({props.staff.role})
       </p>
+      <nav aria-labelledby="sections-title">
+        <h2 id="sections-title">{t.sections}</h2>
+        <ul>
+          {ADMIN_SECTIONS.map((s) => (
+            <li key={s.path}>
+              <a href={s.path}>{s.label[props.lang]}</a>
+            </li>
+          ))}
+        </ul>
+      </nav>
       <section aria-labelledby="clock-title">
         <h2 id="clock-title">{t.engineClock}</h2>
         <p>

@@ -339,6 +339,8 @@ export type SummaryPageProps = {
   minorsWithGuardianConsent: boolean;
   terms: { id: string; hash: string };
   paymentChoices: PaymentChoice[];
+  /** RF-4: the signed-in customer's store credit usable on this order, or null. */
+  storeCredit: Money | null;
   chosenPaymentMethod: string;
   buttonLabel: string;
   idempotencyKey: string;
@@ -484,6 +486,11 @@ export function SummaryPage(props: SummaryPageProps) {
             );
           })}
           <FieldError lang={lang} id="paymentMethod-error" code={errors['paymentMethod']} />
+          {props.storeCredit ? (
+            <label class="checkbox">
+              <input type="checkbox" name="storeCredit" value="1" /> {t.useStoreCredit(m(props.storeCredit))}
+            </label>
+          ) : null}
         </fieldset>
         <p class="meta">{t.finalHint}</p>
         <button type="submit" class="order-button">
