@@ -10,6 +10,8 @@
 //       adjust (the caller refunds without a credit note);
 //   (c) the amounts checked and split by VAT rate against the invoice and the
 //       earlier documents of the same kind (src/domain/invoices/credit-note-content.ts);
+//       EX-1: an exchange's replacement lines are billed by a complementary
+//       invoice (`issueReplacementInvoice`), and credited like invoiced ones;
 //   (d) the number from the shop's counter row for the year: a credit note
 //       from its own A sequence, a complementary invoice from the invoice's F
 //       sequence (it is an invoice) — a rollback gives the number back (DOC-1);
@@ -25,17 +27,22 @@ import {
   COMPLEMENTARY_REASON,
   complementaryInvoiceAmounts,
   creditNoteAmounts,
+  EXCHANGE_REPLACEMENT_REASON,
   invoicedPositions,
+  replacementInvoiceAmounts,
+  replacementPositions,
+  withReplacementsBilled,
   type AdjustedAmounts,
   type AdjustmentContent,
   type AdjustmentKind,
   type ChargeRequest,
   type CreditRequest,
+  type ReplacementCharge,
 } from '../domain/invoices/credit-note-content.js';
 import type { Localised } from '../domain/invoices/invoice-content.js';
 import type { Currency } from '../domain/money.js';
 import type { Queryable, Tx } from '../store/db.js';
-import { appendEvidence } from '../store/evidence.js';
+import { appendEvidence, type NewEvidence } from '../store/evidence.js';
 import { allocateInvoiceNumber, findInvoiceOfOrder, frozenContentSha256, type Invoice } from './invoices.js';
 import { policyOfOrder } from './orders.js';
 
@@ -64,11 +71,12 @@ export type ComplementaryInvoice = AdjustmentDocument;
 
 type OrderRow = { id: string; number: string; language: 'fr' | 'en'; policy_hash: string; vat_treatment: unknown; currency: string };
 
-type Adjust = (facts: { invoice: Invoice; order: OrderRow; positions: ReturnType<typeof invoicedPositions>; earlier: AdjustmentContent[] }) => AdjustedAmounts;
+/** `replacements`: the complementary invoices billing an exchange's replacement lines (EX-1), which the invoice does not list. */
+type Adjust = (facts: { invoice: Invoice; order: OrderRow; positions: ReturnType<typeof invoicedPositions>; earlier: AdjustmentContent[]; replacements: AdjustmentContent[] }) => AdjustedAmounts;
 
 async function issueAdjustment(
   tx: Tx,
-  input: { shopId: string; orderId: string; key: string; kind: AdjustmentKind; reason: Localised; now: Date },
+  input: { shopId: string; orderId: string; key: string; kind: AdjustmentKind; reason: Localised; now: Date; proofs?: NewEvidence[] | undefined },
   adjust: Adjust,
 ): Promise<AdjustmentDocument | null> {
   const { shopId, kind, now } = input;
@@ -113,13 +121,17 @@ async function issueAdjustment(
   if (!invoice) return null;
 
   // (c) the amounts
-  const earlier = await tx.selectFrom('invoices').select('content').where('refers_to_invoice_id', '=', invoice.id).where('kind', '=', kind).orderBy('id').execute();
+  const documents = (await tx.selectFrom('invoices').select(['kind', 'content']).where('refers_to_invoice_id', '=', invoice.id).orderBy('id').execute()).map((d) => ({ kind: d.kind, content: d.content as AdjustmentContent }));
+  const earlier = documents.filter((d) => d.kind === kind).map((d) => d.content);
+  const replacements = documents.filter((d) => d.kind === 'complementary_invoice').map((d) => d.content);
+  // EX-1: the lines added by an exchange are not on the invoice: left out of the walk that matches its lines.
+  const added = replacementPositions(replacements);
   const orderLines = await tx.selectFrom('order_lines').select(['position', 'sku', 'options']).where('order_id', '=', order.id).execute();
   const positions = invoicedPositions(
-    orderLines.map((l) => ({ position: l.position, sku: l.sku, options: l.options as Record<string, string> })),
+    orderLines.filter((l) => !added.has(l.position)).map((l) => ({ position: l.position, sku: l.sku, options: l.options as Record<string, string> })),
     invoice.content.lines,
   );
-  const amounts = adjust({ invoice, order, positions, earlier: earlier.map((e) => e.content as AdjustmentContent) });
+  const amounts = adjust({ invoice, order, positions, earlier, replacements });
 
   // (d) the number
   const policy = await policyOfOrder(tx, shopId, order.policy_hash);
@@ -167,14 +179,17 @@ async function issueAdjustment(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await appendEvidence(tx, {
+  const proof: NewEvidence = {
     shopId,
     kind: kind === 'credit_note' ? CREDIT_NOTE_ISSUED : COMPLEMENTARY_INVOICE_ISSUED,
     subject: { type: 'order', id: order.number },
     actor: 'system',
     data: { number, invoice: invoice.number, order: order.number, key: input.key, contentSha256, total: amounts.total, currency: order.currency, rule: kind === 'credit_note' ? 'DOC-1' : 'RF-5' },
     at: now,
-  });
+  };
+  // The caller that takes more locks after this document (stock, counters, store credit) appends the proof last itself.
+  if (input.proofs) input.proofs.push(proof);
+  else await appendEvidence(tx, proof);
   return { id: inserted.id, shopId, kind, number, orderId: order.id, orderNumber: order.number, invoiceNumber: invoice.number, issuedAt: now, total: amounts.total, content, contentSha256, created: true };
 }
 
@@ -196,14 +211,18 @@ export async function issueCreditNote(
     shipping: number;
     other?: CreditRequest['other'];
     now: Date;
+    /** Collects the proof instead of appending it, for a caller that locks more after (it appends them last). */
+    proofs?: NewEvidence[] | undefined;
   },
 ): Promise<CreditNote | null> {
-  return issueAdjustment(tx, { ...input, kind: 'credit_note' }, ({ invoice, order, positions, earlier }) => {
+  return issueAdjustment(tx, { ...input, kind: 'credit_note' }, ({ invoice, order, positions, earlier, replacements }) => {
     // PR-9: shipping carries the sale's rate (the destination's), as on the invoice.
     const treatment = order.vat_treatment as { mode: string; rateBasisPoints: number };
+    // DOC-1 / EX-1: the positions invoiced are the invoice's and the exchange replacements' (complementary invoices).
+    const billed = withReplacementsBilled(invoice.content, positions, replacements);
     return creditNoteAmounts({
-      invoice: invoice.content,
-      positions,
+      invoice: billed.invoice,
+      positions: billed.positions,
       shippingRateBasisPoints: treatment.mode === 'included' ? treatment.rateBasisPoints : null,
       earlier,
       request: { items: input.items, shipping: input.shipping, ...(input.other ? { other: input.other } : {}) },
@@ -220,10 +239,40 @@ export async function issueCreditNote(
  */
 export async function issueComplementaryInvoice(
   tx: Tx,
-  input: { shopId: string; orderId: string; key: string; items: ChargeRequest; now: Date },
+  input: { shopId: string; orderId: string; key: string; items: ChargeRequest; now: Date; proofs?: NewEvidence[] | undefined },
 ): Promise<ComplementaryInvoice | null> {
   return issueAdjustment(tx, { ...input, kind: 'complementary_invoice', reason: COMPLEMENTARY_REASON }, ({ invoice, positions, earlier }) =>
     complementaryInvoiceAmounts({ invoice: invoice.content, positions, earlier, items: input.items }),
+  );
+}
+
+/**
+ * EX-1 / DOC-1: the complementary invoice (F sequence) of an exchange's
+ * replacement lines — order lines added after the invoice, billed in full at
+ * their line's total — or null when the order has no invoice. Idempotent by `key`.
+ * @throws complementary_invoice.position_already_invoiced, complementary_invoice.invalid_amount, complementary_invoice.key_reused
+ */
+export async function issueReplacementInvoice(
+  tx: Tx,
+  input: { shopId: string; orderId: string; key: string; positions: readonly number[]; now: Date; proofs?: NewEvidence[] | undefined },
+): Promise<ComplementaryInvoice | null> {
+  const lines = await tx
+    .selectFrom('order_lines')
+    .select(['position', 'sku', 'name_fr', 'name_en', 'quantity', 'total_minor', 'vat_rate_basis_points'])
+    .where('order_id', '=', input.orderId)
+    .where('position', 'in', input.positions.length > 0 ? [...input.positions] : [-1])
+    .orderBy('position')
+    .execute();
+  const items: ReplacementCharge[] = lines.map((l) => ({
+    position: l.position,
+    sku: l.sku,
+    description: { fr: l.name_fr, en: l.name_en },
+    quantity: l.quantity,
+    amount: Number(l.total_minor),
+    vatRateBasisPoints: l.vat_rate_basis_points,
+  }));
+  return issueAdjustment(tx, { ...input, kind: 'complementary_invoice', reason: EXCHANGE_REPLACEMENT_REASON }, ({ invoice, positions, earlier }) =>
+    replacementInvoiceAmounts({ invoice: invoice.content, positions, earlier, items }),
   );
 }
 

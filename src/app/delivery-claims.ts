@@ -27,6 +27,7 @@ import { MONEY_BACK_WITHIN } from '../domain/legal-floor.js';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { periodEnd } from '../domain/calendar/period-end.js';
+import { lineAmountFor } from '../domain/fulfilment/fulfilment-plan.js';
 import {
   assertClaimInTime,
   checkClaimLines,
@@ -534,7 +535,13 @@ export async function decideDeliveryClaim(tx: Tx, input: DecideClaimInput): Prom
     const amount = claimRefundAmount(refundable, decided);
     const { lastDay } = periodEnd({ from: now, period: MONEY_BACK_WITHIN, timeZone: policy.shop.timeZone, place: placeOf(order) });
     refundKey = `delivery_claim:${claim.number}`;
-    const refund = await refundOrderAmount(tx, { shopId, order, payments, key: refundKey, reason: 'delivery_claim', rule: 'SH-8', amount, dueOn: lastDay, actor: input.actor, now });
+    // DOC-1: the units credited on the invoice, each at its price to the cent.
+    const items = decided.map((d) => {
+      const line = refundable.find((l) => l.position === d.position)!;
+      return { position: d.position, quantity: d.quantity, amount: lineAmountFor(line, line.refundedBefore, d.quantity) };
+    });
+    const credit = { items, shipping: 0, reason: { fr: `Réclamation ${claim.number}`, en: `Claim ${claim.number}` } };
+    const refund = await refundOrderAmount(tx, { shopId, order, payments, key: refundKey, reason: 'delivery_claim', rule: 'SH-8', amount, dueOn: lastDay, credit, actor: input.actor, now });
     Object.assign(proof, { refundRequested: amount, refund: refund.amount, currency: order.currency, refundDueOn: refund.dueOn, settlement: refund.settlement.map((s) => ({ ...s })) });
   }
   if (reason !== null) proof.reason = reason;

@@ -29,6 +29,7 @@ import type { Parcel, TrackingEvent } from '../adapters/carrier/carrier.js';
 import { periodEnd, type LegalPeriod } from '../domain/calendar/period-end.js';
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { DomainError } from '../domain/errors.js';
+import { creditLessKept } from '../domain/invoices/credit-note-content.js';
 import { checkShipmentLines, fulfilmentOf, lineAmountFor, nothingLeftToShip, remainingToShip, type PlanLine, type ShipmentRequestLine } from '../domain/fulfilment/fulfilment-plan.js';
 import { shipmentAfter, type ShipmentState } from '../domain/fulfilment/shipment-lifecycle.js';
 import { money } from '../domain/money.js';
@@ -377,10 +378,12 @@ async function lockShipment(tx: Tx, shopId: string, where: { number?: string; tr
  * units, the units of the parcels packed earlier counted first, so that the
  * parcels of a line add up to its total whatever the order of dispatch.
  */
-async function parcelGoods(q: Queryable, order: Order, plan: readonly PlanLine[], shipment: Shipment): Promise<number> {
-  if (shipment.replaces !== null) return 0; // SH-8: a replacement was paid for with the parcel it replaces
+const sumOf = (units: readonly { amount: number }[]) => units.reduce((n, u) => n + u.amount, 0);
+
+async function parcelGoods(q: Queryable, order: Order, plan: readonly PlanLine[], shipment: Shipment): Promise<{ position: number; quantity: number; amount: number }[]> {
+  if (shipment.replaces !== null) return []; // SH-8: a replacement was paid for with the parcel it replaces
   const before = await unitsInEarlierParcels(q, order.id, shipment.id);
-  return shipment.lines.reduce((sum, l) => sum + lineAmountFor(plan.find((p) => p.position === l.position)!, before.get(l.position) ?? 0, l.quantity), 0);
+  return shipment.lines.map((l) => ({ position: l.position, quantity: l.quantity, amount: lineAmountFor(plan.find((p) => p.position === l.position)!, before.get(l.position) ?? 0, l.quantity) }));
 }
 
 export type DispatchInput = { shopId: string; shipmentNumber: string; parcel: Parcel; actor: Actor; now: Date };
@@ -412,7 +415,7 @@ export async function dispatchShipment(tx: Tx, input: DispatchInput): Promise<Sh
   const money_: EvidenceData = {};
   // PA-3: what is still authorised and not asked for can be captured, refunds made meanwhile or not.
   const atDispatch = replacement ? [] : payments.filter((p) => p.captureMode === 'manual' && CAPTURABLE.includes(p.state) && p.voidRequestedAt === null);
-  const charge = atDispatch.length > 0 ? (await parcelGoods(tx, order, plan, shipment)) + (first ? order.shipping : 0) : 0; // the delivery with the first parcel
+  const charge = atDispatch.length > 0 ? sumOf(await parcelGoods(tx, order, plan, shipment)) + (first ? order.shipping : 0) : 0; // the delivery with the first parcel
   for (const payment of atDispatch) {
     const amount = Math.min(charge, payment.authorised - payment.captureRequested);
     if (amount > 0) await capturePayment(tx, { shopId, paymentId: payment.id, key: `shipment:${shipment.number}`, amount: money(amount, payment.currency), final: last, now });
@@ -633,7 +636,8 @@ async function parcelBack(
   // SH-7: the fee is kept only from a parcel nobody collected in its window; a refused or lost parcel costs the customer nothing.
   const uncollected = input.byTimer === true || shipment.events.some((e) => e.kind === 'returned_to_sender' && e.data.reason === 'uncollected');
   const plan = await planLines(tx, order);
-  const goods = await parcelGoods(tx, order, plan, shipment); // what these units were charged (PA-3)
+  const units = await parcelGoods(tx, order, plan, shipment); // what these units were charged (PA-3)
+  const goods = sumOf(units);
   const fee = uncollected ? Math.min(goods, input.method.uncollected?.feeKept?.amount ?? 0) : 0;
   const within = input.method.uncollected?.refundWithin ?? MONEY_BACK_WITHIN; // SH-7: 14 days of the return
   const { lastDay } = periodEnd({ from: input.at, period: within, timeZone: input.policy.shop.timeZone, place: { country: order.deliveryAddress.country } });
@@ -641,7 +645,8 @@ async function parcelBack(
   const common = { shopId, order, payments: input.payments, ...cause, dueOn: lastDay, actor: input.actor, now };
   // The delivery goes back with the parcel whose return leaves nothing delivered, on the way or to ship (once: no parcel is out after it).
   const delivery = fulfilment === 'returned' ? order.shipping : 0;
-  const refund = await refundOrderAmount(tx, { ...common, key: `parcel_back:${shipment.number}`, amount: goods + delivery - fee, feeKept: fee });
+  const credit = { ...creditLessKept({ items: units, shipping: delivery }, fee), reason: { fr: 'Colis retourné', en: 'Parcel returned' } }; // DOC-1
+  const refund = await refundOrderAmount(tx, { ...common, key: `parcel_back:${shipment.number}`, amount: goods + delivery - fee, feeKept: fee, credit });
   const { settlement, amount } = refund;
   await queueEmail(
     tx,

@@ -6,7 +6,7 @@
 //   discovery), EL's dead on arrival or commercial guarantee (GU-4, photos
 //   where the policy asks) — with the remedy asked. Refused outside the
 //   guarantee with its dates (src/domain/guarantees/coverage.ts). Frozen on the
-//   claim: the possession date, second-hand (CAT-4, from the order line), the
+//   claim: the possession date (the line's own parcels, never a replacement's), second-hand (CAT-4, from the order line), the
 //   guarantee's last day and the clocks — the answer due (GU-4, timer
 //   `guarantee.answer_due`) and the remedy due (GU-1 30 days / GU-3, timer
 //   `guarantee.remedy_due`). One transaction: the claim, its photos, the
@@ -16,7 +16,10 @@
 //   units at their price to the cent) or reduce the price (an amount), or
 //   refuse with a reason and the GU-5 exclusion; later, GU-1's escalation
 //   (refused, overdue, defect persisting) to a price reduction or termination.
-//   Money goes through `refundOrderAmount` (reason `guarantee`).
+//   Money goes through `refundOrderAmount` (reason `guarantee`). A unit is
+//   refunded once, whoever settled it (withdrawal, delivery claim, in-store
+//   exchange, another claim: src/app/settled-units.ts, read under the order's
+//   lock), and a line's refunds and price reductions never exceed its price.
 // - recordItemReceived / recordItemReturned: the immobilisation of a repair
 //   (GU-1 suspension); given back = repaired (+6 months).
 // - refundRepairShipping: the shipping costs the customer paid for a
@@ -27,7 +30,6 @@
 // Locks, the engine's order: the order's payments → the order
 // (`lockOrderWithPayments`) → the claim → stock rows → evidence head (last).
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import { plainDateIn } from '../domain/calendar/period-end.js';
 import { DomainError } from '../domain/errors.js';
 import { checkClaimPhotos } from '../domain/fulfilment/delivery-claims.js';
@@ -70,6 +72,7 @@ import { packShipment } from './fulfilment.js';
 import { guaranteeDecidedEmail, guaranteeFiledEmail, guaranteeItemEmail, merchantAlertEmail, remedyOverdueEmail, shippingRefundEmail, type ClaimFacts } from './guarantee-emails.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
 import { getOrderFor, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
+import { settledUnits, unitsLeft, type SettledLine } from './settled-units.js';
 
 export const GUARANTEE_CLAIM_FILED = 'guarantee_claim.filed';
 export const GUARANTEE_CLAIM_DECIDED = 'guarantee_claim.decided';
@@ -123,12 +126,13 @@ export type GuaranteeClaimForStaff = GuaranteeClaim & {
   customerEmail: string;
   filedBy: string;
   decidedBy: string | null;
-  /** What a refund of the claimed units gives back now (minor units): the ceiling of a price reduction. */
+  /** What the claimed units cost (minor units): no refund or price reduction gives back more (the decision caps it further by what the line gave back already, `claimMoney`). */
   unitsPrice: number;
 };
 
 const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 const calendarOf = (policy: Pick<Policy, 'shop'>, order: Pick<Order, 'deliveryAddress'>): Calendar => ({ timeZone: policy.shop.timeZone, place: { country: order.deliveryAddress.country } });
+const proofRule = (kind: GuaranteeKind) => (kind === 'hidden_defect' ? 'GU-2' : 'GU-1');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const numberPattern = /^[A-Za-z0-9-]{1,60}$/;
 
@@ -269,31 +273,6 @@ export async function listGuaranteeClaimsForStaff(q: Queryable, input: { shopId:
 // ---------------------------------------------------------------------------
 // The delivered lines and their guarantees
 
-type DeliveredLine = { position: number; shipmentId: string; shipmentNumber: string; deliveredAt: Date; units: number };
-
-/** Each order line's units delivered (replacement parcels aside) and its latest possession date (GU-1 counts from the delivery). */
-async function deliveredLines(q: Queryable, orderId: string): Promise<DeliveredLine[]> {
-  const rows = await q
-    .selectFrom('shipment_lines as sl')
-    .innerJoin('shipments as s', 's.id', 'sl.shipment_id')
-    .select(['sl.position', 'sl.quantity', 's.id', 's.number', 's.delivered_at', 's.replaces_shipment_id'])
-    .where('sl.order_id', '=', orderId)
-    .where('s.state', '=', 'delivered')
-    .where('s.delivered_at', 'is not', null)
-    .orderBy('s.delivered_at')
-    .execute();
-  const byLine = new Map<number, DeliveredLine>();
-  for (const r of rows) {
-    const line = byLine.get(r.position) ?? { position: r.position, shipmentId: r.id, shipmentNumber: r.number, deliveredAt: r.delivered_at!, units: 0 };
-    if (r.replaces_shipment_id === null) line.units += r.quantity;
-    line.shipmentId = r.id;
-    line.shipmentNumber = r.number;
-    line.deliveredAt = r.delivered_at!;
-    byLine.set(r.position, line);
-  }
-  return [...byLine.values()];
-}
-
 /** GU-1: what earlier claims did to the line's guarantee — immobilisation, repairs, replacements imposed and delivered — oldest first. */
 async function lineHistory(q: Queryable, orderId: string, position: number, calendar: Calendar): Promise<LineHistoryEvent[]> {
   const rows = await q
@@ -322,7 +301,7 @@ export type GuaranteeLine = {
   name: { fr: string; en: string };
   secondHand: boolean;
   deliveredAt: Date;
-  /** Units that may be claimed now (delivered, not under an open claim). */
+  /** Units that may be claimed now: received, not returned, exchanged or refunded (src/app/settled-units.ts), not under an open claim. */
   claimable: number;
   guarantees: (Span & { open: boolean })[];
   /** The kinds a claim may name now (hidden defects: always, within 2 years of the discovery). */
@@ -337,18 +316,18 @@ export async function guaranteeOptionsOf(q: Queryable, input: { shopId: string; 
   const { order, now } = input;
   const policy = await policyOfOrder(q, input.shopId, order.policyHash);
   const calendar = calendarOf(policy, order);
-  const [delivered, flags, open] = await Promise.all([
-    deliveredLines(q, order.id),
+  const [settled, flags, open] = await Promise.all([
+    settledUnits(q, order.id),
     q.selectFrom('order_lines').select(['position', 'second_hand']).where('order_id', '=', order.id).execute(),
     openUnits(q, order.id),
   ]);
   const lines: GuaranteeLine[] = [];
-  for (const d of delivered) {
+  for (const d of settled.values()) {
     const line = order.lines.find((l) => l.position === d.position);
-    if (!line) continue;
+    if (!line || d.possessionAt === null) continue;
     const secondHand = flags.find((f) => f.position === d.position)?.second_hand ?? false;
     const history = await lineHistory(q, order.id, d.position, calendar);
-    const spans = guaranteesOfLine({ policy, deliveredAt: d.deliveredAt, secondHand, history, calendar });
+    const spans = guaranteesOfLine({ policy, deliveredAt: d.possessionAt, secondHand, history, calendar });
     const today = plainDateIn(calendar.timeZone, now).toString();
     const guarantees = spans.map((s) => ({ ...s, open: today >= s.startsOn && now.getTime() < s.dueAt.getTime() }));
     const kinds = GUARANTEE_KINDS.filter((k) => k === 'hidden_defect' || guarantees.some((g) => g.kind === k && g.open));
@@ -357,8 +336,8 @@ export async function guaranteeOptionsOf(q: Queryable, input: { shopId: string; 
       sku: line.sku,
       name: line.name,
       secondHand,
-      deliveredAt: d.deliveredAt,
-      claimable: Math.max(0, d.units - (open.get(d.position) ?? 0)),
+      deliveredAt: d.possessionAt,
+      claimable: Math.max(0, unitsLeft(d, 'guarantee') - (open.get(d.position) ?? 0)),
       guarantees,
       kinds,
       remedies: Object.fromEntries(GUARANTEE_KINDS.map((k) => [k, remediesFor(policy, k)])) as Record<GuaranteeKind, string[]>,
@@ -379,14 +358,21 @@ async function openUnits(q: Queryable, orderId: string): Promise<Map<number, num
   return new Map(rows.map((r) => [r.position, Number(r.units)]));
 }
 
-/** Units of a line given back already (delivery claims refunded, guarantee terminations), so a refund continues after them to the cent. */
-async function refundedUnits(q: Queryable, orderId: string, position: number): Promise<number> {
-  const { rows } = await sql<{ units: string }>`
-    SELECT (SELECT coalesce(sum(l.decided_quantity), 0) FROM delivery_claim_lines l JOIN delivery_claims c ON c.id = l.claim_id
-             WHERE c.order_id = ${orderId}::bigint AND c.state = 'refunded' AND l.position = ${position}::int)
-         + (SELECT coalesce(sum(quantity), 0) FROM guarantee_claims
-             WHERE order_id = ${orderId}::bigint AND position = ${position}::int AND outcome = 'refund') AS units`.execute(q);
-  return Number(rows[0]?.units ?? 0);
+/**
+ * GU-1 / GU-2: the money a refund (termination, cancelling the sale) or a
+ * price reduction of the claimed units may give back now. `available`: the
+ * line's units still the customer's (src/app/settled-units.ts) — fewer than
+ * claimed, nothing is given back. `ceiling`: the claimed units' share of the
+ * line total, continuing after the units settled already (to the cent), and,
+ * for the line as a whole, never more than what its units still held cost
+ * minus the price reductions granted on it already.
+ */
+function claimMoney(line: Pick<Order['lines'][number], 'quantity' | 'total'>, settled: SettledLine, quantity: number): { available: number; ceiling: number } {
+  const available = unitsLeft(settled, 'guarantee');
+  if (quantity > available) return { available, ceiling: 0 };
+  const before = settled.received - available;
+  const held = lineAmountFor(line, before, available);
+  return { available, ceiling: Math.max(0, Math.min(lineAmountFor(line, before, quantity), held - settled.priceReductions)) };
 }
 
 // ---------------------------------------------------------------------------
@@ -426,15 +412,15 @@ export async function fileGuaranteeClaim(db: Queryable, input: FileGuaranteeClai
 
     const line = order.lines.find((l) => l.position === input.position);
     if (!line) throw new DomainError('guarantee.unknown_line', { field: 'position', position: input.position }, 'This item is not in the order.');
-    const delivered = (await deliveredLines(tx, order.id)).find((d) => d.position === input.position);
-    if (!delivered) throw new DomainError('guarantee.line_not_delivered', { field: 'position', rule: 'GU-1' }, 'A guarantee claim is about an item you received: this one is not recorded as delivered.');
-    const left = delivered.units - ((await openUnits(tx, order.id)).get(input.position) ?? 0);
+    const delivered = (await settledUnits(tx, order.id)).get(input.position);
+    if (!delivered?.possessionAt || !delivered.parcel) throw new DomainError('guarantee.line_not_delivered', { field: 'position', rule: 'GU-1' }, 'A guarantee claim is about an item you received: this one is not recorded as delivered.');
+    const left = unitsLeft(delivered, 'guarantee') - ((await openUnits(tx, order.id)).get(input.position) ?? 0);
     if (!Number.isSafeInteger(input.quantity) || input.quantity < 1 || input.quantity > left) {
       throw new DomainError('guarantee.invalid_quantity', { field: 'quantity', available: Math.max(0, left) }, `At most ${Math.max(0, left)} unit(s) of this item can be claimed now.`);
     }
     const flags = await tx.selectFrom('order_lines').select('second_hand').where('order_id', '=', order.id).where('position', '=', input.position).executeTakeFirstOrThrow();
     const history = await lineHistory(tx, order.id, input.position, calendar);
-    const span = coverageFor({ policy, kind, deliveredAt: delivered.deliveredAt, secondHand: flags.second_hand, history, discoveredOn: input.discoveredOn ?? null, at: now, calendar });
+    const span = coverageFor({ policy, kind, deliveredAt: delivered.possessionAt, secondHand: flags.second_hand, history, discoveredOn: input.discoveredOn ?? null, at: now, calendar });
     const clocks = claimClocks({ policy, kind, filedAt: now, calendar });
 
     const count = await tx.selectFrom('guarantee_claims').select((eb) => eb.fn.countAll<string>().as('n')).where('order_id', '=', order.id).executeTakeFirstOrThrow();
@@ -453,8 +439,8 @@ export async function fileGuaranteeClaim(db: Queryable, input: FileGuaranteeClai
         description,
         discovered_on: kind === 'hidden_defect' ? span.startsOn : null,
         second_hand: flags.second_hand,
-        shipment_id: delivered.shipmentId,
-        delivered_at: delivered.deliveredAt,
+        shipment_id: delivered.parcel.id,
+        delivered_at: delivered.possessionAt,
         covered_from: span.startsOn,
         covered_until: span.lastDay,
         presumption_until: span.presumptionLastDay,
@@ -488,7 +474,7 @@ export async function fileGuaranteeClaim(db: Queryable, input: FileGuaranteeClai
         position: input.position,
         quantity: input.quantity,
         secondHand: flags.second_hand,
-        deliveredAt: delivered.deliveredAt.toISOString(),
+        deliveredAt: delivered.possessionAt.toISOString(),
         discoveredOn: input.kind === 'hidden_defect' ? span.startsOn : null,
         coveredFrom: span.startsOn,
         coveredUntil: span.lastDay,
@@ -537,9 +523,9 @@ export type DecideGuaranteeInput = {
 export async function decideGuaranteeClaim(tx: Tx, input: DecideGuaranteeInput): Promise<GuaranteeClaimForStaff> {
   const { shopId, now } = input;
   const { order, payments, claim, policy, calendar } = await lockClaim(tx, shopId, input.number);
-  const before = await refundedUnits(tx, order.id, claim.position);
   const line = order.lines.find((l) => l.position === claim.position)!;
-  const unitsPrice = lineAmountFor(line, Math.min(before, line.quantity - claim.quantity), claim.quantity);
+  const money = claimMoney(line, (await settledUnits(tx, order.id)).get(claim.position)!, claim.quantity);
+  const unitsPrice = money.ceiling;
   const decision = checkDecision({
     from: claim.state,
     kind: claim.kind,
@@ -548,11 +534,20 @@ export async function decideGuaranteeClaim(tx: Tx, input: DecideGuaranteeInput):
     reason: input.reason,
     exclusion: input.exclusion,
     amount: input.amount,
-    unitsPrice,
+    // Units no longer the customer's: the price is not what bounds the amount (refused below).
+    unitsPrice: claim.quantity > money.available ? claim.unitsPrice : unitsPrice,
     minorDefect: input.minorDefect,
     remedyOverdue: claim.remedyDueAt !== null && now.getTime() >= claim.remedyDueAt.getTime(),
   });
-  const proof: EvidenceData = { number: order.number, claim: claim.number, kind: claim.kind, outcome: decision.outcome, rule: claim.kind === 'hidden_defect' ? 'GU-2' : 'GU-1', escalation: decision.escalation };
+  if ((decision.outcome === 'refund' || decision.outcome === 'price_reduction') && (claim.quantity > money.available || unitsPrice === 0)) {
+    // Finding 1: a unit is refunded once — whether by a withdrawal, a delivery claim, an in-store exchange or an earlier guarantee claim.
+    throw new DomainError(
+      'guarantee.already_settled',
+      { field: 'outcome', rule: proofRule(claim.kind), position: claim.position, available: money.available },
+      claim.quantity > money.available ? 'These units were refunded, returned or exchanged already.' : 'The price of these units was given back already.',
+    );
+  }
+  const proof: EvidenceData = { number: order.number, claim: claim.number, kind: claim.kind, outcome: decision.outcome, rule: proofRule(claim.kind), escalation: decision.escalation };
   let replacementId: string | null = null;
   let refundKey: string | null = null;
 

@@ -19,12 +19,15 @@
 // refunded: the caller leaves it uncaptured. The caller holds the order's
 // locks (`lockOrderWithPayments`); `order.refund_due` is its evidence.
 import { DomainError } from '../domain/errors.js';
+import type { CreditRequest } from '../domain/invoices/credit-note-content.js';
+import type { Localised } from '../domain/invoices/invoice-content.js';
+import { issueCreditNote } from './credit-notes.js';
 import { money } from '../domain/money.js';
 import { storeCreditValidity } from '../domain/store-credit/ledger.js';
 import type { Actor } from '../store/audit.js';
 import { actorLabel } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
-import { appendEvidence } from '../store/evidence.js';
+import { appendEvidence, type NewEvidence } from '../store/evidence.js';
 import type { RefundReason } from '../store/schema.js';
 import { refundThroughPartner } from './instalment-collections.js';
 import { policyOfOrder, type Order } from './orders.js';
@@ -43,6 +46,8 @@ export type OrderRefund = {
   feeKept: number;
   dueOn: string | null;
   settlement: SettledPayment[];
+  /** DOC-1: the credit note issued for it, when the order had an invoice. */
+  creditNote: string | null;
   created: boolean;
 };
 
@@ -62,9 +67,17 @@ export type RefundOrderInput = {
   dueOn: string;
   /** RF-4: `store_credit` only at the customer's explicit request; money back the way it was paid otherwise (RF-3). */
   to?: 'original_payment' | 'store_credit';
+  /**
+   * DOC-1: what the refund gives back as it is credited on the order's invoice
+   * (units per line, delivery, other amounts such as a price reduction), gross;
+   * it adds up to `amount`. A credit note is issued when the invoice exists.
+   */
+  credit?: CreditedAmounts | undefined;
   actor: Actor;
   now: Date;
 };
+
+export type CreditedAmounts = CreditRequest & { reason: Localised };
 
 /** Records and sends the refund (see the header); the same `key` again returns the first one (`created: false`). */
 export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promise<OrderRefund> {
@@ -79,10 +92,14 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
       feeKept: Number(existing.fee_kept_minor),
       dueOn: existing.due_on,
       settlement: existing.settlement as SettledPayment[],
+      creditNote: (await tx.selectFrom('invoices').select('number').where('shop_id', '=', shopId).where('kind', '=', 'credit_note').where('key', '=', input.key).executeTakeFirst())?.number ?? null,
       created: false,
     };
   }
   if (!Number.isSafeInteger(input.amount) || input.amount < 0) throw new DomainError('refund.invalid_amount', { field: 'amount', amount: input.amount });
+  // DOC-1 first: the credit note's number counter is locked before any evidence of this transaction.
+  const proofs: NewEvidence[] = [];
+  const creditNote = input.credit && input.amount > 0 ? await creditRefund(tx, input, input.credit, proofs) : null;
   const settlement: SettledPayment[] = [];
   let left = input.amount;
   if (input.to === 'store_credit') left -= await creditInstead(tx, input, settlement);
@@ -117,7 +134,7 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
     }
   }
   const given = input.amount - left; // what was taken and goes back; the rest was never taken
-  const refund: OrderRefund = { key: input.key, reason: input.reason, rule: input.rule, amount: given, feeKept: input.feeKept ?? 0, dueOn: given > 0 ? input.dueOn : null, settlement, created: true };
+  const refund: OrderRefund = { key: input.key, reason: input.reason, rule: input.rule, amount: given, feeKept: input.feeKept ?? 0, dueOn: given > 0 ? input.dueOn : null, settlement, creditNote, created: true };
   await tx
     .insertInto('order_refunds')
     .values({
@@ -135,6 +152,7 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
       created_at: now,
     })
     .execute();
+  for (const proof of proofs) await appendEvidence(tx, proof);
   if (given > 0 || refund.feeKept > 0) {
     await appendEvidence(tx, {
       shopId: shopId,
@@ -146,6 +164,14 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
     });
   }
   return refund;
+}
+
+/** DOC-1: the credit note of a refund, on the order's invoice (none before the invoice: nothing to credit). */
+async function creditRefund(tx: Tx, input: RefundOrderInput, credit: CreditedAmounts, proofs: NewEvidence[]): Promise<string | null> {
+  const total = credit.items.reduce((n, i) => n + i.amount, 0) + credit.shipping + (credit.other ?? []).reduce((n, o) => n + o.amount, 0);
+  if (total !== input.amount) throw new Error(`refund ${input.key}: the credited amounts (${total}) do not add up to the refund (${input.amount})`);
+  const note = await issueCreditNote(tx, { shopId: input.shopId, orderId: input.order.id, key: input.key, reason: credit.reason, items: credit.items, shipping: credit.shipping, ...(credit.other ? { other: credit.other } : {}), now: input.now, proofs });
+  return note?.number ?? null;
 }
 
 /**

@@ -907,14 +907,29 @@ export async function setOrderState(tx: Tx, order: Order, to: OrderState, now: D
  * The engine's lock order for changing an order: its payments (sorted ids),
  * then the order — a payment webhook takes payment → order, so nothing waits
  * in reverse. `order.not_found` when there is no such order.
+ * The payments are the order's, then (EX-1) the price differences its
+ * exchanges by post took (reference `exchange`, id: the return number,
+ * src/app/postal-exchanges.ts): a refund of the replacement draws on them too.
  */
 export async function lockOrderWithPayments(tx: Tx, shopId: string, orderNumber: string): Promise<{ order: Order; payments: Payment[] }> {
-  const known = await listPaymentsFor(tx, shopId, { kind: 'order', id: orderNumber });
-  const payments: Payment[] = [];
-  for (const id of known.map((p) => p.id).sort()) {
-    const locked = await lockPayment(tx, shopId, id);
-    if (locked) payments.push(locked);
+  const ofOrder = await listPaymentsFor(tx, shopId, { kind: 'order', id: orderNumber });
+  const ofExchanges = await tx
+    .selectFrom('payments')
+    .select('id')
+    .where('shop_id', '=', shopId)
+    .where('reference_kind', '=', 'exchange')
+    .where('reference_id', 'in', (eb) =>
+      eb.selectFrom('returns as r').innerJoin('orders as o', 'o.id', 'r.order_id').select('r.number').where('o.shop_id', '=', shopId).where('o.number', '=', orderNumber),
+    )
+    .orderBy('created_at')
+    .execute();
+  const locked = new Map<string, Payment>();
+  for (const id of [...ofOrder, ...ofExchanges].map((p) => p.id).sort()) {
+    const payment = await lockPayment(tx, shopId, id);
+    if (payment) locked.set(id, payment);
   }
+  // The order's own money first (sorted as locked), then the exchanges' in the order they were taken.
+  const payments = [...ofOrder.map((p) => p.id).sort(), ...ofExchanges.map((p) => p.id)].flatMap((id) => locked.get(id) ?? []);
   const order = await loadOrder(tx, { shopId, number: orderNumber, forUpdate: true });
   if (!order) throw new DomainError('order.not_found', { field: 'number' }, `No order ${orderNumber}.`);
   return { order, payments };

@@ -141,8 +141,8 @@ export function returnInspectedEmail(order: Mail, policy: Pick<Policy, 'withdraw
     if (refund.lateSurcharge > 0) {
       lines.push(
         fr
-          ? `Ce remboursement intervient ${refund.daysLate} jour(s) après la date légale : la majoration légale (article L242-4 du Code de la consommation) de ${amountOf(refund.lateSurcharge, c, lang)} vous est due et vous sera versée.`
-          : `This refund comes ${refund.daysLate} day(s) after its legal date: the statutory surcharge (article L242-4 of the French Consumer Code) of ${amountOf(refund.lateSurcharge, c, lang)} is owed to you and will be paid.`,
+          ? `Ce remboursement intervient ${refund.daysLate} jour(s) après la date légale : la majoration légale (article L242-4 du Code de la consommation) de ${amountOf(refund.lateSurcharge, c, lang)} vous est due ; répondez à ce message en nous indiquant l'IBAN du compte sur lequel nous vous la versons.`
+          : `This refund comes ${refund.daysLate} day(s) after its legal date: the statutory surcharge (article L242-4 of the French Consumer Code) of ${amountOf(refund.lateSurcharge, c, lang)} is owed to you; reply to this message with the IBAN of the account we should pay it to.`,
       );
     }
     lines.push(fr ? 'Votre avoir (document comptable) est disponible depuis votre commande.' : 'Your credit note is available from your order.');

@@ -28,6 +28,7 @@ import { localDateIn } from '../domain/calendar/local-date.js';
 import { periodEnd } from '../domain/calendar/period-end.js';
 import { DomainError } from '../domain/errors.js';
 import { formatMoney, money, type Currency } from '../domain/money.js';
+import { lineAmountFor } from '../domain/fulfilment/fulfilment-plan.js';
 import { calculateRefund, type RefundCalculation } from '../domain/returns/refund-calculation.js';
 import { legalInterestRate } from '../domain/returns/legal-interest-rate.js';
 import { withdrawalLateRefundSurcharge } from '../domain/returns/withdrawal-late-refund.js';
@@ -35,7 +36,7 @@ import { quoteShipping } from '../domain/shipping/shipping-quote.js';
 import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
-import { appendEvidence, type EvidenceData } from '../store/evidence.js';
+import { appendEvidence, type EvidenceData, type NewEvidence } from '../store/evidence.js';
 import type { ReturnChannel, ReturnPurpose, ReturnState } from '../store/schema.js';
 import { scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
@@ -256,7 +257,7 @@ export async function returnsQueue(q: Queryable, input: { shopId: string; now: D
 function estimatedRefund(order: Order, r: Return): number {
   return r.lines.reduce((sum, l) => {
     const line = order.lines.find((o) => o.position === l.position);
-    return line ? sum + Math.floor((line.total * l.quantity) / line.quantity) : sum;
+    return line ? sum + lineAmountFor(line, 0, l.quantity) : sum;
   }, 0);
 }
 
@@ -354,7 +355,8 @@ export async function inspectReturn(db: Queryable, input: InspectReturnInput): P
     // The engine's lock order: stock, then the document counters, then the evidence head (the executor proves the refund).
     const accepted = decided.filter((d) => d.outcome !== 'refused');
     await restockUnits(tx, order, accepted.map((d) => ({ position: d.position, quantity: d.quantity })), now);
-    const documents = await adjustInvoice(tx, { shopId, order, key, calculation, now });
+    const proofs: NewEvidence[] = []; // the documents' proofs, appended last (after the executor's locks)
+    const documents = await adjustInvoice(tx, { shopId, order, key, calculation, proofs, now });
     const executed = await refundOrderAmount(tx, {
       shopId,
       order,
@@ -431,6 +433,7 @@ export async function inspectReturn(db: Queryable, input: InspectReturnInput): P
       daysLate: late.daysLate,
       refusedKeptUntil: keptUntil?.lastDay ?? null,
     };
+    for (const p of proofs) await appendEvidence(tx, p);
     await appendEvidence(tx, { shopId, kind: RETURN_INSPECTED, subject: { type: 'order', id: order.number }, actor: actorLabel(input.actor), data: proof, at: now });
     return result;
   });
@@ -442,7 +445,10 @@ export async function inspectReturn(db: Queryable, input: InspectReturnInput): P
  * charges (a gift kept, a bundle re-priced) goes on a complementary invoice at
  * once — well within FA's 15 days. Nothing when the order has no invoice yet.
  */
-async function adjustInvoice(tx: Tx, input: { shopId: string; order: Order; key: string; calculation: RefundCalculation; now: Date }): Promise<{ creditNote: string | null; complementaryInvoice: string | null }> {
+async function adjustInvoice(
+  tx: Tx,
+  input: { shopId: string; order: Order; key: string; calculation: RefundCalculation; proofs: NewEvidence[]; now: Date },
+): Promise<{ creditNote: string | null; complementaryInvoice: string | null }> {
   const { calculation: c, order } = input;
   const items = c.items.filter((i) => i.net > 0).map((i) => ({ position: i.position, quantity: i.quantity, amount: i.net }));
   const credited =
@@ -454,11 +460,12 @@ async function adjustInvoice(tx: Tx, input: { shopId: string; order: Order; key:
           reason: { fr: 'Rétractation : articles retournés', en: 'Withdrawal: items returned' },
           items,
           shipping: c.shipping.amount,
+          proofs: input.proofs,
           now: input.now,
         })
       : null;
   const charged =
-    c.charges.length > 0 ? await issueComplementaryInvoice(tx, { shopId: input.shopId, orderId: order.id, key: input.key, items: c.charges.map((x) => ({ ...x })), now: input.now }) : null;
+    c.charges.length > 0 ? await issueComplementaryInvoice(tx, { shopId: input.shopId, orderId: order.id, key: input.key, items: c.charges.map((x) => ({ ...x })), proofs: input.proofs, now: input.now }) : null;
   return { creditNote: credited?.number ?? null, complementaryInvoice: charged?.number ?? null };
 }
 
@@ -486,14 +493,20 @@ export function checkInspection(ret: Return, lines: readonly InspectedLine[]): D
 function cheapestStandardDelivery(policy: Policy, order: Order): number {
   const goodsInclVat = order.lines.reduce((s, l) => s + l.total - l.ecoFeePerUnit * l.quantity, 0);
   const goodsExclVat = order.lines.reduce((s, l) => s + Math.round(((l.total - l.ecoFeePerUnit * l.quantity) * 10_000) / (10_000 + l.vatRateBasisPoints)), 0);
-  const options = quoteShipping({
+  let options: ReturnType<typeof quoteShipping>;
+  try {
+    options = quoteShipping({
     policy,
     destinationCountry: order.deliveryAddress.country,
     customerKind: order.customerKind,
     goods: { inclVat: money(goodsInclVat, order.currency), exclVat: money(goodsExclVat, order.currency) },
     orderedAt: order.placedAt,
     extraLeadWorkingDays: 0,
-  });
+    });
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'destination.not_served') return order.shipping; // no longer served: what was paid
+    throw error;
+  }
   const standard = options.filter((o) => o.kind === 'home_standard' || o.kind === 'relay_point' || o.kind === 'post_office_hold');
   return Math.min(...(standard.length > 0 ? standard : options).map((o) => o.amount.amount));
 }

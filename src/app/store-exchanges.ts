@@ -18,8 +18,8 @@
 //   leaves the store's stock (`exchange.not_in_stock` otherwise), the returned
 //   units go back into it, the customer is emailed (FR/EN), the act is audited
 //   and proven by `exchange.in_store_recorded`.
-// - exchangedUnits: units of each order line exchanged in store, for the
-//   returns module (a unit exchanged is not returned as well).
+// Units already withdrawn, exchanged or refunded are not exchanged (again):
+// src/app/settled-units.ts, shared with withdrawals and guarantee claims.
 import { sql } from 'kysely';
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { DomainError } from '../domain/errors.js';
@@ -39,7 +39,8 @@ import { priceInForce, refreshProductCards } from '../store/product-cards.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { legalDate, orderEmail, replyClosing } from './order-emails.js';
 import { loadOrder, policyOfOrder, type Order } from './orders.js';
-import { isId, lockStock } from './stock.js';
+import { settledUnits, unitsLeft } from './settled-units.js';
+import { lockStock } from './stock.js';
 
 export const STORE_EXCHANGE_RECORDED = 'exchange.in_store_recorded';
 
@@ -95,20 +96,6 @@ const placeOf = (order: Order) => ({ country: order.deliveryAddress.country });
 
 // ---------------------------------------------------------------------------
 // Reading
-
-/** Units of each order line exchanged in store (the returns module refuses returning them again). */
-export async function exchangedUnits(q: Queryable, input: { orderId: string }): Promise<{ position: number; units: number }[]> {
-  if (!isId(input.orderId)) return [];
-  const rows = await q
-    .selectFrom('store_exchange_lines as l')
-    .innerJoin('store_exchanges as e', 'e.id', 'l.exchange_id')
-    .select(['l.position', (eb) => eb.fn.sum<string>('l.quantity').as('units')])
-    .where('e.order_id', '=', input.orderId)
-    .groupBy('l.position')
-    .orderBy('l.position')
-    .execute();
-  return rows.map((r) => ({ position: r.position, units: Number(r.units) }));
-}
 
 async function exchangesWhere(q: Queryable, where: { shopId: string; id?: string; orderId?: string; limit?: number }): Promise<StoreExchange[]> {
   let query = q
@@ -187,35 +174,28 @@ type CounterLine = {
   quantity: number;
   total: number;
   outlet: boolean;
-  /** Units delivered in the order's own parcels (a replacement parcel replaces units already counted). */
+  /** Units received in the order's own parcels (a replacement parcel replaces units already counted). */
   delivered: number;
   /** SH-9: possession of the last parcel that brought the line; null: none delivered. */
   possessionAt: Date | null;
+  /** Units exchanged in store before (the amounts continue after them). */
   exchanged: number;
+  /** Units that may be exchanged now: not withdrawn, exchanged or refunded already (`unitsLeft`). */
+  exchangeable: number;
 };
 
 async function counterLines(q: Queryable, orderId: string): Promise<CounterLine[]> {
-  const [lines, delivered, exchanged] = await Promise.all([
+  const [lines, settled] = await Promise.all([
     q
       .selectFrom('order_lines')
       .select(['position', 'variant_id', 'product_id', 'sku', 'name_fr', 'name_en', 'options', 'quantity', 'total_minor', 'outlet'])
       .where('order_id', '=', orderId)
       .orderBy('position')
       .execute(),
-    q
-      .selectFrom('shipment_lines as sl')
-      .innerJoin('shipments as s', 's.id', 'sl.shipment_id')
-      .select(['sl.position', (eb) => eb.fn.sum<string>('sl.quantity').as('units'), (eb) => eb.fn.max('s.delivered_at').as('possession')])
-      .where('sl.order_id', '=', orderId)
-      .where('s.state', '=', 'delivered')
-      .where('s.delivered_at', 'is not', null)
-      .where('s.replaces_shipment_id', 'is', null)
-      .groupBy('sl.position')
-      .execute(),
-    exchangedUnits(q, { orderId }),
+    settledUnits(q, orderId),
   ]);
   return lines.map((l) => {
-    const d = delivered.find((x) => x.position === l.position);
+    const units = settled.get(l.position);
     return {
       position: l.position,
       variantId: l.variant_id,
@@ -226,9 +206,10 @@ async function counterLines(q: Queryable, orderId: string): Promise<CounterLine[
       quantity: l.quantity,
       total: Number(l.total_minor),
       outlet: l.outlet,
-      delivered: Number(d?.units ?? 0),
-      possessionAt: d?.possession ? new Date(d.possession as Date) : null,
-      exchanged: exchanged.find((x) => x.position === l.position)?.units ?? 0,
+      delivered: units?.received ?? 0,
+      possessionAt: units?.possessionAt ?? null,
+      exchanged: units?.exchangedInStore ?? 0,
+      exchangeable: units ? unitsLeft(units, 'store_exchange') : 0,
     };
   });
 }
@@ -272,7 +253,7 @@ export async function storeExchangeOptions(q: Queryable, input: { shopId: string
       options: l.options,
       outlet: l.outlet,
       delivered: l.delivered,
-      exchangeable: l.delivered - l.exchanged,
+      exchangeable: l.exchangeable,
       possessionAt: l.possessionAt,
       eligibility: inStoreExchangeEligibility({ rule, possessionAt: l.possessionAt, returnedOutlet: l.outlet, timeZone: policy.shop.timeZone, place: placeOf(order), at: input.now }),
     })),
@@ -326,7 +307,8 @@ async function checkExchange(q: Queryable, order: Order, input: StoreExchangeInp
       { rule, returnSlipPresented: input.returnSlipPresented, possessionAt: line.possessionAt, returnedOutlet: line.outlet, replacementOutlet: replacement.outlet, timeZone: policy.shop.timeZone, place: placeOf(order), at: now },
       { index, position: line.position },
     );
-    checkExchangeUnits(line, request.quantity, `lines.${index}.quantity`);
+    // The domain check counts delivered − exchanged: here the units no longer exchangeable for any reason.
+    checkExchangeUnits({ position: line.position, delivered: line.delivered, exchanged: line.delivered - line.exchangeable }, request.quantity, `lines.${index}.quantity`);
     if (replacement.variantId === line.variantId) {
       throw new DomainError('exchange.same_variant', { field: `lines.${index}.replacementSku`, rule: 'EX-2', sku: replacement.sku }, 'The replacement is the item brought back: choose another size, colour or item.');
     }

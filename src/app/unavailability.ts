@@ -419,7 +419,9 @@ async function cancelUnits(
     const back = refundForCancelledUnits(amount, payments);
     if (back > 0) {
       const dueOn = unavailableRefundDueOn({ cancelledAt: now, placedAt: order.placedAt, policy: policy.unavailability, timeZone: policy.shop.timeZone, place: { country: order.deliveryAddress.country } });
-      refund = await refundOrderAmount(tx, { shopId, order: fresh, payments, key: `line_unavailable:${input.caseId}`, reason: 'line_unavailable', rule: 'AV-1', amount: back, dueOn, actor: input.actor, now });
+      // DOC-1: units cancelled after the invoice are credited on it (no invoice yet: nothing to credit).
+      const credit = { items: [{ position: line.position, quantity: input.quantity, amount: back }], shipping: 0, reason: { fr: 'Article indisponible', en: 'Item unavailable' } };
+      refund = await refundOrderAmount(tx, { shopId, order: fresh, payments, key: `line_unavailable:${input.caseId}`, reason: 'line_unavailable', rule: 'AV-1', amount: back, dueOn, credit, actor: input.actor, now });
     }
   }
   await tx

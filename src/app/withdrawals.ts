@@ -49,6 +49,7 @@ import { queueEmail } from './emails.js';
 import { getOrderFor, loadOrder, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
 import { returnLabelEmail, withdrawalAcknowledgmentEmail } from './return-emails.js';
 import { getReturn, REFUND_DUE_TIMER, returnPagePath, SEND_BACK_DUE_TIMER, type Return } from './returns.js';
+import { settledUnits, unitsLeft } from './settled-units.js';
 
 export const WITHDRAWAL_RECEIVED = 'withdrawal.received';
 export const RETURN_LABEL_ISSUED = 'return.label_issued';
@@ -104,32 +105,18 @@ export type WithdrawalOptions = {
   returnLabel: Policy['withdrawal']['returnLabel'];
 };
 
-/** Units received per line (delivered parcels; replacement parcels replace units, they add none) and units already named by statements. */
+/**
+ * WD-7: per line, the units received and those no longer withdrawable (`withdrawn`:
+ * named by earlier statements, exchanged in store, refunded by a delivery
+ * claim or a guarantee — src/app/settled-units.ts).
+ */
 async function withdrawableLines(q: Queryable, order: Order): Promise<WithdrawableLine[]> {
-  const [delivered, withdrawn] = await Promise.all([
-    q
-      .selectFrom('shipment_lines as sl')
-      .innerJoin('shipments as s', 's.id', 'sl.shipment_id')
-      .select(['sl.position', (eb) => eb.fn.sum<string>('sl.quantity').as('units')])
-      .where('s.order_id', '=', order.id)
-      .where('s.state', '=', 'delivered')
-      .where('s.replaces_shipment_id', 'is', null)
-      .groupBy('sl.position')
-      .execute(),
-    q
-      .selectFrom('return_lines as l')
-      .innerJoin('returns as r', 'r.id', 'l.return_id')
-      .select(['l.position', (eb) => eb.fn.sum<string>('l.quantity').as('units')])
-      .where('r.order_id', '=', order.id)
-      .groupBy('l.position')
-      .execute(),
-  ]);
-  return order.lines.map((l) => ({
-    position: l.position,
-    delivered: Number(delivered.find((d) => d.position === l.position)?.units ?? 0),
-    withdrawn: Number(withdrawn.find((w) => w.position === l.position)?.units ?? 0),
-    exclusion: exclusionOf(l),
-  }));
+  const settled = await settledUnits(q, order.id);
+  return order.lines.map((l) => {
+    const units = settled.get(l.position);
+    const received = units?.received ?? 0;
+    return { position: l.position, delivered: received, withdrawn: units ? received - unitsLeft(units, 'withdrawal') : 0, exclusion: exclusionOf(l) };
+  });
 }
 
 /** WD-1/WD-2/WD-3 (+ EL's money-back, WD-9 exception): the window for a statement sent at `sentAt`. */
@@ -168,11 +155,18 @@ export async function withdrawalOptions(q: Queryable, input: { shopId: string; o
       const blocked = l.exclusion === 'personalised' || l.exclusion === 'perishable';
       return { ...l, sku: line.sku, name: line.name, options: line.options, withdrawable: blocked ? 0 : Math.max(0, l.delivered - l.withdrawn) };
     }),
-    storeCreditOffered: policy.refunds.storeCredit.offered === 'on_request' && order.customerId !== null,
+    storeCreditOffered: policy.refunds.storeCredit.offered === 'on_request' && order.customerId !== null && storeCreditRefundable(order),
     exchangeOffered: policy.exchanges.byPost !== undefined,
     returnLabel: policy.withdrawal.returnLabel,
   };
 }
+
+/**
+ * RF-4: store credit replaces money that was taken; an instalment plan is
+ * unwound with the financing partner and a deferred invoice is settled by
+ * credit note (RF-3), so those orders are refunded the way they were paid.
+ */
+const storeCreditRefundable = (order: Order) => order.paymentMethod !== 'instalments' && order.paymentMethod !== 'deferred';
 
 // ---------------------------------------------------------------------------
 // The statement
@@ -254,6 +248,7 @@ async function createReturn(
   if (input.refundTo === 'store_credit') {
     if (policy.refunds.storeCredit.offered !== 'on_request') throw new DomainError('refund.store_credit_not_offered', { field: 'refundTo', rule: 'RF-4' }, 'This shop refunds money only.');
     if (order.customerId === null) throw new DomainError('store_credit.account_required', { field: 'refundTo', rule: 'RF-4' }, 'Store credit is kept in a customer account.');
+    if (!storeCreditRefundable(order)) throw new DomainError('refund.store_credit_not_available', { field: 'refundTo', rule: 'RF-4', paymentMethod: order.paymentMethod }, 'An order paid in instalments or on a deferred invoice is refunded the way it was paid.');
   }
   const items = checkRequestedItems(await withdrawableLines(tx, order), input.items, { exchange });
   if (exchange) await checkExchangeVariants(tx, shopId, order, items);
@@ -263,7 +258,10 @@ async function createReturn(
   const purpose = exchange ? 'exchange' : window.purpose;
   const timeZone = policy.shop.timeZone;
   const place = placeOf(order);
-  const sendBy = periodEnd({ from: input.sentAt, period: effectiveSendBackPeriod(policy).applied, timeZone, place });
+  // WD-6, with WD-3: a 14th day on a Saturday, Sunday or public holiday runs to the next working day (Reg. 1182/71).
+  const sendBack = effectiveSendBackPeriod(policy).applied;
+  const sendByDay = withdrawalDeadline({ possessionDate: localDateIn(timeZone, input.sentAt), period: { days: sendBack.days, kind: sendBack.kind === 'working' ? 'working' : 'calendar' }, place, timeZone });
+  const sendBy = { lastDay: sendByDay.lastDay, dueAt: sendByDay.endsAt };
   // RF-1: 14 days from the notice, the law's floor whatever the shop declares (JW's "15 working days from the goods" is linted).
   const refundDue = periodEnd({ from: input.sentAt, period: MONEY_BACK_WITHIN, timeZone, place });
   const office = policy.identity.returnAddress ?? policy.identity.headOffice;

@@ -34,7 +34,9 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^(credit_note|complementary_invoice)\.key_reused$/, 409], // DOC-1: an idempotency key already used for another order
   [/^exchange\.(not_in_stock|not_delivered)$/, 409], // EX-2: the store has not the replacement; the item is not delivered yet
   [/^exchange\.(limit_reached|not_an_exchange|replacement_not_for_sale|replacement_out_of_stock)$/, 409], // EX-1: JW's one exchange per order used; a refund return; the replacement gone
+  [/^exchange\.no_payment_due$/, 409], // EX-1: no difference awaits payment (paid, being paid, closed)
   [/^guarantee\.(illegal_transition|line_not_delivered|remedy_not_overdue)$/, 409], // GU-1: a step out of order; the item is not delivered; escalation before the 30 days
+  [/^guarantee\.already_settled$/, 409], // GU-1/GU-2: the units were refunded, returned or exchanged already (src/app/settled-units.ts)
 ];
 
 export function statusFor(code: string): number {

@@ -26,6 +26,7 @@ import { applyDefaultAnswer, UNAVAILABILITY_ANSWER_DEADLINE } from '../app/unava
 import { REFUND_DUE_TIMER, REFUSED_KEPT_TIMER, refundDue, refusedKeepingOver, SEND_BACK_DUE_TIMER, sendBackDue } from '../app/returns.js';
 import { expireStoreCredit, STORE_CREDIT_EXPIRY_TIMER } from '../app/store-credit.js';
 import { GUARANTEE_ANSWER_DUE_TIMER, GUARANTEE_REMEDY_DUE_TIMER, tellGuaranteeAnswerOverdue, tellGuaranteeRemedyOverdue } from '../app/guarantee-claims.js';
+import { EXCHANGE_PAYMENT_DUE_TIMER, expireExchangePayment } from '../app/postal-exchanges.js';
 import { deleteExpiredCart } from '../store/carts.js';
 import { productCardTimerKind, refreshProductCardOnTimer } from '../store/product-cards.js';
 
@@ -49,5 +50,6 @@ export function timerHandlers(): TimerHandlers {
     [STORE_CREDIT_EXPIRY_TIMER]: expireStoreCredit, // RF-4: the credit's last day ended → what is left of it expires, customer emailed
     [GUARANTEE_ANSWER_DUE_TIMER]: tellGuaranteeAnswerOverdue, // GU-4 (EL): no answer to a dead-on-arrival / commercial claim within 48 h → merchant alerted
     [GUARANTEE_REMEDY_DUE_TIMER]: tellGuaranteeRemedyOverdue, // GU-1: no remedy within 30 days → customer told they may ask price reduction or termination, merchant alerted
+    [EXCHANGE_PAYMENT_DUE_TIMER]: expireExchangePayment, // EX-1: the difference of a dearer exchange unpaid after 7 days (engine's choice) → exchange closed, replacement back on sale
   };
 }

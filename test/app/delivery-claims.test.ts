@@ -27,6 +27,7 @@ import {
   listRefusedParcels,
   type FileClaimInput,
 } from '../../src/app/delivery-claims.js';
+import { orderDocuments } from '../../src/app/credit-notes.js';
 import { dispatchShipment, getShipment, listShipments, type Shipment } from '../../src/app/fulfilment.js';
 import { dispatchOutbox } from '../../src/jobs/outbox-dispatcher.js';
 import { advanceManualClock } from '../../src/jobs/timer-runner.js';
@@ -220,6 +221,9 @@ describe('EL: 3 days including Saturdays (SH-8)', () => {
     expect(decidedEvent!.data).toMatchObject({ outcome: 'refund', refund: unit, refundDueOn: '2027-01-13', rule: 'SH-8' });
     // Decided once: the same outcome again changes nothing, another is refused.
     expect((await h.decide(claim!.id, 'refund')).decision!.refund!.amount).toBe(unit);
+    // DOC-1: the refunded unit is credited on the invoice, once.
+    const documents = await orderDocuments(t.ctx.db, { shopId: 'el', orderNumber: o.order.number });
+    expect(documents.filter((d) => d.kind === 'credit_note').map((d) => d.total)).toEqual([unit]);
     expect(await codeOf(h.decide(claim!.id, 'reject', { reason: 'Changed my mind' }))).toBe('claim.illegal_transition');
     expect(await t.ctx.db.selectFrom('order_refunds').select('id').where('key', '=', `delivery_claim:${claim!.number}`).execute()).toHaveLength(1);
   });

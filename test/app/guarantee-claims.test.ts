@@ -172,7 +172,9 @@ describe('EL: commercial guarantees on top of the legal ones (GU-1…GU-5)', () 
     await h.moveTo('2026-09-11T21:59:00Z'); // the last minute of the dead-on-arrival window, Paris
     expect((await h.file(o.doa!, { kind: 'dead_on_arrival', remedy: 'replace' })).coveredUntil).toBe('2026-09-11');
     await h.moveTo('2026-09-11T22:00:00Z');
-    expect(await codeOf(h.file(o.doa!, { kind: 'dead_on_arrival', remedy: 'replace' }))).toBe('guarantee.expired');
+    // One unit refunded, the other under G2: nothing left to claim on this order (src/app/settled-units.ts).
+    expect(await codeOf(h.file(o.doa!, { kind: 'dead_on_arrival', remedy: 'replace' }))).toBe('guarantee.invalid_quantity');
+    expect(await codeOf(h.file(o.commercial!, { kind: 'dead_on_arrival', remedy: 'replace' }))).toBe('guarantee.expired'); // delivered the same day
   });
 
   it('GU-1 repair: immobilisation suspends, the repair extends by 6 months; shipping costs refunded within 14 days', async () => {

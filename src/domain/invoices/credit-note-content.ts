@@ -10,7 +10,10 @@
 //     notes of the same invoice;
 //   - a complementary invoice (RF-5, FA) bills what a partial return makes
 //     due: a gift kept, charged at its initial price, or an item kept out of
-//     a discounted bundle, re-priced without the discount.
+//     a discounted bundle, re-priced without the discount; or (EX-1) the
+//     replacement of an exchange by post, a NEW order line the invoice does
+//     not list — billed like the invoice's own lines, so a later credit note
+//     may credit it (`withReplacementsBilled`).
 //
 // VAT, consistent with the invoice (DOC-1, PR-9): the invoice splits each
 // rate's gross total once (`splitInclusive`, via `regrossVatRows`). A credit
@@ -27,7 +30,7 @@ import type { InvoiceContent, InvoiceLanguage, Localised } from './invoice-conte
 export const ADJUSTMENT_FORMAT = 'comptoir.invoice-adjustment/1';
 
 export type AdjustmentKind = 'credit_note' | 'complementary_invoice';
-export type AdjustmentLineKind = 'goods' | 'shipping' | 'other' | 'gift_kept' | 'bundle_repriced';
+export type AdjustmentLineKind = 'goods' | 'shipping' | 'other' | 'gift_kept' | 'bundle_repriced' | 'exchange_replacement';
 
 export type AdjustmentLine = {
   kind: AdjustmentLineKind;
@@ -271,4 +274,123 @@ export function complementaryInvoiceAmounts(input: {
   if (total === 0) throw new DomainError('complementary_invoice.empty', { field: 'items', rule: 'RF-5' }, 'A complementary invoice charges something.');
   const breakdown = input.invoice.vat.mode === 'included' ? regrossVatRows<VatRow>([], grossByRate(lines), input.invoice.currency, {}) : [];
   return { lines, total, vat: vatTotals(input.invoice.vat.mode, breakdown, total) };
+}
+
+/**
+ * DOC-1: a credit request less an amount kept (SH-7: the fee of an uncollected
+ * store pickup), so the credit note states exactly the money given back: the
+ * amount is taken off the delivery first, then off the items from the last.
+ */
+export function creditLessKept(request: CreditRequest, kept: number): CreditRequest {
+  let left = kept;
+  const shipping = request.shipping - Math.min(left, request.shipping);
+  left -= request.shipping - shipping;
+  const items = [...request.items];
+  for (let i = items.length - 1; i >= 0 && left > 0; i--) {
+    const part = Math.min(left, items[i]!.amount);
+    items[i] = { ...items[i]!, amount: items[i]!.amount - part };
+    left -= part;
+  }
+  return { ...request, shipping, items: items.filter((i) => i.amount > 0) };
+}
+
+/** EX-1 / DOC-1: the reason of the invoice of an exchange's replacement. */
+export const EXCHANGE_REPLACEMENT_REASON: Localised = {
+  fr: 'Échange : article de remplacement, en complément de la facture.',
+  en: 'Exchange: replacement item, in addition to the invoice.',
+};
+
+const REPLACEMENT_NOTE: Localised = { fr: "article d'échange", en: 'exchange item' };
+
+/** An order line added by an exchange (EX-1), billed in full: its units and gross total. */
+export type ReplacementCharge = { position: number; sku: string; description: Localised; quantity: number; amount: number; vatRateBasisPoints: number };
+
+const isReplacementInvoice = (c: Pick<AdjustmentContent, 'kind' | 'lines'>) =>
+  c.kind === 'complementary_invoice' && c.lines.length > 0 && c.lines.every((l) => l.kind === 'exchange_replacement');
+
+/** The order line positions the exchange replacement invoices among `documents` bill (lines the invoice does not list). */
+export function replacementPositions(documents: readonly Pick<AdjustmentContent, 'kind' | 'lines'>[]): Set<number> {
+  return new Set(documents.filter(isReplacementInvoice).flatMap((c) => c.lines.map((l) => l.position!)));
+}
+
+/**
+ * EX-1 / DOC-1: the lines, total and VAT of the complementary invoice of an
+ * exchange's replacement lines — order lines the invoice does not list, each
+ * billed once (never a position the invoice or an earlier document bills), at
+ * its line's VAT rate when the invoice charges VAT, each rate's gross split
+ * once like the cart.
+ * @throws complementary_invoice.invalid_amount, complementary_invoice.position_already_invoiced, complementary_invoice.empty
+ */
+export function replacementInvoiceAmounts(input: {
+  invoice: Pick<InvoiceContent, 'currency' | 'vat'>;
+  positions: ReadonlyMap<number, InvoiceLine>;
+  earlier: readonly Pick<AdjustmentContent, 'kind' | 'lines'>[];
+  items: readonly ReplacementCharge[];
+}): AdjustedAmounts {
+  const billed = new Set([...input.positions.keys(), ...replacementPositions(input.earlier)]);
+  const charged = input.invoice.vat.mode === 'included';
+  const lines: AdjustmentLine[] = [];
+  for (const item of input.items) {
+    assertAmount(item.quantity, 'quantity', 'complementary_invoice.invalid_amount', 1);
+    assertAmount(item.amount, 'amount', 'complementary_invoice.invalid_amount', 1);
+    if (billed.has(item.position)) throw new DomainError('complementary_invoice.position_already_invoiced', { field: 'position', rule: 'DOC-1', position: item.position });
+    billed.add(item.position);
+    lines.push({
+      kind: 'exchange_replacement',
+      position: item.position,
+      sku: item.sku,
+      description: { fr: `${item.description.fr} — ${REPLACEMENT_NOTE.fr}`, en: `${item.description.en} — ${REPLACEMENT_NOTE.en}` },
+      quantity: item.quantity,
+      amount: item.amount,
+      vatRateBasisPoints: charged ? item.vatRateBasisPoints : null,
+    });
+  }
+  const total = lines.reduce((n, l) => n + l.amount, 0);
+  if (total === 0) throw new DomainError('complementary_invoice.empty', { field: 'items', rule: 'DOC-1' }, 'A complementary invoice charges something.');
+  const breakdown = charged ? regrossVatRows<VatRow>([], grossByRate(lines), input.invoice.currency, {}) : [];
+  return { lines, total, vat: vatTotals(input.invoice.vat.mode, breakdown, total) };
+}
+
+/**
+ * DOC-1 / EX-1: what credit notes may credit once exchange replacements are
+ * billed by complementary invoices: the invoice's positions plus the
+ * replacement lines (their units and gross amounts), its total plus theirs,
+ * its VAT rows plus theirs rate by rate — so crediting everything gives back
+ * exactly the VAT of the invoice and of those documents. The other
+ * complementary invoices (RF-5 charges) bill no new line: they change nothing.
+ */
+export function withReplacementsBilled<I extends Pick<InvoiceContent, 'total' | 'vat'>>(
+  invoice: I,
+  positions: ReadonlyMap<number, InvoiceLine>,
+  complementary: readonly Pick<AdjustmentContent, 'kind' | 'lines' | 'total' | 'vat'>[],
+): { invoice: I; positions: Map<number, InvoiceLine> } {
+  const billed = complementary.filter(isReplacementInvoice);
+  const out = new Map(positions);
+  if (billed.length === 0) return { invoice, positions: out };
+  const rows = new Map(invoice.vat.breakdown.map((r) => [r.rateBasisPoints, { ...r }]));
+  for (const doc of billed) {
+    for (const l of doc.lines) {
+      out.set(l.position!, {
+        sku: l.sku!,
+        description: l.description,
+        options: {},
+        quantity: l.quantity,
+        unitPrice: Math.floor(l.amount / l.quantity),
+        ecoFeePerUnit: 0,
+        goods: l.amount,
+        ecoFee: 0,
+        discount: 0,
+        total: l.amount,
+        vatRateBasisPoints: l.vatRateBasisPoints,
+        isGift: false,
+      });
+    }
+    for (const r of doc.vat.breakdown) {
+      const row = rows.get(r.rateBasisPoints) ?? { rateBasisPoints: r.rateBasisPoints, base: 0, vat: 0 };
+      rows.set(r.rateBasisPoints, { ...row, base: row.base + r.base, vat: row.vat + r.vat });
+    }
+  }
+  const breakdown = [...rows.values()].sort((a, b) => b.rateBasisPoints - a.rateBasisPoints);
+  const total = invoice.total + billed.reduce((n, d) => n + d.total, 0);
+  return { invoice: { ...invoice, total, vat: { ...invoice.vat, breakdown } }, positions: out };
 }

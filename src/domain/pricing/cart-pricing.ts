@@ -93,7 +93,7 @@ export type PricedLine = {
   readonly vatRateBasisPoints: number;
   readonly isGift: boolean;
   readonly initialUnitPrice?: Money;
-  /** The promotion that attached this gift line. */
+  /** The promotion that attached this gift line, or gave this line its discount (RF-5). */
   readonly promotionId?: string;
 };
 
@@ -187,6 +187,7 @@ export function priceCart(input: PriceCartInput): PricedCart {
     currency,
   });
   const discountOf = new Map(promotions.lineDiscounts.map((d) => [d.lineId, d.discount]));
+  const promotionOf = new Map(promotions.lineDiscounts.flatMap((d) => (d.promotionId ? [[d.lineId, d.promotionId] as const] : [])));
 
   const lines: PricedLine[] = base.map(({ line, unitPrice, ecoFeePerUnit, lineGoods, lineEcoFee }) => {
     const discount = discountOf.get(line.lineId) ?? zero(currency);
@@ -208,6 +209,7 @@ export function priceCart(input: PriceCartInput): PricedCart {
       vatRateBasisPoints: treatment.rateBasisPoints,
       isGift: line.isGift === true,
       ...(line.initialUnitPrice ? { initialUnitPrice: line.initialUnitPrice } : {}),
+      ...(promotionOf.has(line.lineId) ? { promotionId: promotionOf.get(line.lineId)! } : {}),
     };
   });
   for (const gift of promotions.giftLines) {

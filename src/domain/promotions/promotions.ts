@@ -117,7 +117,7 @@ export type AppliedPromotion = {
 export type PromotionOutcome = {
   readonly applied: AppliedPromotion[];
   /** Discount per line, every input line listed (zero when none), in input order. */
-  readonly lineDiscounts: Array<{ readonly lineId: string; readonly discount: Money }>;
+  readonly lineDiscounts: Array<{ readonly lineId: string; readonly discount: Money; readonly promotionId?: string }>;
   readonly totalDiscount: Money;
   readonly giftLines: GiftLine[];
   readonly rejectedCodes: RejectedCode[];
@@ -197,6 +197,8 @@ export function applyPromotions(input: ApplyPromotionsInput): PromotionOutcome {
   const rejectedCodes: RejectedCode[] = [];
   const automaticNotApplied: Array<{ promotionId: string; reason: PromotionRejectionReason }> = [];
 
+  // RF-5: the promotion a line's discount comes from (the first one), frozen on the order line.
+  const discountedBy = new Map<string, string>();
   const conflictFor = (p: PromotionDefinition) => appliedDefinitions.find((a) => !a.combinable || !p.combinable);
 
   const apply = (p: PromotionDefinition) => {
@@ -215,6 +217,7 @@ export function applyPromotions(input: ApplyPromotionsInput): PromotionOutcome {
       const share = shares[i]!.amount;
       remaining.set(l.lineId, remaining.get(l.lineId)! - share);
       discounts.set(l.lineId, discounts.get(l.lineId)! + share);
+      if (share > 0 && !discountedBy.has(l.lineId)) discountedBy.set(l.lineId, p.id);
     });
     applied.push({ promotionId: p.id, code: p.code, kind: p.kind, discount });
   };
@@ -249,7 +252,10 @@ export function applyPromotions(input: ApplyPromotionsInput): PromotionOutcome {
     apply(p);
   }
 
-  const lineDiscounts = input.lines.map((l) => ({ lineId: l.lineId, discount: money(discounts.get(l.lineId)!, currency) }));
+  const lineDiscounts = input.lines.map((l) => {
+    const promotionId = discountedBy.get(l.lineId);
+    return { lineId: l.lineId, discount: money(discounts.get(l.lineId)!, currency), ...(promotionId ? { promotionId } : {}) };
+  });
   return {
     applied,
     lineDiscounts,

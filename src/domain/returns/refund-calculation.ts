@@ -151,6 +151,7 @@ function shippingRefund(input: RefundCalculationInput, wholeOrderReturned: boole
   const fmt = (amount: number) => toDecimalString(money(amount, input.currency));
   if (input.exchangeRefundsShipping === false) return { amount: 0, rule: 'EX-1: an exchange does not refund the initial delivery' };
   if (paid === 0) return { amount: 0, rule: 'RF-2: free delivery, nothing to refund' };
+  if (input.returned.length === 0) return { amount: 0, rule: 'RF-2: nothing accepted back, nothing refunded' };
   if (rule === 'cheapest_standard_on_full_return_or_non_conformity' && !wholeOrderReturned && !input.nonConforming) {
     return { amount: 0, rule: 'RF-2 (shop variant): partial return of conforming goods, the delivery stays with the customer' };
   }

@@ -47,16 +47,20 @@ const tokenQuery = z.object({ token: z.string().max(100).optional() });
 
 const lineBody = z.object({ position: z.number().int().min(0).max(10_000), quantity: z.number().int() });
 
+/** A claim's photos in JSON (decoded by `decodePhotos`, then checked by their bytes); `when`: when at least one is required. */
+export const photosBody = (when: string) =>
+  z
+    .array(z.object({ data: z.string().max(BASE64_MAX).describe('base64 (a data: URL prefix is accepted)'), filename: z.string().max(200).optional() }))
+    .max(20)
+    .default([])
+    .describe(`0–5 JPEG, PNG or WebP images of 5 MB at most; at least one ${when}`);
+
 const fileBody = z.object({
   shipment: z.string().min(1).max(60).describe('the number of the delivered parcel'),
   kind: z.enum(CLAIM_KINDS),
   description: z.string().max(5000),
   lines: z.array(lineBody).max(200).describe('the order lines concerned (positions as in the order) and their units'),
-  photos: z
-    .array(z.object({ data: z.string().max(BASE64_MAX).describe('base64 (a data: URL prefix is accepted)'), filename: z.string().max(200).optional() }))
-    .max(20)
-    .default([])
-    .describe('0–5 JPEG, PNG or WebP images of 5 MB at most; at least one where the terms ask for photos (EL)'),
+  photos: photosBody('where the terms ask for photos (EL)'),
 });
 
 const decisionBody = z.object({
@@ -118,7 +122,8 @@ export const accountPhotoPath = (id: string, n: number) => `/api/store/account/c
 export const guestPhotoPath = (orderNumber: string, id: string, n: number) => `/api/store/orders/${encodeURIComponent(orderNumber)}/claims/${id}/photos/${n}`;
 export const adminPhotoPath = (id: string, n: number) => `/api/admin/claims/${id}/photos/${n}`;
 
-function sendPhoto(reply: FastifyReply, photo: { contentType: string; content: Buffer; filename: string }) {
+/** A claim's photo, inline, never cached nor sniffed. */
+export function sendPhoto(reply: FastifyReply, photo: { contentType: string; content: Buffer; filename: string }) {
   reply.header('content-type', photo.contentType);
   reply.header('content-disposition', `inline; filename="${photo.filename}"`);
   reply.header('cache-control', 'private, no-store');

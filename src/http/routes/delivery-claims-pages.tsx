@@ -7,12 +7,12 @@
 //   POST /account/orders/:number/claims    (signed-in customer, CSRF)
 //   GET  /admin/claims                     claims to decide, decided, parcels refused at delivery (`returns.read`)
 //   POST /admin/claims/:id/decision        reship | refund | reject with a reason (`returns.manage`, CSRF)
-// No multipart plugin is installed: the form's body is read by the small
-// parser below, registered for these routes only (5 photos of 5 MB at most).
+// The form's multipart body is read by web/multipart.ts, registered for these
+// routes only (5 photos of 5 MB at most).
 // Each form calls one use case (one transaction) and redirects (303) with a
 // notice, or shows the page with the refusal and its status.
 import { formField as field } from '../web/form.js';
-import { FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
+import { FlashMessages as Flash, type PageError } from '../web/flash.js';
 import { sendAccountOrderPage } from './account-order-page.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
@@ -33,17 +33,20 @@ import {
 import type { Order } from '../../app/orders.js';
 import { legalDate } from '../../app/order-emails.js';
 import { DomainError } from '../../domain/errors.js';
-import { CLAIM_KINDS, CLAIM_STATES, PHOTO_MAX_BYTES, PHOTOS_MAX, type ClaimOutcome, type ClaimState } from '../../domain/fulfilment/delivery-claims.js';
+import { CLAIM_KINDS, CLAIM_STATES, type ClaimOutcome, type ClaimState } from '../../domain/fulfilment/delivery-claims.js';
 import { formatMoney, isCurrency, money } from '../../domain/money.js';
 import { can } from '../../domain/staff-roles.js';
 import type { Actor } from '../../store/audit.js';
 import { requireStaffPage } from '../auth.js';
 import { requireCustomerPage } from '../customer-auth.js';
 import { statusFor } from '../errors.js';
+import { CLAIM_FORM_LIMIT, ClaimEvidenceFields, claimPhotos, photoRefusals } from '../web/claim-photos-form.js';
+import { doneParam, orderNumberParam, refusalOf, sendFormPage, staffPage, type PageFlash, type StaffPage } from '../web/form-page.js';
 import { resolveLanguage, type Language } from '../web/language.js';
-import { Layout, type ShopView } from '../web/layout.js';
-import { sendPage } from '../web/render.js';
+import { AdminPage } from '../web/admin-page.js';
+import { acceptMultipartForms } from '../web/multipart.js';
 import { shopView } from '../web/shop-view.js';
+import { StateFilter, stateFilterOf } from '../web/state-filter.js';
 import { accountPhotoPath, adminPhotoPath } from './delivery-claims-api.js';
 
 // ---------------------------------------------------------------------------
@@ -63,7 +66,7 @@ const messages = {
     kind: 'Problème',
     items: 'Articles concernés (quantité)',
     description: 'Description',
-    photos: (required: boolean) => `Photos (JPEG, PNG ou WebP, ${PHOTOS_MAX} au plus, 5 Mo chacune${required ? ', au moins une' : ''})`,
+    photosRequired: ', au moins une',
     submit: 'Envoyer la réclamation',
     claims: 'Vos réclamations',
     claim: 'Réclamation',
@@ -77,11 +80,9 @@ const messages = {
     filed: (n: string) => `Réclamation ${n} enregistrée : un e-mail vous le confirme.`,
     photo: (n: number) => `Photo ${n}`,
     errors: {
+      ...photoRefusals('fr'),
       'claim.window_closed': 'Le délai de réclamation pour ce colis est expiré. La garantie légale de conformité reste acquise : contactez le service client.',
       'claim.photos_required': 'Ajoutez au moins une photo du colis et de son contenu.',
-      'claim.photo_type_not_allowed': 'Les photos doivent être des images JPEG, PNG ou WebP.',
-      'claim.photo_too_large': 'Une photo dépasse 5 Mo.',
-      'claim.too_many_photos': `${PHOTOS_MAX} photos au plus.`,
       'claim.no_lines': 'Indiquez au moins un article concerné.',
       'claim.quantity_exceeds_parcel': 'La quantité indiquée dépasse ce que contenait le colis (ou ce qui est déjà réclamé).',
       'claim.description_required': 'Décrivez le problème.',
@@ -134,7 +135,7 @@ const messages = {
     kind: 'Problem',
     items: 'Items concerned (quantity)',
     description: 'Description',
-    photos: (required: boolean) => `Photos (JPEG, PNG or WebP, at most ${PHOTOS_MAX}, 5 MB each${required ? ', at least one' : ''})`,
+    photosRequired: ', at least one',
     submit: 'Send the claim',
     claims: 'Your claims',
     claim: 'Claim',
@@ -148,11 +149,9 @@ const messages = {
     filed: (n: string) => `Claim ${n} recorded: an email confirms it.`,
     photo: (n: number) => `Photo ${n}`,
     errors: {
+      ...photoRefusals('en'),
       'claim.window_closed': 'The claim period for this parcel has ended. The legal guarantee of conformity still applies: contact customer service.',
       'claim.photos_required': 'Add at least one photo of the parcel and its contents.',
-      'claim.photo_type_not_allowed': 'Photos must be JPEG, PNG or WebP images.',
-      'claim.photo_too_large': 'A photo is larger than 5 MB.',
-      'claim.too_many_photos': `At most ${PHOTOS_MAX} photos.`,
       'claim.no_lines': 'Name at least one item concerned.',
       'claim.quantity_exceeds_parcel': 'The quantity is more than the parcel held (or than is claimed already).',
       'claim.description_required': 'Describe the problem.',
@@ -192,9 +191,6 @@ const messages = {
     } as Record<string, string>,
   },
 } as const;
-
-
-const errorOf = (lang: Language, error: DomainError, table: Record<string, string>): PageError => pageError(error, table, error.message !== error.code ? error.message : messages[lang].error);
 
 const instant = (lang: Language, timeZone: string, at: Date) =>
   new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }).format(at);
@@ -313,14 +309,7 @@ export function DeliveryClaimsSection(props: SectionProps) {
                     </label>
                   ))}
               </fieldset>
-              <label>
-                {t.description}
-                <textarea name="description" rows={4} maxLength={4000} required />
-              </label>
-              <label>
-                {t.photos(options.photosRequested)}
-                <input type="file" name="photos" multiple accept="image/jpeg,image/png,image/webp" required={options.photosRequested} />
-              </label>
+              <ClaimEvidenceFields lang={lang} description={t.description} photosNote={options.photosRequested ? t.photosRequired : ''} photosRequired={options.photosRequested} />
               <button type="submit">{t.submit}</button>
             </form>
           ) : null}
@@ -349,60 +338,9 @@ export async function deliveryClaimsSection(ctx: AppContext, request: FastifyReq
       claims={claims}
       options={options}
       notice={notice}
-      error={flash.error ? errorOf(lang, flash.error, messages[lang].errors) : null}
+      error={flash.error ? refusalOf(flash.error, messages[lang].errors, messages[lang].error) : null}
     />
   );
-}
-
-// ---------------------------------------------------------------------------
-// Multipart form bodies (the claim form with its photos)
-
-const FILES = '__files';
-const MULTIPART_LIMIT = PHOTOS_MAX * PHOTO_MAX_BYTES + 1024 * 1024;
-const MAX_PARTS = 300;
-
-type UploadedFile = { field: string; filename: string; data: Buffer };
-type MultipartBody = Record<string, string | string[] | UploadedFile[] | undefined> & { [FILES]?: UploadedFile[] };
-
-const badMultipart = () => new DomainError('request.invalid_multipart', { field: 'body' }, 'The form could not be read.');
-
-/** Reads a multipart/form-data body (RFC 7578): text fields, and files with a name and content. */
-export function parseMultipart(body: Buffer, contentType: string): MultipartBody {
-  const match = /boundary=(?:"([^"]{1,70})"|([^;\s]{1,70}))/i.exec(contentType);
-  if (!match) throw badMultipart();
-  const boundary = Buffer.from(`--${match[1] ?? match[2]}`);
-  const delimiter = Buffer.concat([Buffer.from('\r\n'), boundary]);
-  const result: MultipartBody = {};
-  const files: UploadedFile[] = [];
-  let pos = body.indexOf(boundary);
-  if (pos < 0) throw badMultipart();
-  for (let parts = 0; ; parts += 1) {
-    if (parts > MAX_PARTS) throw badMultipart();
-    pos += boundary.length;
-    if (body[pos] === 0x2d && body[pos + 1] === 0x2d) break; // the closing delimiter
-    if (body[pos] !== 0x0d || body[pos + 1] !== 0x0a) throw badMultipart();
-    pos += 2;
-    const headerEnd = body.indexOf('\r\n\r\n', pos);
-    if (headerEnd < 0) throw badMultipart();
-    const headers = body.subarray(pos, headerEnd).toString('utf8');
-    const end = body.indexOf(delimiter, headerEnd + 4);
-    if (end < 0) throw badMultipart();
-    const data = body.subarray(headerEnd + 4, end);
-    const disposition = /^content-disposition:\s*form-data(.*)$/im.exec(headers)?.[1] ?? '';
-    const name = /;\s*name="([^"]*)"/i.exec(disposition)?.[1];
-    const filename = /;\s*filename="([^"]*)"/i.exec(disposition)?.[1];
-    if (name === undefined) throw badMultipart();
-    if (filename !== undefined) {
-      if (filename !== '' || data.length > 0) files.push({ field: name, filename, data: Buffer.from(data) });
-    } else {
-      const value = data.toString('utf8');
-      const previous = result[name];
-      result[name] = previous === undefined ? value : Array.isArray(previous) ? [...(previous as string[]), value] : [previous as string, value];
-    }
-    pos = end + 2;
-  }
-  result[FILES] = files;
-  return result;
 }
 
 type Form = Record<string, unknown>;
@@ -418,27 +356,14 @@ function linesOf(body: unknown): { position: number; quantity: number }[] {
 // ---------------------------------------------------------------------------
 // Routes
 
-const orderNumberOf = (request: FastifyRequest): string => {
-  const { number } = request.params as { number: string };
-  if (!/^[A-Za-z0-9-]{1,40}$/.test(number)) throw new DomainError('order.not_found', { field: 'number' }, `No order ${number.slice(0, 40)}.`);
-  return number;
-};
-
 /** The customer's claim form; register without prefix, inside the session scope. */
 export const deliveryClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   const shopId = ctx.shop.id;
+  acceptMultipartForms(app, CLAIM_FORM_LIMIT);
 
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: MULTIPART_LIMIT }, (request, body, done) => {
-    try {
-      done(null, parseMultipart(body as Buffer, String(request.headers['content-type'] ?? '')));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-
-  app.post('/account/orders/:number/claims', { onRequest: requireCustomerPage(ctx), preHandler: app.csrfProtection, bodyLimit: MULTIPART_LIMIT }, async (request, reply) => {
-    const number = orderNumberOf(request);
-    const body = request.body as MultipartBody | undefined;
+  app.post('/account/orders/:number/claims', { onRequest: requireCustomerPage(ctx), preHandler: app.csrfProtection, bodyLimit: CLAIM_FORM_LIMIT }, async (request, reply) => {
+    const number = orderNumberParam(request);
+    const body = request.body;
     const customerId = request.customer!.id;
     try {
       const claim = await fileDeliveryClaim(ctx.db, {
@@ -448,7 +373,7 @@ export const deliveryClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync => 
         kind: field(body, 'kind'),
         description: field(body, 'description'),
         lines: linesOf(body),
-        photos: (body?.[FILES] ?? []).filter((f) => f.field === 'photos').map((f) => f.data),
+        photos: claimPhotos(body),
         access: { customerId },
         now: await ctx.clock.now(),
       });
@@ -463,11 +388,7 @@ export const deliveryClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync => 
 // ---------------------------------------------------------------------------
 // Back office
 
-type AdminProps = {
-  lang: Language;
-  shop: ShopView;
-  csrfToken: string;
-  staffEmail: string;
+type AdminProps = StaffPage & {
   timeZone: string;
   claims: DeliveryClaimForStaff[];
   refusals: RefusedParcel[];
@@ -508,25 +429,8 @@ export function AdminClaimsPage(props: AdminProps) {
   const { lang } = props;
   const t = messages[lang];
   return (
-    <Layout lang={lang} title={t.adminTitle} shop={props.shop} path="/admin/claims" area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>{t.adminTitle}</h1>
-      <Flash notice={props.notice} error={props.error} />
-      <form method="get" action="/admin/claims" class="catalogue-filter">
-        <label>
-          {t.state}{' '}
-          <select name="state">
-            <option value="all" selected={props.filter === 'all'}>
-              {t.all}
-            </option>
-            {CLAIM_STATES.map((s) => (
-              <option key={s} value={s} selected={props.filter === s}>
-                {t.states[s]}
-              </option>
-            ))}
-          </select>
-        </label>{' '}
-        <button type="submit">{t.filter}</button>
-      </form>
+    <AdminPage {...props} title={t.adminTitle} path="/admin/claims">
+      <StateFilter action="/admin/claims" label={t.state} submit={t.filter} selected={props.filter} first={[{ value: 'all', label: t.all }]} states={CLAIM_STATES} stateLabels={t.states} />
       {props.claims.length === 0 ? (
         <p>{t.none}</p>
       ) : (
@@ -628,11 +532,10 @@ export function AdminClaimsPage(props: AdminProps) {
           </tbody>
         </table>
       )}
-    </Layout>
+    </AdminPage>
   );
 }
 
-const isFilter = (value: unknown): value is ClaimState | 'all' => value === 'all' || (typeof value === 'string' && (CLAIM_STATES as readonly string[]).includes(value));
 const isOutcome = (value: string): value is ClaimOutcome => value === 'reship' || value === 'refund' || value === 'reject';
 
 /** Register with prefix /admin, inside the session scope. */
@@ -644,34 +547,29 @@ export const deliveryClaimBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsy
   const manage = requireStaffPage(ctx, 'returns.manage');
   const actorOf = (request: FastifyRequest): Actor => ({ kind: 'staff', staffId: request.staff!.id });
 
-  const render = async (request: FastifyRequest, reply: FastifyReply, flash: { notice?: string | null; error?: DomainError; claimId?: string }) => {
-    const lang = resolveLanguage(request, reply);
-    const requested = (request.query as { state?: unknown } | undefined)?.state;
-    const filter = isFilter(requested) ? requested : 'all';
+  const render = async (request: FastifyRequest, reply: FastifyReply, flash: PageFlash & { claimId?: string }) => {
+    const page = staffPage(request, reply, shop);
+    const filter = stateFilterOf<ClaimState | 'all'>(request.query, ['all', ...CLAIM_STATES], 'all');
     const [claims, refusals] = await Promise.all([listClaimsForStaff(ctx.db, { shopId, state: filter }), listRefusedParcels(ctx.db, { shopId })]);
-    return sendPage(
+    return sendFormPage(
       reply,
       <AdminClaimsPage
-        lang={lang}
-        shop={shop}
-        csrfToken={reply.generateCsrf()}
-        staffEmail={request.staff!.email}
+        {...page}
         timeZone={timeZone}
         claims={claims}
         refusals={refusals}
         filter={filter}
         mayDecide={can(request.staff!.role, 'returns.manage')}
         notice={flash.notice ?? null}
-        error={flash.error ? { ...errorOf(lang, flash.error, messages[lang].adminErrors), ...(flash.claimId ? { claimId: flash.claimId } : {}) } : null}
+        error={flash.error ? { ...refusalOf(flash.error, messages[page.lang].adminErrors, messages[page.lang].error), ...(flash.claimId ? { claimId: flash.claimId } : {}) } : null}
       />,
-      flash.error ? statusFor(flash.error.code) : 200,
+      flash.error,
     );
   };
 
   app.get('/claims', { onRequest: read }, async (request, reply) => {
-    const done = (request.query as { done?: unknown } | undefined)?.done;
-    const lang = resolveLanguage(request, reply);
-    return render(request, reply, { notice: typeof done === 'string' && /^[A-Za-z0-9-]{1,60}$/.test(done) ? messages[lang].done(done) : null });
+    const done = doneParam(request);
+    return render(request, reply, { notice: done ? messages[resolveLanguage(request, reply)].done(done) : null });
   });
 
   app.post('/claims/:id/decision', { onRequest: manage, preHandler: app.csrfProtection }, async (request, reply) => {

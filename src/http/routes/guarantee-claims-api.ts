@@ -11,7 +11,6 @@
 //   POST /api/admin/guarantee-claims/:claim/shipping-refund   GU-1: shipping costs of the repair refunded (`returns.manage`)
 //   GET  /api/admin/guarantee-claims/:claim/photos/:n         a photo (`returns.read`)
 // Customers only ever see their own (another's is a 404).
-import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
@@ -37,7 +36,7 @@ import { GUARANTEE_KINDS } from '../../domain/guarantees/coverage.js';
 import type { Actor } from '../../store/audit.js';
 import { requireStaff } from '../auth.js';
 import { requireCustomer } from '../customer-auth.js';
-import { CLAIM_BODY_LIMIT, decodePhotos } from './delivery-claims-api.js';
+import { CLAIM_BODY_LIMIT, decodePhotos, photosBody, sendPhoto } from './delivery-claims-api.js';
 
 const numberParam = z.object({ number: z.string().min(1).max(40) });
 const claimParam = z.object({ claim: z.string().regex(/^[A-Za-z0-9-]{1,60}$/) });
@@ -50,11 +49,7 @@ const fileBody = z.object({
   remedy: z.enum(REMEDIES_ASKED).describe('GU-1 repair | replace; GU-2 cancel_sale | partial_refund; GU-4 dead on arrival: as the policy lists (EL: repair, replace, refund)'),
   description: z.string().max(5000),
   discoveredOn: z.string().max(10).optional().describe('GU-2: the day the defect was discovered (YYYY-MM-DD)'),
-  photos: z
-    .array(z.object({ data: z.string().max(7_000_000).describe('base64 (a data: URL prefix is accepted)'), filename: z.string().max(200).optional() }))
-    .max(20)
-    .default([])
-    .describe('0–5 JPEG, PNG or WebP images of 5 MB at most; at least one for an EL commercial claim (GU-4)'),
+  photos: photosBody('for an EL commercial claim (GU-4)'),
 });
 
 const decisionBody = z.object({
@@ -116,14 +111,6 @@ export const optionsJson = (o: GuaranteeOptions) => ({
 
 export const accountGuaranteePhotoPath = (number: string, n: number) => `/api/store/account/guarantee-claims/${encodeURIComponent(number)}/photos/${n}`;
 export const adminGuaranteePhotoPath = (number: string, n: number) => `/api/admin/guarantee-claims/${encodeURIComponent(number)}/photos/${n}`;
-
-function sendPhoto(reply: FastifyReply, photo: { contentType: string; content: Buffer; filename: string }) {
-  reply.header('content-type', photo.contentType);
-  reply.header('content-disposition', `inline; filename="${photo.filename}"`);
-  reply.header('cache-control', 'private, no-store');
-  reply.header('x-content-type-options', 'nosniff');
-  return reply.send(photo.content);
-}
 
 /** Register with prefix /api/store, inside the session scope. */
 export const guaranteeClaimStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async (app) => {

@@ -30,21 +30,22 @@ import { exclusionLabel, guaranteeKindLabel, remedyLabel } from '../../app/guara
 import { legalDate } from '../../app/order-emails.js';
 import { getOrderFor, type Order } from '../../app/orders.js';
 import { DomainError } from '../../domain/errors.js';
-import { PHOTOS_MAX } from '../../domain/fulfilment/delivery-claims.js';
 import { GU5_EXCLUSIONS, GUARANTEE_CLAIM_STATES, GUARANTEE_OUTCOMES, type GuaranteeClaimState } from '../../domain/guarantees/claims.js';
 import { formatMoney, isCurrency, money } from '../../domain/money.js';
 import { can } from '../../domain/staff-roles.js';
 import type { Actor } from '../../store/audit.js';
 import { requireStaffPage } from '../auth.js';
 import { requireCustomerPage } from '../customer-auth.js';
-import { statusFor } from '../errors.js';
-import { Csrf, FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
+import { AdminPage } from '../web/admin-page.js';
+import { CLAIM_FORM_LIMIT, ClaimEvidenceFields, claimPhotos, photoRefusals } from '../web/claim-photos-form.js';
+import { Csrf, FlashMessages as Flash, type PageError } from '../web/flash.js';
 import { formField as field } from '../web/form.js';
+import { orderNumberParam, refusalOf, sendFormPage, staffPage, type PageFlash, type StaffPage } from '../web/form-page.js';
 import { resolveLanguage, type Language } from '../web/language.js';
 import { Layout } from '../web/layout.js';
-import { sendPage } from '../web/render.js';
+import { acceptMultipartForms } from '../web/multipart.js';
 import { shopView } from '../web/shop-view.js';
-import { parseMultipart } from './delivery-claims-pages.js';
+import { StateFilter, stateFilterOf } from '../web/state-filter.js';
 import { accountGuaranteePhotoPath, adminGuaranteePhotoPath } from './guarantee-claims-api.js';
 
 const messages = {
@@ -63,7 +64,7 @@ const messages = {
     quantity: 'Quantité',
     description: 'Description du défaut',
     discoveredOn: 'Date de découverte du défaut (vice caché)',
-    photos: (required: boolean) => `Photos (JPEG, PNG ou WebP, ${PHOTOS_MAX} au plus, 5 Mo chacune${required ? ' ; obligatoires pour la garantie commerciale' : ''})`,
+    photosRequired: ' ; obligatoires pour la garantie commerciale',
     submit: 'Envoyer la demande',
     state: 'État',
     states: { filed: 'En cours d’examen', in_repair: 'En réparation', repaired: 'Réparé', replaced: 'Remplacé', refunded: 'Remboursé', refused: 'Refusée' } as Record<GuaranteeClaimState, string>,
@@ -78,6 +79,7 @@ const messages = {
     overdue: 'en retard',
     error: 'La demande n’a pas pu être enregistrée.',
     errors: {
+      ...photoRefusals('fr'),
       'guarantee.expired': 'Cette garantie est terminée pour cet article.',
       'guarantee.not_started': 'La garantie commerciale commence après la période « panne à la livraison ».',
       'guarantee.not_offered': 'Cette garantie n’est pas proposée par la boutique.',
@@ -87,9 +89,6 @@ const messages = {
       'guarantee.remedy_not_allowed': 'Cette solution n’est pas possible pour cette garantie.',
       'guarantee.invalid_quantity': 'La quantité dépasse ce qui peut être demandé pour cet article.',
       'guarantee.description_required': 'Décrivez le défaut.',
-      'claim.photo_type_not_allowed': 'Les photos doivent être des images JPEG, PNG ou WebP.',
-      'claim.photo_too_large': 'Une photo dépasse 5 Mo.',
-      'claim.too_many_photos': `${PHOTOS_MAX} photos au plus.`,
     } as Record<string, string>,
     adminTitle: 'Demandes de garantie',
     all: 'Toutes',
@@ -133,7 +132,7 @@ const messages = {
     quantity: 'Quantity',
     description: 'Description of the defect',
     discoveredOn: 'Date the defect was discovered (hidden defect)',
-    photos: (required: boolean) => `Photos (JPEG, PNG or WebP, at most ${PHOTOS_MAX}, 5 MB each${required ? '; required for the commercial guarantee' : ''})`,
+    photosRequired: '; required for the commercial guarantee',
     submit: 'Send the claim',
     state: 'State',
     states: { filed: 'Being looked into', in_repair: 'Being repaired', repaired: 'Repaired', replaced: 'Replaced', refunded: 'Refunded', refused: 'Refused' } as Record<GuaranteeClaimState, string>,
@@ -148,6 +147,7 @@ const messages = {
     overdue: 'overdue',
     error: 'The claim could not be recorded.',
     errors: {
+      ...photoRefusals('en'),
       'guarantee.expired': 'This guarantee has ended for this item.',
       'guarantee.not_started': 'The commercial guarantee starts after the dead-on-arrival period.',
       'guarantee.not_offered': 'The shop offers no such guarantee.',
@@ -157,9 +157,6 @@ const messages = {
       'guarantee.remedy_not_allowed': 'This remedy is not available under this guarantee.',
       'guarantee.invalid_quantity': 'The quantity is more than can be claimed for this item.',
       'guarantee.description_required': 'Describe the defect.',
-      'claim.photo_type_not_allowed': 'Photos must be JPEG, PNG or WebP images.',
-      'claim.photo_too_large': 'A photo is larger than 5 MB.',
-      'claim.too_many_photos': `At most ${PHOTOS_MAX} photos.`,
     } as Record<string, string>,
     adminTitle: 'Guarantee claims',
     all: 'All',
@@ -190,7 +187,6 @@ const messages = {
   },
 } as const;
 
-const errorOf = (lang: Language, error: DomainError, table: Record<string, string>): PageError => pageError(error, table, error.message !== error.code ? error.message : messages[lang].error);
 const instant = (lang: Language, timeZone: string, at: Date) => new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }).format(at);
 const amount = (lang: Language, minor: number, currency: string) => (isCurrency(currency) ? formatMoney(money(minor, currency), lang) : `${minor} ${currency}`);
 
@@ -325,14 +321,7 @@ export function GuaranteeSection(props: SectionProps) {
               <label>
                 {t.discoveredOn} <input type="date" name="discoveredOn" />
               </label>
-              <label>
-                {t.description}
-                <textarea name="description" rows={4} maxLength={4000} required />
-              </label>
-              <label>
-                {t.photos(options.photosRequiredFor.length > 0)}
-                <input type="file" name="photos" multiple accept="image/jpeg,image/png,image/webp" />
-              </label>
+              <ClaimEvidenceFields lang={lang} description={t.description} photosNote={options.photosRequiredFor.length > 0 ? t.photosRequired : ''} photosRequired={false} />
               <button type="submit">{t.submit}</button>
             </form>
           ) : null}
@@ -360,7 +349,7 @@ export async function guaranteeSection(ctx: AppContext, request: FastifyRequest,
       claims={claims}
       options={options}
       notice={notice}
-      error={flash.error ? errorOf(lang, flash.error, messages[lang].errors) : null}
+      error={flash.error ? refusalOf(flash.error, messages[lang].errors, messages[lang].error) : null}
     />
   );
 }
@@ -368,32 +357,16 @@ export async function guaranteeSection(ctx: AppContext, request: FastifyRequest,
 // ---------------------------------------------------------------------------
 // Routes
 
-const FILES = '__files';
-const MULTIPART_LIMIT = PHOTOS_MAX * 5 * 1024 * 1024 + 1024 * 1024;
-type Uploaded = { field: string; data: Buffer };
-
-const orderNumberOf = (request: FastifyRequest): string => {
-  const { number } = request.params as { number: string };
-  if (!/^[A-Za-z0-9-]{1,40}$/.test(number)) throw new DomainError('order.not_found', { field: 'number' }, `No order ${number.slice(0, 40)}.`);
-  return number;
-};
-
 /** The customer's pages; register without prefix, inside the session scope. */
 export const guaranteeClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   const shopId = ctx.shop.id;
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: MULTIPART_LIMIT }, (request, body, done) => {
-    try {
-      done(null, parseMultipart(body as Buffer, String(request.headers['content-type'] ?? '')));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  acceptMultipartForms(app, CLAIM_FORM_LIMIT);
 
-  const page = async (request: FastifyRequest, reply: FastifyReply, number: string, flash: { error?: DomainError } = {}) => {
+  const page = async (request: FastifyRequest, reply: FastifyReply, number: string, flash: PageFlash = {}) => {
     const lang = resolveLanguage(request, reply);
     const order = await getOrderFor(ctx.db, { shopId, number, customerId: request.customer!.id });
     const section = await guaranteeSection(ctx, request, reply, order, flash);
-    return sendPage(
+    return sendFormPage(
       reply,
       <Layout lang={lang} title={messages[lang].page(order.number)} shop={shopView(ctx.shop)} path={`/account/orders/${encodeURIComponent(order.number)}/guarantees`} area="store">
         <p>
@@ -401,15 +374,15 @@ export const guaranteeClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync =>
         </p>
         {section}
       </Layout>,
-      flash.error ? statusFor(flash.error.code) : 200,
+      flash.error,
     );
   };
 
-  app.get('/account/orders/:number/guarantees', { onRequest: requireCustomerPage(ctx) }, async (request, reply) => page(request, reply, orderNumberOf(request)));
+  app.get('/account/orders/:number/guarantees', { onRequest: requireCustomerPage(ctx) }, async (request, reply) => page(request, reply, orderNumberParam(request)));
 
-  app.post('/account/orders/:number/guarantee-claims', { onRequest: requireCustomerPage(ctx), preHandler: app.csrfProtection, bodyLimit: MULTIPART_LIMIT }, async (request, reply) => {
-    const number = orderNumberOf(request);
-    const body = request.body as Record<string, unknown> | undefined;
+  app.post('/account/orders/:number/guarantee-claims', { onRequest: requireCustomerPage(ctx), preHandler: app.csrfProtection, bodyLimit: CLAIM_FORM_LIMIT }, async (request, reply) => {
+    const number = orderNumberParam(request);
+    const body = request.body;
     try {
       const claim = await fileGuaranteeClaim(ctx.db, {
         shopId,
@@ -420,7 +393,7 @@ export const guaranteeClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync =>
         remedy: field(body, 'remedy'),
         description: field(body, 'description'),
         discoveredOn: field(body, 'discoveredOn') || null,
-        photos: ((body?.[FILES] ?? []) as Uploaded[]).filter((f) => f.field === 'photos').map((f) => f.data),
+        photos: claimPhotos(body),
         access: { customerId: request.customer!.id },
         now: await ctx.clock.now(),
       });
@@ -435,31 +408,14 @@ export const guaranteeClaimPageRoutes = (ctx: AppContext): FastifyPluginAsync =>
 // ---------------------------------------------------------------------------
 // Back office
 
-type AdminCommon = { lang: Language; csrfToken: string; staffEmail: string; timeZone: string; now: Date; notice: string | null; error: PageError | null };
+type AdminCommon = StaffPage & { timeZone: string; now: Date; notice: string | null; error: PageError | null };
 
-export function AdminGuaranteeQueue(props: AdminCommon & { claims: QueuedClaim[]; filter: GuaranteeClaimState | 'all'; shop: ReturnType<typeof shopView> }) {
+export function AdminGuaranteeQueue(props: AdminCommon & { claims: QueuedClaim[]; filter: GuaranteeClaimState | 'all' }) {
   const { lang } = props;
   const t = messages[lang];
   return (
-    <Layout lang={lang} title={t.adminTitle} shop={props.shop} path="/admin/guarantee-claims" area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>{t.adminTitle}</h1>
-      <Flash notice={props.notice} error={props.error} />
-      <form method="get" action="/admin/guarantee-claims" class="catalogue-filter">
-        <label>
-          {t.state}{' '}
-          <select name="state">
-            <option value="all" selected={props.filter === 'all'}>
-              {t.all}
-            </option>
-            {GUARANTEE_CLAIM_STATES.map((s) => (
-              <option key={s} value={s} selected={props.filter === s}>
-                {t.states[s]}
-              </option>
-            ))}
-          </select>
-        </label>{' '}
-        <button type="submit">{t.filter}</button>
-      </form>
+    <AdminPage {...props} title={t.adminTitle} path="/admin/guarantee-claims">
+      <StateFilter action="/admin/guarantee-claims" label={t.state} submit={t.filter} selected={props.filter} first={[{ value: 'all', label: t.all }]} states={GUARANTEE_CLAIM_STATES} stateLabels={t.states} />
       {props.claims.length === 0 ? (
         <p>{t.noClaims}</p>
       ) : (
@@ -494,21 +450,17 @@ export function AdminGuaranteeQueue(props: AdminCommon & { claims: QueuedClaim[]
           </tbody>
         </table>
       )}
-    </Layout>
+    </AdminPage>
   );
 }
 
-export function AdminGuaranteeClaim(props: AdminCommon & { claim: GuaranteeClaimForStaff; mayManage: boolean; shop: ReturnType<typeof shopView> }) {
+export function AdminGuaranteeClaim(props: AdminCommon & { claim: GuaranteeClaimForStaff; mayManage: boolean }) {
   const { lang, claim: c } = props;
   const t = messages[lang];
   const base = `/admin/guarantee-claims/${encodeURIComponent(c.number)}`;
   const waiting = c.state !== 'refunded';
   return (
-    <Layout lang={lang} title={`${t.claim} ${c.number}`} shop={props.shop} path={base} area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>
-        {t.claim} {c.number}
-      </h1>
-      <Flash notice={props.notice} error={props.error} />
+    <AdminPage {...props} title={`${t.claim} ${c.number}`} path={base}>
       <dl>
         <dt>{t.order}</dt>
         <dd>
@@ -589,11 +541,10 @@ export function AdminGuaranteeClaim(props: AdminCommon & { claim: GuaranteeClaim
           ) : null}
         </>
       ) : null}
-    </Layout>
+    </AdminPage>
   );
 }
 
-const isFilter = (value: unknown): value is GuaranteeClaimState | 'all' => value === 'all' || (typeof value === 'string' && (GUARANTEE_CLAIM_STATES as readonly string[]).includes(value));
 const optionalInt = (text: string) => (text.trim() === '' ? undefined : Number(text));
 
 /** Register with prefix /admin, inside the session scope. */
@@ -609,20 +560,20 @@ export const guaranteeClaimBackOfficeRoutes = (ctx: AppContext): FastifyPluginAs
     if (!/^[A-Za-z0-9-]{1,60}$/.test(claim)) throw new DomainError('guarantee.not_found', { field: 'number' });
     return claim;
   };
-  const common = async (request: FastifyRequest, reply: FastifyReply, flash: { notice?: string | null; error?: DomainError }) => {
-    const lang = resolveLanguage(request, reply);
-    return { lang, csrfToken: reply.generateCsrf(), staffEmail: request.staff!.email, timeZone, now: await ctx.clock.now(), notice: flash.notice ?? null, error: flash.error ? errorOf(lang, flash.error, messages[lang].adminErrors) : null, shop };
+  const common = async (request: FastifyRequest, reply: FastifyReply, flash: PageFlash): Promise<AdminCommon> => {
+    const page = staffPage(request, reply, shop);
+    const t = messages[page.lang];
+    return { ...page, timeZone, now: await ctx.clock.now(), notice: flash.notice ?? null, error: flash.error ? refusalOf(flash.error, t.adminErrors, t.error) : null };
   };
-  const claimPage = async (request: FastifyRequest, reply: FastifyReply, number: string, flash: { notice?: string | null; error?: DomainError } = {}) => {
+  const claimPage = async (request: FastifyRequest, reply: FastifyReply, number: string, flash: PageFlash = {}) => {
     const claim = await getGuaranteeClaimForStaff(ctx.db, { shopId, number });
-    return sendPage(reply, <AdminGuaranteeClaim {...await common(request, reply, flash)} claim={claim} mayManage={can(request.staff!.role, 'returns.manage')} />, flash.error ? statusFor(flash.error.code) : 200);
+    return sendFormPage(reply, <AdminGuaranteeClaim {...await common(request, reply, flash)} claim={claim} mayManage={can(request.staff!.role, 'returns.manage')} />, flash.error);
   };
 
   app.get('/guarantee-claims', { onRequest: read }, async (request, reply) => {
-    const requested = (request.query as { state?: unknown } | undefined)?.state;
-    const filter = isFilter(requested) ? requested : 'all';
+    const filter = stateFilterOf<GuaranteeClaimState | 'all'>(request.query, ['all', ...GUARANTEE_CLAIM_STATES], 'all');
     const claims = await listGuaranteeClaimsForStaff(ctx.db, { shopId, state: filter, now: await ctx.clock.now() });
-    return sendPage(reply, <AdminGuaranteeQueue {...await common(request, reply, {})} claims={claims} filter={filter} />);
+    return sendFormPage(reply, <AdminGuaranteeQueue {...await common(request, reply, {})} claims={claims} filter={filter} />);
   });
 
   app.get('/guarantee-claims/:claim', { onRequest: read }, async (request, reply) => {

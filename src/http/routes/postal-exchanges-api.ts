@@ -1,12 +1,14 @@
 // Exchanges by post as JSON (issue 6; EX-1, JW and EL). The customer asks for
 // the exchange with the withdrawal statement (the withdrawal routes); staff settle it here:
-//   POST /api/admin/returns/:number/exchange   settle the received goods once: accepted / refused per line (`exchanges.manage`, audited)
+//   POST /api/admin/returns/:number/exchange   settle the received goods once: accepted / refused per line (`returns.manage` — it
+//                                              decides on the goods, WD-8 — AND `refunds.manage`: a cheaper replacement refunds money; audited)
+//   POST /api/admin/returns/:number/exchange/payment-link  a new link to pay the difference, 7 more days (`returns.manage`, audited)
 //   GET  /api/admin/returns/:number/exchange   the settlement: replacements, difference, payment page, replacement parcel (`returns.read`)
 // Register with prefix /api/admin inside the session scope (src/http/server.ts).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
-import { getExchange, settleExchange, type SettledExchange } from '../../app/postal-exchanges.js';
+import { getExchange, reissueExchangePaymentLink, settleExchange, type SettledExchange } from '../../app/postal-exchanges.js';
 import { requireStaff } from '../auth.js';
 
 const numberParam = z.object({ number: z.string().min(1).max(60) });
@@ -48,7 +50,7 @@ export const postalExchangeAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyn
   app.post(
     '/returns/:number/exchange',
     {
-      onRequest: requireStaff(ctx, 'exchanges.manage'),
+      onRequest: [requireStaff(ctx, 'returns.manage'), requireStaff(ctx, 'refunds.manage')],
       schema: {
         tags,
         summary:
@@ -67,6 +69,28 @@ export const postalExchangeAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyn
         provider: ctx.payments?.provider,
       });
       return { exchange: exchangeJson(settled) };
+    },
+  );
+
+  app.post(
+    '/returns/:number/exchange/payment-link',
+    {
+      onRequest: requireStaff(ctx, 'returns.manage'),
+      schema: {
+        tags,
+        summary: 'EX-1: a new link to pay the difference of a dearer exchange (the unpaid page closed, 7 more days before the exchange is closed), emailed to the customer',
+        params: numberParam,
+      },
+    },
+    async (request) => {
+      const reissued = await reissueExchangePaymentLink(ctx.db, {
+        shopId,
+        returnNumber: request.params.number,
+        actor: { kind: 'staff', staffId: request.staff!.id },
+        now: await ctx.clock.now(),
+        provider: ctx.payments?.provider,
+      });
+      return { exchange: exchangeJson(reissued) };
     },
   );
 

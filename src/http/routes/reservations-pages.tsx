@@ -32,16 +32,17 @@ import {
 } from '../../app/reservations.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
-import { isActiveReservation, isReservationState, RESERVATION_STATES, type ReservationState } from '../../domain/reservations/reservation-lifecycle.js';
+import { isActiveReservation, RESERVATION_STATES, type ReservationState } from '../../domain/reservations/reservation-lifecycle.js';
 import { can, type Permission } from '../../domain/staff-roles.js';
 import type { Actor } from '../../store/audit.js';
 import { requireStaffPage } from '../auth.js';
 import { requireCustomerPage } from '../customer-auth.js';
-import { statusFor } from '../errors.js';
+import { AdminPage } from '../web/admin-page.js';
+import { sendFormPage, staffPage, type PageFlash } from '../web/form-page.js';
 import { resolveLanguage, type Language } from '../web/language.js';
 import { Layout, type ShopView } from '../web/layout.js';
-import { sendPage } from '../web/render.js';
 import { shopView } from '../web/shop-view.js';
+import { StateFilter, stateFilterOf } from '../web/state-filter.js';
 
 // ---------------------------------------------------------------------------
 // Texts
@@ -233,26 +234,19 @@ export function AdminReservationsPage(
     </form>
   );
   return (
-    <Layout lang={lang} title={t.adminTitle} shop={props.shop} path="/admin/reservations" area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>{t.adminTitle}</h1>
-      <Flash notice={props.notice} error={props.error} />
-      <form method="get" action="/admin/reservations" class="catalogue-filter">
-        <label>
-          {t.state}{' '}
-          <select name="state">
-            <option value="open" selected={props.filter.state === 'open'}>
-              {t.open}
-            </option>
-            <option value="all" selected={props.filter.state === 'all'}>
-              {t.all}
-            </option>
-            {RESERVATION_STATES.map((s) => (
-              <option key={s} value={s} selected={props.filter.state === s}>
-                {t.states[s]}
-              </option>
-            ))}
-          </select>
-        </label>{' '}
+    <AdminPage {...props} title={t.adminTitle} path="/admin/reservations">
+      <StateFilter
+        action="/admin/reservations"
+        label={t.state}
+        submit={t.filter}
+        selected={props.filter.state}
+        first={[
+          { value: 'open', label: t.open },
+          { value: 'all', label: t.all },
+        ]}
+        states={RESERVATION_STATES}
+        stateLabels={t.states}
+      >
         <label>
           {t.store}{' '}
           <select name="store">
@@ -264,8 +258,7 @@ export function AdminReservationsPage(
             ))}
           </select>
         </label>{' '}
-        <button type="submit">{t.filter}</button>
-      </form>
+      </StateFilter>
       {props.reservations.length === 0 ? (
         <p>{t.none}</p>
       ) : (
@@ -311,7 +304,7 @@ export function AdminReservationsPage(
           </tbody>
         </table>
       )}
-    </Layout>
+    </AdminPage>
   );
 }
 
@@ -337,10 +330,10 @@ export const reservationPageRoutes = (ctx: AppContext): FastifyPluginAsync => as
   const signedIn = { onRequest: requireCustomerPage(ctx) };
   const csrf = { preHandler: app.csrfProtection };
 
-  const render = async (request: FastifyRequest, reply: FastifyReply, flash: { notice?: string | null; error?: DomainError }) => {
+  const render = async (request: FastifyRequest, reply: FastifyReply, flash: PageFlash) => {
     const lang = resolveLanguage(request, reply);
     const reservations = await listCustomerReservations(ctx.db, { shopId: shop.id, customerId: request.customer!.id });
-    return sendPage(
+    return sendFormPage(
       reply,
       <AccountReservationsPage
         lang={lang}
@@ -352,7 +345,7 @@ export const reservationPageRoutes = (ctx: AppContext): FastifyPluginAsync => as
         notice={flash.notice ?? null}
         error={flash.error ? errorOf(lang, flash.error) : null}
       />,
-      flash.error ? statusFor(flash.error.code) : 200,
+      flash.error,
     );
   };
 
@@ -399,29 +392,26 @@ export const reservationBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync
   const timeZone = ctx.shop.policy.shop.timeZone;
   const actorOf = (request: FastifyRequest): Actor => ({ kind: 'staff', staffId: request.staff!.id });
 
-  const render = async (request: FastifyRequest, reply: FastifyReply, flash: { notice?: string | null; error?: DomainError }) => {
-    const lang = resolveLanguage(request, reply);
+  const render = async (request: FastifyRequest, reply: FastifyReply, flash: PageFlash) => {
+    const page = staffPage(request, reply, view);
     const query = (request.query ?? {}) as Record<string, unknown>;
-    const state: StaffReservationFilter = query.state === 'all' || isReservationState(query.state) ? query.state : 'open';
+    const state = stateFilterOf<StaffReservationFilter>(query, ['open', 'all', ...RESERVATION_STATES], 'open');
     const store = typeof query.store === 'string' ? query.store.slice(0, 100) : '';
     const [reservations, stores] = await Promise.all([listReservationsForStaff(ctx.db, { shopId, state, store: store || undefined }), listStores(ctx.db, shopId)]);
     const role = request.staff!.role;
-    return sendPage(
+    return sendFormPage(
       reply,
       <AdminReservationsPage
-        lang={lang}
-        shop={view}
-        csrfToken={reply.generateCsrf()}
-        staffEmail={request.staff!.email}
+        {...page}
         timeZone={timeZone}
         reservations={reservations}
         stores={stores}
         filter={{ state, store }}
         may={{ confirm: can(role, 'reservations.manage'), collect: can(role, 'pickup.manage'), cancel: can(role, 'reservations.manage') }}
-        notice={flash.notice ?? (ctx.shop.policy.reservations ? null : messages[lang].notOffered)}
-        error={flash.error ? errorOf(lang, flash.error) : null}
+        notice={flash.notice ?? (ctx.shop.policy.reservations ? null : messages[page.lang].notOffered)}
+        error={flash.error ? errorOf(page.lang, flash.error) : null}
       />,
-      flash.error ? statusFor(flash.error.code) : 200,
+      flash.error,
     );
   };
 

@@ -28,12 +28,12 @@ import type { RefundCharge } from '../../domain/returns/refund-calculation.js';
 import { actorLabel, type Actor } from '../../store/audit.js';
 import type { ReturnChannel, ReturnPurpose, ReturnState } from '../../store/schema.js';
 import { requireStaffPage } from '../auth.js';
-import { statusFor } from '../errors.js';
-import { Csrf, FlashMessages as Flash, pageError, type PageError } from '../web/flash.js';
+import { AdminPage } from '../web/admin-page.js';
+import { Csrf, FlashMessages as Flash, type PageError } from '../web/flash.js';
 import { formField as field, type Form } from '../web/form.js';
+import { refusalOf, sendFormPage, staffPage, type PageFlash, type StaffPage as Page } from '../web/form-page.js';
 import { resolveLanguage, type Language } from '../web/language.js';
-import { Layout, type ShopView } from '../web/layout.js';
-import { sendPage } from '../web/render.js';
+import { Layout } from '../web/layout.js';
 import { shopView } from '../web/shop-view.js';
 import { recordStatement } from './returns-admin-api.js';
 
@@ -294,12 +294,11 @@ const messages = {
   },
 } as const;
 
-type Page = { lang: Language; shop: ShopView; csrfToken: string; staffEmail: string };
 
 const amount = (lang: Language, minor: number, currency: Currency) => formatMoney(money(minor, currency), lang);
 const returnPath = (number: string) => `/admin/returns/${encodeURIComponent(number)}`;
 const newWithdrawalPath = (orderNumber: string) => `/admin/orders/${encodeURIComponent(orderNumber)}/withdrawals/new`;
-const errorOf = (lang: Language, error: DomainError): PageError => pageError(error, messages[lang].errors, error.message !== error.code ? error.message : messages[lang].fallback);
+const errorOf = (lang: Language, error: DomainError): PageError => refusalOf(error, messages[lang].errors, messages[lang].fallback);
 
 function Items({ lang, r }: { lang: Language; r: Return }) {
   return (
@@ -326,8 +325,7 @@ export function ReturnsQueuePage(props: Page & { returns: QueuedReturn[]; all: b
   const { lang } = props;
   const t = messages[lang];
   return (
-    <Layout lang={lang} title={t.queueTitle} shop={props.shop} path="/admin/returns" area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>{t.queueTitle}</h1>
+    <AdminPage {...props} title={t.queueTitle} path="/admin/returns">
       <p>
         <a href={props.all ? '/admin/returns' : '/admin/returns?all=1'}>{props.all ? t.showOpen : t.showAll}</a>
       </p>
@@ -389,7 +387,7 @@ export function ReturnsQueuePage(props: Page & { returns: QueuedReturn[]; all: b
           </tbody>
         </table>
       )}
-    </Layout>
+    </AdminPage>
   );
 }
 
@@ -673,9 +671,7 @@ export function NewWithdrawalPage(props: Page & { order: Order; options: Withdra
   const w = options.window;
   const path = newWithdrawalPath(order.number);
   return (
-    <Layout lang={lang} title={t.newTitle(order.number)} shop={props.shop} path={path} area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>{t.newTitle(order.number)}</h1>
-      <Flash error={props.error} />
+    <AdminPage {...props} title={t.newTitle(order.number)} path={path}>
       <p>{w.open ? t.window(legalDate(w.lastDay, lang)) : w.lastDay ? t.windowClosed(legalDate(w.lastDay, lang)) : t.noWindow}</p>
       <form method="post" action={path} class="stack">
         <Csrf token={props.csrfToken} />
@@ -749,7 +745,7 @@ export function NewWithdrawalPage(props: Page & { order: Order; options: Withdra
         ) : null}
         <button type="submit">{t.record}</button>
       </form>
-    </Layout>
+    </AdminPage>
   );
 }
 
@@ -847,12 +843,12 @@ export const returnsBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => 
   // WD-8 decides, RF-1 refunds in the same transaction: both permissions (see routes/returns-admin-api.ts).
   const inspect = [manage, requireStaffPage(ctx, 'refunds.manage')];
   const actorOf = (request: FastifyRequest): Actor => ({ kind: 'staff', staffId: request.staff!.id });
-  const common = (request: FastifyRequest, reply: FastifyReply): Page => ({ lang: resolveLanguage(request, reply), shop, csrfToken: reply.generateCsrf(), staffEmail: request.staff!.email });
+  const common = (request: FastifyRequest, reply: FastifyReply): Page => staffPage(request, reply, shop);
 
   const queue = async (request: FastifyRequest, reply: FastifyReply) => {
     const all = field(request.query, 'all') === '1';
     const returns = await returnsQueue(ctx.db, { shopId, now: await ctx.clock.now(), all });
-    return sendPage(reply, <ReturnsQueuePage {...common(request, reply)} returns={returns} all={all} mayRecord={can(request.staff!.role, 'returns.manage')} />);
+    return sendFormPage(reply, <ReturnsQueuePage {...common(request, reply)} returns={returns} all={all} mayRecord={can(request.staff!.role, 'returns.manage')} />);
   };
   app.get('/returns', { onRequest: read }, queue);
 
@@ -862,12 +858,12 @@ export const returnsBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => 
     return numberPattern.test(order) ? reply.redirect(newWithdrawalPath(order), 303) : queue(request, reply);
   });
 
-  type ReturnFlash = { notice?: string | null; error?: DomainError; posted?: unknown };
+  type ReturnFlash = PageFlash & { posted?: unknown };
   const renderReturn = async (request: FastifyRequest, reply: FastifyReply, number: string, flash: ReturnFlash = {}) => {
     const r = await getReturn(ctx.db, { shopId, number });
     const page = common(request, reply);
     const role = request.staff!.role;
-    return sendPage(
+    return sendFormPage(
       reply,
       <ReturnPage
         {...page}
@@ -880,7 +876,7 @@ export const returnsBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => 
         posted={flash.posted ? inspectionForm(flash.posted, r) : {}}
         nonConforming={flash.posted ? field(flash.posted, 'nonConforming') === '1' : false}
       />,
-      flash.error ? statusFor(flash.error.code) : 200,
+      flash.error,
     );
   };
 
@@ -928,7 +924,7 @@ export const returnsBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => 
     if (!order) throw new DomainError('order.not_found', { field: 'number' });
     const options = await withdrawalOptions(ctx.db, { shopId, order, now: await ctx.clock.now() });
     const page = common(request, reply);
-    return sendPage(
+    return sendFormPage(
       reply,
       <NewWithdrawalPage
         {...page}
@@ -938,7 +934,7 @@ export const returnsBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => 
         form={form ?? { channel: 'email', sentAt: '', text: '', name: order.billingAddress.name, email: '', storeCredit: false, lines: {} }}
         error={error ? errorOf(page.lang, error) : null}
       />,
-      error ? statusFor(error.code) : 200,
+      error,
     );
   };
 

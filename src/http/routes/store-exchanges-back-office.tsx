@@ -26,12 +26,11 @@ import type { InStoreRefusal } from '../../domain/exchanges/in-store-exchange.js
 import { formatMoney, money, type Currency } from '../../domain/money.js';
 import { can } from '../../domain/staff-roles.js';
 import { requireStaffPage } from '../auth.js';
-import { statusFor } from '../errors.js';
-import { Csrf, FlashMessages as Flash, pageError } from '../web/flash.js';
+import { AdminPage } from '../web/admin-page.js';
+import { Csrf, pageError } from '../web/flash.js';
 import { formField as field } from '../web/form.js';
-import { resolveLanguage, type Language } from '../web/language.js';
-import { Layout, type ShopView } from '../web/layout.js';
-import { sendPage } from '../web/render.js';
+import { doneParam, sendFormPage, staffPage, type StaffPage as Page } from '../web/form-page.js';
+import type { Language } from '../web/language.js';
 import { shopView } from '../web/shop-view.js';
 
 const messages = {
@@ -129,8 +128,6 @@ const itemText = (lang: Language, name: { fr: string; en: string }, options: Rec
   return values.length > 0 ? `${name[lang]} (${values.join(', ')})` : name[lang];
 };
 
-type Page = { lang: Language; shop: ShopView; csrfToken: string; staffEmail: string };
-
 function Settled({ lang, p }: { lang: Language; p: StoreExchangePreview }) {
   const value = p.settlement === 'lost' ? p.lost : p.customerPays;
   return <span data-settlement={p.settlement}>{messages[lang].settlements(p.settlement, amount(lang, value, p.currency))}</span>;
@@ -153,9 +150,7 @@ export function StoreExchangesPage(props: Page & { exchanges: StoreExchange[]; n
   const { lang } = props;
   const t = messages[lang];
   return (
-    <Layout lang={lang} title={t.title} shop={props.shop} path="/admin/store-exchanges" area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>{t.title}</h1>
-      <Flash notice={props.notice} />
+    <AdminPage {...props} title={t.title} path="/admin/store-exchanges">
       {props.mayRecord ? <p><a href="/admin/store-exchanges/new">{t.record}</a></p> : null}
       {props.exchanges.length === 0 ? (
         <p>{t.none}</p>
@@ -195,7 +190,7 @@ export function StoreExchangesPage(props: Page & { exchanges: StoreExchange[]; n
           </tbody>
         </table>
       )}
-    </Layout>
+    </AdminPage>
   );
 }
 
@@ -213,9 +208,7 @@ export function NewStoreExchangePage(
     </>
   );
   return (
-    <Layout lang={lang} title={t.newTitle} shop={props.shop} path="/admin/store-exchanges/new" area="admin" staffLabel={props.staffEmail} csrfToken={props.csrfToken}>
-      <h1>{t.newTitle}</h1>
-      <Flash error={props.error ? pageError(props.error, t.errors, t.fallback) : null} />
+    <AdminPage {...props} title={t.newTitle} path="/admin/store-exchanges/new" error={props.error ? pageError(props.error, t.errors, t.fallback) : null}>
       <form method="get" action="/admin/store-exchanges/new">
         <label>
           {t.orderNumber} <input name="order" value={form.orderNumber} required maxLength={40} />
@@ -287,7 +280,7 @@ export function NewStoreExchangePage(
           ) : null}
         </form>
       ) : null}
-    </Layout>
+    </AdminPage>
   );
 }
 
@@ -318,42 +311,35 @@ export const storeExchangeBackOfficeRoutes = (ctx: AppContext): FastifyPluginAsy
   const manage = requireStaffPage(ctx, 'exchanges.manage');
 
   const renderNew = async (request: FastifyRequest, reply: FastifyReply, form: FormState, extra: { preview?: StoreExchangePreview; error?: DomainError } = {}) => {
-    const lang = resolveLanguage(request, reply);
     const now = await ctx.clock.now();
     const [options, stores] = await Promise.all([
       form.orderNumber ? storeExchangeOptions(ctx.db, { shopId, orderNumber: form.orderNumber, now }).catch((e: unknown) => (e instanceof DomainError && e.code === 'order.not_found' ? null : Promise.reject(e))) : null,
       listStores(ctx.db, shopId),
     ]);
     const error = extra.error ?? (form.orderNumber && !options ? new DomainError('order.not_found', { field: 'order' }) : null);
-    return sendPage(
+    return sendFormPage(
       reply,
       <NewStoreExchangePage
-        lang={lang}
-        shop={shop}
-        csrfToken={reply.generateCsrf()}
-        staffEmail={request.staff!.email}
+        {...staffPage(request, reply, shop)}
         form={form}
         options={options}
         stores={stores.map((s) => ({ code: s.code, name: s.name }))}
         preview={extra.preview ?? null}
         error={error}
       />,
-      error ? statusFor(error.code) : 200,
+      error,
     );
   };
 
   app.get('/store-exchanges', { onRequest: read }, async (request, reply) => {
-    const lang = resolveLanguage(request, reply);
-    const done = (request.query as { done?: unknown } | undefined)?.done;
-    return sendPage(
+    const page = staffPage(request, reply, shop);
+    const done = doneParam(request);
+    return sendFormPage(
       reply,
       <StoreExchangesPage
-        lang={lang}
-        shop={shop}
-        csrfToken={reply.generateCsrf()}
-        staffEmail={request.staff!.email}
+        {...page}
         exchanges={await listStoreExchanges(ctx.db, { shopId })}
-        notice={typeof done === 'string' && /^[A-Za-z0-9-]{1,60}$/.test(done) ? messages[lang].done(done) : null}
+        notice={done ? messages[page.lang].done(done) : null}
         mayRecord={can(request.staff!.role, 'exchanges.manage')}
         timeZone={ctx.shop.policy.shop.timeZone}
       />,

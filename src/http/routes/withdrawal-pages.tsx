@@ -538,7 +538,7 @@ export const withdrawalPageRoutes = (ctx: AppContext): FastifyPluginAsync => asy
             items: draft.items,
             refundTo: draft.storeCredit ? 'store_credit' : 'original_payment',
             access: input.access,
-          });
+          }, request.log);
           const link = input.access.customerId ? returnPagePath(created.number) : `${returnPagePath(created.number)}?token=${encodeURIComponent(created.accessToken)}`;
           return reply.redirect(`${link}${link.includes('?') ? '&' : '?'}done=1`, 303);
         }

@@ -10,7 +10,7 @@
 //   GET  /api/store/returns/:number/documents             the order's invoice, credit notes, complementary invoices (DOC-1)
 //   GET  /api/store/returns/:number/documents/:doc.pdf    one of them
 // Another customer's order or return is a 404, never a 403.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
@@ -50,10 +50,16 @@ export const statementBody = z.object({
 const guestBody = statementBody.extend({ orderNumber: z.string().min(1).max(40), email: z.string().min(3).max(254) });
 
 /** Tells the customer the statement, then asks the carrier for the label where the shop provides one (WD-5). */
-export async function withdrawAndLabel(ctx: AppContext, input: Omit<SubmitWithdrawalInput, 'shopId' | 'now' | 'publicUrl'>): Promise<CreatedReturn> {
+export async function withdrawAndLabel(ctx: AppContext, input: Omit<SubmitWithdrawalInput, 'shopId' | 'now' | 'publicUrl'>, log?: FastifyBaseLogger): Promise<CreatedReturn> {
   const created = await submitWithdrawal(ctx.db, { ...input, shopId: ctx.shop.id, publicUrl: ctx.config.publicUrl, now: await ctx.clock.now() });
-  const labelled = await attachReturnLabel(ctx.db, ctx.carrier, { shopId: ctx.shop.id, returnNumber: created.number, now: await ctx.clock.now() });
-  return { ...labelled, accessToken: created.accessToken };
+  try {
+    const labelled = await attachReturnLabel(ctx.db, ctx.carrier, { shopId: ctx.shop.id, returnNumber: created.number, now: await ctx.clock.now() });
+    return { ...labelled, accessToken: created.accessToken };
+  } catch (error) {
+    // The statement is recorded and acknowledged (WD-4); staff issue the label again from the return's screen.
+    log?.warn({ err: error, return: created.number }, 'return label not issued');
+    return created;
+  }
 }
 
 export function returnJson(r: Return) {
@@ -111,7 +117,7 @@ export const withdrawalsStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZo
     '/account/orders/:number/withdrawals',
     { onRequest: requireCustomer(ctx), schema: { tags, summary: 'WD-4: the withdrawal statement of the signed-in customer («\u00a0confirmer la rétractation\u00a0»)', params: numberParam, body: statementBody } },
     async (request, reply) => {
-      const created = await withdrawAndLabel(ctx, { ...request.body, orderNumber: request.params.number, access: { customerId: request.customer!.id } });
+      const created = await withdrawAndLabel(ctx, { ...request.body, orderNumber: request.params.number, access: { customerId: request.customer!.id } }, request.log);
       return reply.code(201).send(returnJson(created));
     },
   );
@@ -133,7 +139,7 @@ export const withdrawalsStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZo
     { config: { rateLimit: { max: 20, timeWindow: '1 minute' } }, schema: { tags, summary: 'WD-4: a guest\'s withdrawal statement (the order\'s number and email, WD-10)', body: guestBody } },
     async (request, reply) => {
       const { orderNumber, email, ...statement } = request.body;
-      const created = await withdrawAndLabel(ctx, { ...statement, orderNumber, email, access: { email } });
+      const created = await withdrawAndLabel(ctx, { ...statement, orderNumber, email, access: { email } }, request.log);
       return reply.code(201).send({ ...returnJson(created), accessToken: created.accessToken });
     },
   );

@@ -97,6 +97,11 @@ describe('WD-8 depreciation (EL): taken off the returned item', () => {
 });
 
 describe('RF-2 initial delivery', () => {
+  it('nothing accepted back (every item refused, WD-8): no delivery refunded either', () => {
+    const r = calculateRefund(input({ ...withShipping('cheapest_standard', 6_90), returned: [] }));
+    expect(r).toMatchObject({ itemsTotal: 0, shipping: { amount: 0 }, refund: 0 });
+  });
+
   it('law: express paid 12.90, cheapest standard 4.90 → 4.90, even on a partial return', () => {
     const result = calculateRefund(input(withShipping('cheapest_standard', 12_90)));
     expect(result.shipping).toEqual({ amount: 4_90, rule: 'RF-2: cheapest standard delivery 4.90 (paid 12.90)' });

@@ -13,6 +13,7 @@ describe('POST /api/admin/returns/:number/exchange (EX-1, JW)', () => {
     t.app.inject({ method, url, headers: { accept: 'application/json', ...(cookie ? { cookie } : {}) }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
   let owner: string;
   let warehouse: string;
+  let store: string;
   let orderNumber: string;
   let returnNumber: string;
   let other: string;
@@ -22,6 +23,9 @@ describe('POST /api/admin/returns/:number/exchange (EX-1, JW)', () => {
     const email = `warehouse-${testKey()}@example.com`;
     expect((await json('POST', '/api/admin/staff', owner, { email, role: 'warehouse', password: 'a long enough password 123' })).statusCode).toBe(201);
     warehouse = await signIn(t.app, email, 'a long enough password 123');
+    const storeEmail = `store-${testKey()}@example.com`;
+    expect((await json('POST', '/api/admin/staff', owner, { email: storeEmail, role: 'store_staff', password: 'a long enough password 123' })).statusCode).toBe(201);
+    store = await signIn(t.app, storeEmail, 'a long enough password 123');
     const o = await h.deliveredOrder({ method: 'ems', lines: [{ quantity: 1, price: 4_500 }] });
     orderNumber = o.order.number;
     other = await stockedVariant(t, 5, { skip: 1 });
@@ -33,9 +37,13 @@ describe('POST /api/admin/returns/:number/exchange (EX-1, JW)', () => {
 
   const url = () => `/api/admin/returns/${returnNumber}/exchange`;
 
-  it('staff without `exchanges.manage` are refused; an unknown return is a 404', async () => {
+  it('settling needs `returns.manage` and `refunds.manage` (it may refund): store staff and the warehouse are refused; an unknown return is a 404', async () => {
     expect((await json('POST', url(), undefined, { lines: [] })).statusCode).toBe(401);
     expect((await json('POST', url(), warehouse, { lines: [{ position: 0, outcome: 'accepted' }] })).statusCode).toBe(403);
+    const byStore = await json('POST', url(), store, { lines: [{ position: 0, outcome: 'accepted' }] });
+    expect(byStore.statusCode).toBe(403);
+    expect(byStore.json().error.code).toBe('auth.forbidden');
+    expect((await json('POST', `${url()}/payment-link`, store)).statusCode).toBe(403);
     expect((await json('POST', `/api/admin/returns/${orderNumber}-RT9/exchange`, owner, { lines: [] })).statusCode).toBe(404);
   });
 
@@ -67,5 +75,11 @@ describe('POST /api/admin/returns/:number/exchange (EX-1, JW)', () => {
     const mail = (await h.emailsAbout(orderNumber)).find((m) => m.subject === `Votre échange ${returnNumber}`)!;
     expect(mail.text).toContain('Aucune différence de prix.');
     expect(mail.text).toContain(`${orderNumber}-2`);
+  });
+
+  it('no difference to pay: a new payment link is a 409', async () => {
+    const link = await json('POST', `${url()}/payment-link`, owner);
+    expect(link.statusCode).toBe(409);
+    expect(link.json().error).toMatchObject({ code: 'exchange.no_payment_due', rule: 'EX-1' });
   });
 });
