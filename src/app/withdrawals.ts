@@ -21,7 +21,7 @@
 // days), and `withdrawal.received` last.
 //
 // Locks: the order's payments → the order → evidence head.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { periodEnd } from '../domain/calendar/period-end.js';
 import { DomainError } from '../domain/errors.js';
@@ -44,6 +44,7 @@ import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
 import { appendEvidence, canonicalJson } from '../store/evidence.js';
 import type { ReturnChannel } from '../store/schema.js';
+import { getOrCreateSecret } from '../store/secrets.js';
 import { scheduleTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
 import { getOrderFor, loadOrder, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
@@ -59,6 +60,12 @@ export type WithdrawalAccess = { customerId?: string | null | undefined; email?:
 
 const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The secret of a return's page link: derived from the return, so a statement sent again gets the same link (only its hash is stored). */
+async function returnAccessToken(q: Queryable, shopId: string, number: string): Promise<string> {
+  const secret = await getOrCreateSecret(q, 'return_links');
+  return createHmac('sha256', secret).update(`${shopId}:${number}`).digest('base64url').slice(0, 32);
+}
 const placeOf = (order: Order) => ({ country: order.deliveryAddress.country });
 
 /**
@@ -186,6 +193,8 @@ type StatementInput = {
   professionalException?: ProfessionalException | null | undefined;
   /** Base URL of the storefront, for the link to the return's page in the acknowledgment. */
   publicUrl?: string | undefined;
+  /** The request's key: the same statement sent again returns the return it created. */
+  idempotencyKey?: string | null | undefined;
   now: Date;
 };
 
@@ -232,6 +241,15 @@ async function createReturn(
   const name = input.name.trim();
   if (name.length < 1 || name.length > 200) throw new DomainError('withdrawal.name_required', { field: 'name', rule: 'WD-4' }, 'Give your name.');
   const { order } = await lockOrderWithPayments(tx, shopId, input.orderNumber);
+  const key = input.idempotencyKey?.trim() || null;
+  if (key !== null) {
+    if (key.length > 200) throw new DomainError('withdrawal.invalid_idempotency_key', { field: 'idempotencyKey' });
+    const sent = await tx.selectFrom('returns').select(['number', 'order_id']).where('shop_id', '=', shopId).where('idempotency_key', '=', key).executeTakeFirst();
+    if (sent) {
+      if (sent.order_id !== order.id) throw new DomainError('withdrawal.idempotency_key_reused', { field: 'idempotencyKey' }, 'This key was used for another order.');
+      return { ...(await getReturn(tx, { shopId, number: sent.number })), accessToken: await returnAccessToken(tx, shopId, sent.number) };
+    }
+  }
   const email = input.email?.trim() || order.email;
   if (!emailPattern.test(email) || email.length > 254) throw new DomainError('withdrawal.invalid_email', { field: 'email', rule: 'WD-4' }, 'Give a valid email address for the acknowledgment.');
   const policy = await policyOfOrder(tx, shopId, order.policyHash);
@@ -285,7 +303,7 @@ async function createReturn(
     ...(input.text !== null ? { text: input.text } : {}),
   };
   const statementSha256 = sha256(canonicalJson(statement));
-  const accessToken = randomBytes(24).toString('base64url');
+  const accessToken = await returnAccessToken(tx, shopId, number);
   const row = await tx
     .insertInto('returns')
     .values({
@@ -300,6 +318,7 @@ async function createReturn(
       statement: JSON.stringify(statement),
       statement_sha256: statementSha256,
       access_token_hash: sha256(accessToken),
+      idempotency_key: key,
       period_last_day: window.lastDay,
       send_by: sendBy.lastDay,
       return_address: JSON.stringify(returnAddress),

@@ -993,6 +993,7 @@ export interface ReturnsTable {
   statement: Json<Record<string, unknown>>;
   statement_sha256: string;
   access_token_hash: string;
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
   period_last_day: ColumnType<string, string, string>;
   state: ColumnType<ReturnState, ReturnState | undefined, ReturnState>;
   send_by: ColumnType<string, string, string>;

@@ -41,6 +41,7 @@ export const statementBody = z.object({
     .max(200),
   exchange: z.boolean().optional().describe('EX-1: an exchange instead of a refund (JW, EL)'),
   refundTo: z.enum(['original_payment', 'store_credit']).optional().describe('RF-4: store credit only on the customer\'s explicit request, where the shop offers it'),
+  idempotencyKey: z.string().max(200).optional().describe('or the Idempotency-Key header: the same statement sent again returns the same return'),
   professionalException: z
     .object({ employees: z.number().int().min(0), outsideCoreBusiness: z.boolean() })
     .optional()
@@ -95,6 +96,8 @@ function optionsJson(o: WithdrawalOptions) {
   return { ...o, window: o.window.open ? { ...o.window, endsAt: o.window.endsAt.toISOString() } : o.window };
 }
 
+const keyOf = (request: FastifyRequest, body: string | undefined) => body ?? (typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined);
+
 async function readerOf(ctx: AppContext, request: FastifyRequest, token: string | undefined): Promise<ReturnReader> {
   const customer = await identifyCustomer(ctx, request).catch(() => null);
   return { customerId: customer?.id ?? null, token: token ?? (request.headers['x-return-token'] as string | undefined) ?? null };
@@ -117,7 +120,7 @@ export const withdrawalsStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZo
     '/account/orders/:number/withdrawals',
     { onRequest: requireCustomer(ctx), schema: { tags, summary: 'WD-4: the withdrawal statement of the signed-in customer («\u00a0confirmer la rétractation\u00a0»)', params: numberParam, body: statementBody } },
     async (request, reply) => {
-      const created = await withdrawAndLabel(ctx, { ...request.body, orderNumber: request.params.number, access: { customerId: request.customer!.id } }, request.log);
+      const created = await withdrawAndLabel(ctx, { ...request.body, idempotencyKey: keyOf(request, request.body.idempotencyKey), orderNumber: request.params.number, access: { customerId: request.customer!.id } }, request.log);
       return reply.code(201).send(returnJson(created));
     },
   );
@@ -139,7 +142,7 @@ export const withdrawalsStoreApiRoutes = (ctx: AppContext): FastifyPluginAsyncZo
     { config: { rateLimit: { max: 20, timeWindow: '1 minute' } }, schema: { tags, summary: 'WD-4: a guest\'s withdrawal statement (the order\'s number and email, WD-10)', body: guestBody } },
     async (request, reply) => {
       const { orderNumber, email, ...statement } = request.body;
-      const created = await withdrawAndLabel(ctx, { ...statement, orderNumber, email, access: { email } }, request.log);
+      const created = await withdrawAndLabel(ctx, { ...statement, idempotencyKey: keyOf(request, statement.idempotencyKey), orderNumber, email, access: { email } }, request.log);
       return reply.code(201).send({ ...returnJson(created), accessToken: created.accessToken });
     },
   );

@@ -71,6 +71,18 @@ describe('PF guest: the withdrawal function through the store API', () => {
     expect(ack.text).toContain(`/returns/${returnNumber}?token=${token}`);
   });
 
+  it('a statement sent twice with the same Idempotency-Key is recorded once (same return, same link)', async () => {
+    const send = () =>
+      t.app.inject({ method: 'POST', url: '/api/store/withdrawals', headers: { 'idempotency-key': 'retry-1' }, payload: { orderNumber: number, email, name: 'Alex Invité', items: [{ position: 0, quantity: 1, sealed: true }] } });
+    const first = await send();
+    const again = await send();
+    expect(first.statusCode, first.body).toBe(201);
+    expect(again.json()).toMatchObject({ number: first.json().number, accessToken: first.json().accessToken });
+    expect(first.json().number).toBe(`${number}-RT2`);
+    const rows = await t.ctx.db.selectFrom('returns').select('number').where('idempotency_key', '=', 'retry-1').execute();
+    expect(rows).toHaveLength(1);
+  });
+
   it('the return page: 404 without the token, the slip PDF and the proof of shipment with it', async () => {
     expect((await t.app.inject({ method: 'GET', url: `/api/store/returns/${returnNumber}` })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: `/api/store/returns/${returnNumber}?token=wrong` })).statusCode).toBe(404);
