@@ -163,9 +163,17 @@ export async function withdrawalOptions(q: Queryable, input: { shopId: string; o
       return { ...l, sku: line.sku, name: line.name, options: line.options, withdrawable: blocked ? 0 : Math.max(0, l.delivered - l.withdrawn) };
     }),
     storeCreditOffered: policy.refunds.storeCredit.offered === 'on_request' && order.customerId !== null && storeCreditRefundable(order),
-    exchangeOffered: policy.exchanges.byPost !== undefined,
+    exchangeOffered: policy.exchanges.byPost !== undefined && (await exchangesLeft(q, policy, order)) !== 0,
     returnLabel: policy.withdrawal.returnLabel,
   };
+}
+
+/** EX-1: exchanges by post the order may still have (null: no limit) — every earlier exchange statement counts, whatever became of it (JW: one). */
+async function exchangesLeft(q: Queryable, policy: Policy, order: Order): Promise<number | null> {
+  const max = policy.exchanges.byPost?.maxPerOrder ?? null;
+  if (max === null) return null;
+  const earlier = await q.selectFrom('returns').select((eb) => eb.fn.countAll<string>().as('n')).where('order_id', '=', order.id).where('purpose', '=', 'exchange').executeTakeFirstOrThrow();
+  return Math.max(0, max - Number(earlier.n));
 }
 
 /**
@@ -257,11 +265,9 @@ async function createReturn(
   if (!window.open) throw windowClosedError(window);
   const exchange = input.exchange === true;
   if (exchange && !policy.exchanges.byPost) throw new DomainError('exchange.not_offered', { field: 'exchange', rule: 'EX-1' }, 'This shop does not exchange items by post.');
-  const maxExchanges = policy.exchanges.byPost?.maxPerOrder ?? null;
-  if (exchange && maxExchanges !== null) {
-    // EX-1 (JW): one exchange per order — every earlier exchange statement counts, whatever became of it.
-    const earlier = await tx.selectFrom('returns').select((eb) => eb.fn.countAll<string>().as('n')).where('order_id', '=', order.id).where('purpose', '=', 'exchange').executeTakeFirstOrThrow();
-    if (Number(earlier.n) >= maxExchanges) throw new DomainError('exchange.limit_reached', { field: 'exchange', rule: 'EX-1', max: maxExchanges }, 'This order has already had its exchange: ask for a refund instead.');
+  if (exchange && (await exchangesLeft(tx, policy, order)) === 0) {
+    const max = policy.exchanges.byPost?.maxPerOrder;
+    throw new DomainError('exchange.limit_reached', { field: 'exchange', rule: 'EX-1', max }, 'This order has already had its exchange: ask for a refund instead.');
   }
   if (input.refundTo === 'store_credit') {
     if (policy.refunds.storeCredit.offered !== 'on_request') throw new DomainError('refund.store_credit_not_offered', { field: 'refundTo', rule: 'RF-4' }, 'This shop refunds money only.');

@@ -8,6 +8,10 @@
 //   control « confirmer la rétractation »; `confirm` → sent, the return's page.
 // - GET|POST /account/orders/{number}/withdrawal — the same steps for the
 //   signed-in customer, from the order page's « renoncer au contrat ici ».
+//   Where the shop exchanges by post (EX-1: JW, EL), step 1 asks « je
+//   souhaite : être remboursé / échanger contre un autre article » and, per
+//   item, the other variant wanted (src/app/exchange-choices.ts); step 2 quotes
+//   it (« en échange de : … »).
 // - GET /returns/{number} (the account, or the acknowledgment's ?token=) —
 //   where the return stands: dates, slip, label, proof of shipment, the
 //   inspection, the refund and the credit note (DOC-1), refused items (WD-8).
@@ -16,6 +20,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { orderDocuments, type OrderDocument } from '../../app/credit-notes.js';
+import { exchangeChoices, type ExchangeChoice } from '../../app/exchange-choices.js';
 import { legalDate } from '../../app/order-emails.js';
 import type { Order } from '../../app/orders.js';
 import { getReturnFor, listReturnsOfOrder, recordReturnShipment, requestRefusedResend, returnPagePath, type Return, type ReturnReader } from '../../app/returns.js';
@@ -50,6 +55,14 @@ const texts = {
     sealed: 'L’article est toujours scellé',
     excluded: { personalised: 'personnalisé : exclu', perishable: 'périssable : exclu', hygiene_sealed_if_unsealed: 'scellé pour l’hygiène : seulement s’il n’a pas été descellé' } as Record<string, string>,
     storeCredit: 'Je demande expressément un avoir plutôt qu’un remboursement',
+    want: 'Je souhaite :',
+    wantRefund: 'être remboursé',
+    wantExchange: 'échanger contre un autre article',
+    exchangeFor: 'en échange de',
+    chooseVariant: '— choisir —',
+    outOfStock: 'épuisé pour le moment',
+    inExchangeFor: (s: string) => `en échange de : ${s}`,
+    exchangeAsked: 'Je demande un échange par la poste plutôt qu’un remboursement.',
     statement: 'Je vous notifie par la présente ma rétractation du contrat portant sur la vente des biens ci-dessous :',
     order: (n: string) => `Commande ${n}`,
     confirm: 'Confirmer la rétractation',
@@ -105,6 +118,11 @@ const texts = {
       'withdrawal.invalid_email': 'Indiquez une adresse e-mail valide.',
       'withdrawal.professional_excluded': 'Le droit de rétractation ne s’applique pas aux achats des professionnels.',
       'return.invalid_tracking': 'Indiquez le numéro de suivi (lettres, chiffres, tirets).',
+      'exchange.limit_reached': 'Cette commande a déjà donné lieu à un échange : vous pouvez demander un remboursement.',
+      'exchange.variant_required': 'Pour un échange, choisissez l’article souhaité en échange de chaque article renvoyé.',
+      'exchange.same_variant': 'Choisissez une autre taille, une autre couleur ou un autre article.',
+      'exchange.not_offered': 'Cette boutique ne propose pas d’échange par la poste.',
+      'variant.not_found': 'L’article choisi en échange n’est pas en vente.',
     } as Record<string, string>,
   },
   en: {
@@ -122,6 +140,14 @@ const texts = {
     sealed: 'The item is still sealed',
     excluded: { personalised: 'personalised: excluded', perishable: 'perishable: excluded', hygiene_sealed_if_unsealed: 'sealed for hygiene: only if still sealed' } as Record<string, string>,
     storeCredit: 'I expressly ask for store credit instead of a refund',
+    want: 'I want:',
+    wantRefund: 'a refund',
+    wantExchange: 'an exchange for another item',
+    exchangeFor: 'in exchange for',
+    chooseVariant: '— choose —',
+    outOfStock: 'out of stock for now',
+    inExchangeFor: (s: string) => `in exchange for: ${s}`,
+    exchangeAsked: 'I ask for an exchange by post instead of a refund.',
     statement: 'I hereby give notice that I withdraw from my contract of sale of the following goods:',
     order: (n: string) => `Order ${n}`,
     confirm: 'Confirm withdrawal',
@@ -177,6 +203,11 @@ const texts = {
       'withdrawal.invalid_email': 'Give a valid email address.',
       'withdrawal.professional_excluded': 'The right of withdrawal does not apply to purchases by professionals.',
       'return.invalid_tracking': 'Give the tracking number (letters, digits, dashes).',
+      'exchange.limit_reached': 'This order has already had its exchange: you may ask for a refund.',
+      'exchange.variant_required': 'For an exchange, choose the item you want instead of each item sent back.',
+      'exchange.same_variant': 'Choose another size, colour or item.',
+      'exchange.not_offered': 'This shop does not exchange items by post.',
+      'variant.not_found': 'The item chosen in exchange is not for sale.',
     } as Record<string, string>,
   },
 } as const;
@@ -184,18 +215,40 @@ const texts = {
 const amountText = (minor: number, currency: Currency, lang: Language) => formatMoney(money(minor, currency), lang);
 const accountWithdrawalPath = (number: string) => `/account/orders/${encodeURIComponent(number)}/withdrawal`;
 
-/** What the customer has typed so far, carried from step to step. */
-type Draft = { orderNumber: string; email: string; name: string; items: RequestedItem[]; storeCredit: boolean };
+/** What the customer has typed so far, carried from step to step; `exchange`: EX-1, each item names the variant wanted. */
+type Draft = { orderNumber: string; email: string; name: string; items: RequestedItem[]; storeCredit: boolean; exchange: boolean };
 
 function draftOf(body: unknown, order: Pick<Order, 'lines'> | null): Draft {
+  const exchange = field(body, 'want') === 'exchange';
   const items: RequestedItem[] = [];
   for (const line of order?.lines ?? []) {
     const quantity = field(body, `qty_${line.position}`);
     if (quantity === '' || quantity === '0') continue;
-    items.push({ position: line.position, quantity: /^\d{1,4}$/.test(quantity) ? Number(quantity) : Number.NaN, sealed: field(body, `sealed_${line.position}`) === '1' });
+    items.push({
+      position: line.position,
+      quantity: /^\d{1,4}$/.test(quantity) ? Number(quantity) : Number.NaN,
+      sealed: field(body, `sealed_${line.position}`) === '1',
+      ...(exchange ? { exchangeVariantId: field(body, `variant_${line.position}`) || null } : {}),
+    });
   }
-  return { orderNumber: field(body, 'orderNumber'), email: field(body, 'email'), name: field(body, 'name'), items, storeCredit: field(body, 'storeCredit') === '1' };
+  return { orderNumber: field(body, 'orderNumber'), email: field(body, 'email'), name: field(body, 'name'), items, storeCredit: field(body, 'storeCredit') === '1', exchange };
 }
+
+/**
+ * EX-1: each variant asked for is one the page offered (another variant of the
+ * line's product, for sale) — which also keeps a forged id from the query.
+ */
+function checkChosenVariants(items: readonly RequestedItem[], choices: ReadonlyMap<number, readonly ExchangeChoice[]>): void {
+  items.forEach((item, i) => {
+    if (item.exchangeVariantId == null) return;
+    if (!choices.get(item.position)?.some((c) => c.variantId === item.exchangeVariantId)) {
+      throw new DomainError('variant.not_found', { field: `items.${i}.exchangeVariantId`, rule: 'EX-1' }, 'No such item for sale.');
+    }
+  });
+}
+
+const variantText = (lang: Language, name: { fr: string; en: string }, c: ExchangeChoice, currency: Currency) =>
+  `${name[lang]}${Object.keys(c.options).length > 0 ? ` — ${Object.values(c.options).join(', ')}` : ''} (${c.sku}), ${amountText(c.price, currency, lang)}`;
 
 function Hidden({ draft, keepItems }: { draft: Draft; keepItems: boolean }) {
   return (
@@ -206,10 +259,12 @@ function Hidden({ draft, keepItems }: { draft: Draft; keepItems: boolean }) {
         <>
           <input type="hidden" name="name" value={draft.name} />
           {draft.storeCredit ? <input type="hidden" name="storeCredit" value="1" /> : null}
+          {draft.exchange ? <input type="hidden" name="want" value="exchange" /> : null}
           {draft.items.map((i) => (
             <>
               <input type="hidden" name={`qty_${i.position}`} value={String(i.quantity)} />
               {i.sealed ? <input type="hidden" name={`sealed_${i.position}`} value="1" /> : null}
+              {i.exchangeVariantId ? <input type="hidden" name={`variant_${i.position}`} value={i.exchangeVariantId} /> : null}
             </>
           ))}
         </>
@@ -218,7 +273,17 @@ function Hidden({ draft, keepItems }: { draft: Draft; keepItems: boolean }) {
   );
 }
 
-type StepProps = { lang: Language; csrfToken: string; action: string; order: Order; options: WithdrawalOptions; draft: Draft; error: PageError | null };
+type StepProps = {
+  lang: Language;
+  csrfToken: string;
+  action: string;
+  order: Order;
+  options: WithdrawalOptions;
+  /** EX-1: per line position, the variants the customer may ask for instead (empty where the shop does not exchange by post). */
+  choices: ReadonlyMap<number, readonly ExchangeChoice[]>;
+  draft: Draft;
+  error: PageError | null;
+};
 
 function WindowLine({ lang, options }: { lang: Language; options: WithdrawalOptions }) {
   const t = texts[lang];
@@ -228,7 +293,7 @@ function WindowLine({ lang, options }: { lang: Language; options: WithdrawalOpti
 }
 
 /** Step 1: the order, the items and who the customer is (WD-4 asks only what is needed). */
-function ItemsStep({ lang, csrfToken, action, order, options, draft, error }: StepProps) {
+function ItemsStep({ lang, csrfToken, action, order, options, choices, draft, error }: StepProps) {
   const t = texts[lang];
   return (
     <section aria-labelledby="step-title" data-withdrawal-step="1">
@@ -246,10 +311,22 @@ function ItemsStep({ lang, csrfToken, action, order, options, draft, error }: St
               {t.name} <input name="name" required maxLength={200} value={draft.name} autoComplete="name" />
             </label>
           </p>
+          {options.exchangeOffered ? (
+            <fieldset data-exchange-choice>
+              <legend>{t.want}</legend>
+              <label>
+                <input type="radio" name="want" value="refund" checked={!draft.exchange} /> {t.wantRefund}
+              </label>{' '}
+              <label>
+                <input type="radio" name="want" value="exchange" checked={draft.exchange} /> {t.wantExchange}
+              </label>
+            </fieldset>
+          ) : null}
           <fieldset>
             <legend>{t.items}</legend>
             {options.lines.map((l) => {
               const chosen = draft.items.find((i) => i.position === l.position);
+              const siblings = choices.get(l.position) ?? [];
               return (
                 <p data-line={l.position}>
                   <label>
@@ -261,6 +338,21 @@ function ItemsStep({ lang, csrfToken, action, order, options, draft, error }: St
                     <label>
                       {' '}
                       <input type="checkbox" name={`sealed_${l.position}`} value="1" checked={chosen?.sealed === true} /> {t.sealed}
+                    </label>
+                  ) : null}
+                  {options.exchangeOffered && l.withdrawable > 0 && siblings.length > 0 ? (
+                    <label>
+                      {' '}
+                      — {t.exchangeFor}{' '}
+                      <select name={`variant_${l.position}`} data-exchange-variants={l.position}>
+                        <option value="">{t.chooseVariant}</option>
+                        {siblings.map((c) => (
+                          <option value={c.variantId} selected={chosen?.exchangeVariantId === c.variantId} disabled={!c.inStock}>
+                            {variantText(lang, l.name, c, order.currency)}
+                            {c.inStock ? '' : ` — ${t.outOfStock}`}
+                          </option>
+                        ))}
+                      </select>
                     </label>
                   ) : null}
                 </p>
@@ -282,7 +374,7 @@ function ItemsStep({ lang, csrfToken, action, order, options, draft, error }: St
 }
 
 /** Step 2: the statement as it will be sent, and the separate control « confirmer la rétractation » (WD-4). */
-function ConfirmStep({ lang, csrfToken, action, order, options, draft, error }: StepProps) {
+function ConfirmStep({ lang, csrfToken, action, order, options, choices, draft, error }: StepProps) {
   const t = texts[lang];
   return (
     <section aria-labelledby="step-title" data-withdrawal-step="2">
@@ -293,9 +385,11 @@ function ConfirmStep({ lang, csrfToken, action, order, options, draft, error }: 
         <ul>
           {draft.items.map((i) => {
             const line = options.lines.find((l) => l.position === i.position)!;
+            const wanted = choices.get(i.position)?.find((c) => c.variantId === i.exchangeVariantId);
             return (
-              <li>
+              <li data-line={i.position}>
                 {i.quantity} × {line.name[lang]} ({line.sku})
+                {wanted ? <span data-exchange-variant={wanted.variantId}> — {t.inExchangeFor(variantText(lang, line.name, wanted, order.currency))}</span> : null}
               </li>
             );
           })}
@@ -304,7 +398,7 @@ function ConfirmStep({ lang, csrfToken, action, order, options, draft, error }: 
         <p>
           {t.name} : {draft.name} — {draft.email || order.email}
         </p>
-        {draft.storeCredit ? <p>{t.storeCredit}</p> : null}
+        {draft.exchange ? <p>{t.exchangeAsked}</p> : draft.storeCredit ? <p>{t.storeCredit}</p> : null}
       </blockquote>
       <form method="post" action={action}>
         <Csrf token={csrfToken} />
@@ -518,25 +612,29 @@ export const withdrawalPageRoutes = (ctx: AppContext): FastifyPluginAsync => asy
   /** The two steps for one order: which step the form asks for, checked as it goes; `confirm` sends the statement. */
   async function walk(request: FastifyRequest, reply: FastifyReply, input: { access: WithdrawalAccess; path: string; action: string; orderNumber: string }) {
     const lang = resolveLanguage(request, reply);
+    const now = await ctx.clock.now();
     const order = await orderForWithdrawal(ctx.db, { shopId, orderNumber: input.orderNumber, access: input.access });
-    const options = await withdrawalOptions(ctx.db, { shopId, order, now: await ctx.clock.now() });
+    const options = await withdrawalOptions(ctx.db, { shopId, order, now });
+    const choices = options.exchangeOffered && options.window.open ? await exchangeChoices(ctx.db, { shopId, order, now }) : new Map<number, ExchangeChoice[]>();
     const draft = draftOf(request.body, order);
     if (!draft.name && order.deliveryAddress.name && request.method === 'GET') draft.name = order.deliveryAddress.name;
     const step = field(request.body, 'step');
     const page = (content: preact.VNode, status = 200) =>
       sendPage(reply, <FunctionPage lang={lang} shop={view} path={input.path} csrfToken={reply.generateCsrf()}>{content}</FunctionPage>, status);
-    const props = { lang, csrfToken: reply.generateCsrf(), action: input.action, order, options, draft };
+    const props = { lang, csrfToken: reply.generateCsrf(), action: input.action, order, options, choices, draft };
     if (step === 'review' || step === 'confirm') {
       try {
         if (!draft.name) throw new DomainError('withdrawal.name_required', { field: 'name', rule: 'WD-4' });
-        checkRequestedItems(options.lines, draft.items, { exchange: false });
+        checkRequestedItems(options.lines, draft.items, { exchange: draft.exchange });
+        checkChosenVariants(draft.items, choices);
         if (step === 'confirm') {
           const created = await withdrawAndLabel(ctx, {
             orderNumber: order.number,
             name: draft.name,
             email: input.access.customerId ? null : draft.email,
             items: draft.items,
-            refundTo: draft.storeCredit ? 'store_credit' : 'original_payment',
+            exchange: draft.exchange,
+            refundTo: draft.storeCredit && !draft.exchange ? 'store_credit' : 'original_payment',
             access: input.access,
           }, request.log);
           const link = input.access.customerId ? returnPagePath(created.number) : `${returnPagePath(created.number)}?token=${encodeURIComponent(created.accessToken)}`;
@@ -553,7 +651,7 @@ export const withdrawalPageRoutes = (ctx: AppContext): FastifyPluginAsync => asy
 
   app.get('/withdrawal', async (request, reply) => {
     const lang = resolveLanguage(request, reply);
-    const draft = { orderNumber: String((request.query as { order?: string }).order ?? '').slice(0, 40), email: '', name: '', items: [], storeCredit: false };
+    const draft = { orderNumber: String((request.query as { order?: string }).order ?? '').slice(0, 40), email: '', name: '', items: [], storeCredit: false, exchange: false };
     return sendPage(reply, <FunctionPage lang={lang} shop={view} path="/withdrawal" csrfToken={reply.generateCsrf()}><IdentifyStep lang={lang} csrfToken={reply.generateCsrf()} draft={draft} error={null} /></FunctionPage>);
   });
 
