@@ -105,6 +105,8 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
   if (input.to === 'store_credit') left -= await creditInstead(tx, input, settlement);
   // RF-3: money first, store credit last (its evidence among the last writes).
   const payments = [...input.payments].sort((a, b) => Number(a.method === 'store_credit') - Number(b.method === 'store_credit'));
+  // RF-4: store credit issued before instead of money stands for money the payments still hold: never refunded a second time.
+  let creditedBefore = input.to === 'store_credit' ? 0 : await storeCreditIssuedFor(tx, order);
   for (const payment of input.to === 'store_credit' ? [] : payments) {
     if (left === 0) break;
     if (payment.method === 'store_credit') {
@@ -113,8 +115,10 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
       settlement.push({ paymentId: payment.id, action: 'store_credit_released', amount: part });
       left -= part;
     } else if (payment.providerSessionId !== null) {
-      const refundable = Math.max(0, payment.captured - payment.refundRequested);
-      const part = Math.min(left, refundable);
+      const held = Math.max(0, payment.captured - payment.refundRequested);
+      const absorbed = Math.min(creditedBefore, held);
+      creditedBefore -= absorbed;
+      const part = Math.min(left, held - absorbed);
       if (part === 0) continue;
       await refundPayment(tx, { shopId: shopId, paymentId: payment.id, key: input.key.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 100), amount: money(part, payment.currency), now });
       settlement.push({ paymentId: payment.id, action: 'provider_refund', amount: part });
@@ -169,9 +173,15 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
 /** DOC-1: the credit note of a refund, on the order's invoice (none before the invoice: nothing to credit). */
 async function creditRefund(tx: Tx, input: RefundOrderInput, credit: CreditedAmounts, proofs: NewEvidence[]): Promise<string | null> {
   const total = credit.items.reduce((n, i) => n + i.amount, 0) + credit.shipping + (credit.other ?? []).reduce((n, o) => n + o.amount, 0);
-  if (total !== input.amount) throw new Error(`refund ${input.key}: the credited amounts (${total}) do not add up to the refund (${input.amount})`);
+  if (total !== input.amount) throw new DomainError('refund.credit_mismatch', { field: 'credit', key: input.key, credited: total, amount: input.amount }, 'The amounts credited do not add up to the refund.');
   const note = await issueCreditNote(tx, { shopId: input.shopId, orderId: input.order.id, key: input.key, reason: credit.reason, items: credit.items, shipping: credit.shipping, ...(credit.other ? { other: credit.other } : {}), now: input.now, proofs });
   return note?.number ?? null;
+}
+
+/** RF-4: store credit the order's refunds issued instead of money so far. */
+async function storeCreditIssuedFor(tx: Tx, order: Pick<Order, 'id'>): Promise<number> {
+  const rows = await tx.selectFrom('order_refunds').select('settlement').where('order_id', '=', order.id).execute();
+  return rows.flatMap((r) => r.settlement).filter((s) => s.action === 'store_credit').reduce((n, s) => n + s.amount, 0);
 }
 
 /**

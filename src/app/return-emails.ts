@@ -123,6 +123,7 @@ export function returnInspectedEmail(order: Mail, policy: Pick<Policy, 'withdraw
   if (refund.refund > 0 || refund.itemsTotal > 0) {
     lines.push(fr ? `Articles : ${amountOf(refund.itemsTotal, c, lang)}` : `Items: ${amountOf(refund.itemsTotal, c, lang)}`);
     if (refund.depreciationTotal > 0) lines.push(fr ? `Dépréciation : −${amountOf(refund.depreciationTotal, c, lang)}` : `Depreciation: −${amountOf(refund.depreciationTotal, c, lang)}`);
+    if (refund.alreadyRefundedTotal > 0) lines.push(fr ? `Réduction de prix déjà remboursée : −${amountOf(refund.alreadyRefundedTotal, c, lang)}` : `Price reduction already refunded: −${amountOf(refund.alreadyRefundedTotal, c, lang)}`);
     lines.push(fr ? `Frais de livraison initiaux remboursés : ${amountOf(refund.shipping.amount, c, lang)}` : `Initial delivery cost refunded: ${amountOf(refund.shipping.amount, c, lang)}`);
     for (const charge of refund.charges) {
       lines.push(

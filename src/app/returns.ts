@@ -29,6 +29,7 @@ import { periodEnd } from '../domain/calendar/period-end.js';
 import { DomainError } from '../domain/errors.js';
 import { formatMoney, money, type Currency } from '../domain/money.js';
 import { lineAmountFor } from '../domain/fulfilment/fulfilment-plan.js';
+import { creditLessKept } from '../domain/invoices/credit-note-content.js';
 import { calculateRefund, type RefundCalculation } from '../domain/returns/refund-calculation.js';
 import { legalInterestRate } from '../domain/returns/legal-interest-rate.js';
 import { withdrawalLateRefundSurcharge } from '../domain/returns/withdrawal-late-refund.js';
@@ -42,6 +43,7 @@ import { scheduleTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail } from './emails.js';
 import { issueComplementaryInvoice, issueCreditNote } from './credit-notes.js';
 import { restockUnits } from './fulfilment.js';
+import { settledUnits } from './settled-units.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
 import { loadOrder, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
 import { refusedKeepingOverEmail, returnInspectedEmail, sendBackOverdueEmail } from './return-emails.js';
@@ -450,16 +452,17 @@ async function adjustInvoice(
   input: { shopId: string; order: Order; key: string; calculation: RefundCalculation; proofs: NewEvidence[]; now: Date },
 ): Promise<{ creditNote: string | null; complementaryInvoice: string | null }> {
   const { calculation: c, order } = input;
-  const items = c.items.filter((i) => i.net > 0).map((i) => ({ position: i.position, quantity: i.quantity, amount: i.net }));
+  // DOC-1: the credit note states the money given back for the goods and delivery: a prepaid label's cost (WD-6) is taken off it.
+  const { items, shipping } = creditLessKept({ items: c.items.filter((i) => i.net > 0).map((i) => ({ position: i.position, quantity: i.quantity, amount: i.net })), shipping: c.shipping.amount }, c.returnLabelCost);
   const credited =
-    items.length > 0 || c.shipping.amount > 0
+    items.length > 0 || shipping > 0
       ? await issueCreditNote(tx, {
           shopId: input.shopId,
           orderId: order.id,
           key: input.key,
           reason: { fr: 'Rétractation : articles retournés', en: 'Withdrawal: items returned' },
           items,
-          shipping: c.shipping.amount,
+          shipping,
           proofs: input.proofs,
           now: input.now,
         })
@@ -516,9 +519,10 @@ export async function refundFor(
   input: { shopId: string; order: Order; policy: Policy; ret: Return; decided: readonly DecidedLine[]; nonConforming: boolean },
 ): Promise<RefundCalculation> {
   const { order, policy, ret } = input;
-  const [rows, earlier] = await Promise.all([
+  const [rows, earlier, settled] = await Promise.all([
     tx.selectFrom('order_lines').select(['position', 'discount_minor', 'promotion_id', 'initial_unit_price_minor']).where('order_id', '=', order.id).execute(),
     returnsWhere(tx, { shopId: input.shopId, orderId: order.id }),
+    settledUnits(tx, order.id),
   ]);
   const before = earlier.filter((r) => r.number !== ret.number && r.refund !== null);
   const sum = <T>(items: readonly T[], f: (t: T) => number) => items.reduce((s, t) => s + f(t), 0);
@@ -545,8 +549,20 @@ export async function refundFor(
         vatRateBasisPoints: l.vatRateBasisPoints,
       };
     }),
-    earlier: perPosition((r) => r.lines.map((l) => ({ position: l.position, quantity: l.acceptedQuantity ?? 0 }))).map((x) => ({ position: x.position, accepted: x.quantity })),
-    returned: input.decided.filter((d) => d.outcome !== 'refused').map((d) => ({ position: d.position, accepted: d.quantity, depreciation: d.depreciation })),
+    // The units of each line settled before — earlier returns, refunds by claims and guarantees, in-store exchanges — come first (to the cent, never twice).
+    earlier: order.lines.map((l) => {
+      const s = settled.get(l.position);
+      const returnedBefore = perPosition((r) => r.lines.map((x) => ({ position: x.position, quantity: x.acceptedQuantity ?? 0 }))).find((x) => x.position === l.position)?.quantity ?? 0;
+      return { position: l.position, accepted: returnedBefore + (s ? s.deliveryRefunded + s.guaranteeRefunded + s.exchangedInStore : 0) };
+    }).filter((e) => e.accepted > 0),
+    returned: input.decided
+      .filter((d) => d.outcome !== 'refused')
+      .map((d) => {
+        // GU-1 / GU-2: a price reduction given on the line is not refunded again with its units (less what earlier returns took off).
+        const offsetBefore = sum(before, (r) => sum(r.refund!.items.filter((i) => i.position === d.position), (i) => i.alreadyRefunded ?? 0));
+        const alreadyRefunded = Math.max(0, (settled.get(d.position)?.priceReductions ?? 0) - offsetBefore);
+        return { position: d.position, accepted: d.quantity, depreciation: d.depreciation, ...(alreadyRefunded > 0 ? { alreadyRefunded } : {}) };
+      }),
     shipping: {
       // WD-2 (EL): the money-back promise after the legal period says whether the outward delivery comes back.
       paid: ret.purpose === 'money_back' && policy.withdrawal.moneyBackGuarantee?.outwardShippingRefunded === false ? 0 : order.shipping,

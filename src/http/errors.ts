@@ -110,6 +110,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const code = `request.${(fastifyError.code ?? 'bad_request').replace(/^FST_(ERR_)?/, '').toLowerCase()}`;
     return { status: fastifyError.statusCode, body: errorBody(code, fastifyError.message) };
   }
+  // PostgreSQL refuses a text it cannot store (a NUL byte, 22021; invalid UTF-8, 22P05): the request's fault, not ours.
+  const sqlState = (error as { code?: unknown }).code;
+  if (sqlState === '22021' || sqlState === '22P05') return { status: 400, body: errorBody('request.invalid_text', 'The request contains characters that cannot be stored (e.g. a NUL byte).') };
   return { status: 500, body: errorBody('internal', 'An unexpected error occurred; it has been logged.') };
 }
 

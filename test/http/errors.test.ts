@@ -44,6 +44,12 @@ describe('bad input', () => {
     await expectError({ method: 'POST', url: '/api/admin/session', headers: { 'content-type': 'application/xml' }, payload: '<email>a</email>' }, 415, { code: 'request.unsupported_media_type', field: 'body' });
   });
 
+  it('refuses a text PostgreSQL cannot store (a NUL byte) with 400, not 500', async () => {
+    const r = await t.app.inject({ method: 'POST', url: '/api/store/withdrawals/lookup', payload: { orderNumber: 'FA\u0000X', email: 'a@b.example' } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.code).toBe('request.invalid_text');
+  });
+
   it('names the missing field', async () => {
     await expectError({ method: 'POST', url: '/api/admin/session', payload: { password: 'something long enough' } }, 400, { code: 'request.invalid', field: 'email' });
     await expectError({ method: 'POST', url: '/api/admin/session', payload: { email: 'a@b.c' } }, 400, { code: 'request.invalid', field: 'password' });

@@ -65,7 +65,13 @@ export type RefundableLine = {
   vatRateBasisPoints: number;
 };
 
-export type ReturnedLine = { position: number; accepted: number; /** total for those units, minor */ depreciation: number };
+export type ReturnedLine = {
+  position: number;
+  accepted: number;
+  /** total for those units, minor */ depreciation: number;
+  /** Money already given back on the line without its units coming back (a guarantee price reduction, GU-1/GU-2): not refunded twice. */
+  alreadyRefunded?: number;
+};
 
 export type RefundCalculationInput = {
   currency: Currency;
@@ -105,10 +111,12 @@ export type RefundCharge = { position: number; quantity: number; amount: number;
 export type RefundCalculation = {
   currency: Currency;
   /** Per returned position: units accepted, gross amount, depreciation, net. */
-  items: { position: number; quantity: number; amount: number; depreciation: number; net: number }[];
+  items: { position: number; quantity: number; amount: number; depreciation: number; alreadyRefunded: number; net: number }[];
   /** Sum of the items' amounts. */
   itemsTotal: number;
   depreciationTotal: number;
+  /** Money given back before on the returned lines (price reductions), taken off their units' amount. */
+  alreadyRefundedTotal: number;
   /** `rule`: the rule ID and why, e.g. 'RF-2: cheapest standard delivery 4.90 (paid 12.90)'. */
   shipping: { amount: number; rule: string };
   /** RF-5: charges that go on a complementary invoice (gift kept, bundle re-priced). */
@@ -207,7 +215,9 @@ export function calculateRefund(input: RefundCalculationInput): RefundCalculatio
     checkAmount(r.depreciation, `returned.${i}.depreciation`, { rule: 'WD-8', position: r.position });
     if (r.depreciation > amount) throw invalid(`returned.${i}.depreciation`, { rule: 'WD-8', position: r.position, value: r.depreciation, max: amount });
     now.set(r.position, r.accepted);
-    return { position: r.position, quantity: r.accepted, amount, depreciation: r.depreciation, net: amount - r.depreciation };
+    checkAmount(r.alreadyRefunded ?? 0, `returned.${i}.alreadyRefunded`, { position: r.position });
+    const alreadyRefunded = Math.min(r.alreadyRefunded ?? 0, amount - r.depreciation);
+    return { position: r.position, quantity: r.accepted, amount, depreciation: r.depreciation, alreadyRefunded, net: amount - r.depreciation - alreadyRefunded };
   });
 
   /** Units of a line not cancelled and never returned, after this return. */
@@ -239,15 +249,17 @@ export function calculateRefund(input: RefundCalculationInput): RefundCalculatio
 
   const itemsTotal = items.reduce((s, i) => s + i.amount, 0);
   const depreciationTotal = items.reduce((s, i) => s + i.depreciation, 0);
+  const alreadyRefundedTotal = items.reduce((s, i) => s + i.alreadyRefunded, 0);
   const shipping = shippingRefund(input, wholeOrderReturned);
   const chargesTotal = charges.reduce((s, c) => s + c.amount, 0);
   // WD-6: the label cost is deducted up to what is refunded; RF-5 charges beyond what is left are owed.
-  const afterLabel = Math.max(0, itemsTotal - depreciationTotal + shipping.amount - input.returnLabelCost);
+  const afterLabel = Math.max(0, itemsTotal - depreciationTotal - alreadyRefundedTotal + shipping.amount - input.returnLabelCost);
   return {
     currency,
     items,
     itemsTotal,
     depreciationTotal,
+    alreadyRefundedTotal,
     shipping,
     charges,
     chargesTotal,

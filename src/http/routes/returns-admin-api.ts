@@ -72,7 +72,7 @@ export const withdrawalBody = z.object({
   name: z.string().max(200),
   email: z.string().max(254).optional().describe('where the acknowledgment goes; the order\'s email by default'),
   items: z
-    .array(z.object({ position, quantity: z.number().int(), sealed: z.boolean().optional().describe('WD-7: a sealed hygiene item still sealed'), exchangeVariantId: z.string().max(40).optional() }))
+    .array(z.object({ position, quantity: z.number().int(), sealed: z.boolean().optional().describe('WD-7: a sealed hygiene item still sealed'), exchangeVariantId: z.string().regex(/^\d{1,18}$/).optional() }))
     .max(200),
   refundTo: z.enum(['original_payment', 'store_credit']).optional().describe('RF-4: store credit only on the customer\'s explicit request'),
   exchange: z.boolean().optional().describe('EX-1: an exchange by post instead of a refund (each item names exchangeVariantId)'),

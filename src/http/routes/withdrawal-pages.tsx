@@ -91,6 +91,7 @@ const texts = {
     refund: 'Remboursement',
     itemsTotal: 'Articles',
     depreciation: 'Dépréciation',
+    alreadyRefunded: 'Réduction de prix déjà remboursée',
     shipping: 'Frais de livraison initiaux',
     charges: 'Cadeau conservé / remise retirée (facture complémentaire)',
     labelCost: 'Étiquette prépayée',
@@ -176,6 +177,7 @@ const texts = {
     refund: 'Refund',
     itemsTotal: 'Items',
     depreciation: 'Depreciation',
+    alreadyRefunded: 'Price reduction already refunded',
     shipping: 'Initial delivery cost',
     charges: 'Gift kept / discount withdrawn (complementary invoice)',
     labelCost: 'Prepaid label',
@@ -514,6 +516,12 @@ function ReturnView({ lang, ret, documents, token, csrfToken, timeZone, notice, 
                 <tr>
                   <th scope="row">{t.depreciation}</th>
                   <td>−{amountText(r.depreciationTotal, c, lang)}</td>
+                </tr>
+              ) : null}
+              {r.alreadyRefundedTotal > 0 ? (
+                <tr>
+                  <th scope="row">{t.alreadyRefunded}</th>
+                  <td>−{amountText(r.alreadyRefundedTotal, c, lang)}</td>
                 </tr>
               ) : null}
               <tr>

@@ -34,7 +34,7 @@ const invalidAt = (field: string) => expect.objectContaining({ code: 'refund.inv
 
 describe('items: each accepted unit at its share of the line, to the cent', () => {
   it('100.00 over 3 units: 33.33, 33.33, then 33.34 — continuing after the units earlier returns refunded', () => {
-    expect(calculateRefund(input()).items).toEqual([{ position: 1, quantity: 1, amount: 33_33, depreciation: 0, net: 33_33 }]);
+    expect(calculateRefund(input()).items).toEqual([{ position: 1, quantity: 1, amount: 33_33, depreciation: 0, alreadyRefunded: 0, net: 33_33 }]);
     expect(calculateRefund(input({ earlier: [{ position: 1, accepted: 1 }] })).itemsTotal).toBe(33_33);
     expect(calculateRefund(input({ earlier: [{ position: 1, accepted: 2 }] })).itemsTotal).toBe(33_34);
     expect(calculateRefund(input({ returned: [{ position: 1, accepted: 3, depreciation: 0 }] })).itemsTotal).toBe(100_00);
@@ -82,7 +82,7 @@ describe('items: each accepted unit at its share of the line, to the cent', () =
 describe('WD-8 depreciation (EL): taken off the returned item', () => {
   it('59.90 returned with 15.00 depreciation → 44.90', () => {
     const result = calculateRefund(input({ returned: [{ position: 2, accepted: 1, depreciation: 15_00 }] }));
-    expect(result.items).toEqual([{ position: 2, quantity: 1, amount: 59_90, depreciation: 15_00, net: 44_90 }]);
+    expect(result.items).toEqual([{ position: 2, quantity: 1, amount: 59_90, depreciation: 15_00, alreadyRefunded: 0, net: 44_90 }]);
     expect(result).toMatchObject({ itemsTotal: 59_90, depreciationTotal: 15_00, refund: 44_90 });
   });
 
@@ -97,6 +97,12 @@ describe('WD-8 depreciation (EL): taken off the returned item', () => {
 });
 
 describe('RF-2 initial delivery', () => {
+  it('GU-1: a price reduction already given on the line is not refunded again with its unit', () => {
+    const r = calculateRefund(input({ returned: [{ position: 2, accepted: 1, depreciation: 0, alreadyRefunded: 20_00 }] }));
+    expect(r.items).toEqual([{ position: 2, quantity: 1, amount: 59_90, depreciation: 0, alreadyRefunded: 20_00, net: 39_90 }]);
+    expect(r).toMatchObject({ alreadyRefundedTotal: 20_00, refund: 39_90 });
+  });
+
   it('nothing accepted back (every item refused, WD-8): no delivery refunded either', () => {
     const r = calculateRefund(input({ ...withShipping('cheapest_standard', 6_90), returned: [] }));
     expect(r).toMatchObject({ itemsTotal: 0, shipping: { amount: 0 }, refund: 0 });
@@ -170,7 +176,7 @@ describe('RF-5 gifts (FA): a gift comes back with the purchase or is charged at 
 
   it('the gift comes back with it: no charge, the gift refunds 0', () => {
     const result = calculateRefund(input({ ...fa, returned: [{ position: 1, accepted: 1, depreciation: 0 }, { position: 2, accepted: 1, depreciation: 0 }] }));
-    expect(result.items[1]).toEqual({ position: 2, quantity: 1, amount: 0, depreciation: 0, net: 0 });
+    expect(result.items[1]).toEqual({ position: 2, quantity: 1, amount: 0, depreciation: 0, alreadyRefunded: 0, net: 0 });
     expect(result).toMatchObject({ charges: [], refund: 100_00 });
   });
 
