@@ -14,9 +14,14 @@
 //   reship (a replacement parcel packed with `packShipment({ replaces })`,
 //   its units taken from stock; dispatched like any parcel), refund (the
 //   units concerned at their price to the cent, `refundOrderAmount` reason
-//   `delivery_claim`, due within 14 days), or reject with a reason the
-//   customer reads. One transaction with the email, the audit row and
-//   `delivery_claim.decided` last.
+//   `delivery_claim`, due within 14 days, credited on the invoice — DOC-1),
+//   or reject with a reason the customer reads. One transaction with the
+//   email, the audit row and `delivery_claim.decided` last.
+// - A unit is settled once (src/app/settled-units.ts): units already named by
+//   a withdrawal, exchanged in store, or refunded (by a delivery or guarantee
+//   claim) are neither claimed, reshipped nor refunded again —
+//   `claim.already_settled` (409); a refund's units come after those settled
+//   (to the cent), less the price reductions given on the line (GU-1/GU-2).
 // - A parcel refused at delivery (FA advises it) is recorded from the
 //   carrier's `refused` event by src/app/fulfilment.ts, which refunds it
 //   when it is back; `listRefusedParcels` shows those refusals with the claims.
@@ -27,7 +32,6 @@ import { MONEY_BACK_WITHIN } from '../domain/legal-floor.js';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { periodEnd } from '../domain/calendar/period-end.js';
-import { lineAmountFor } from '../domain/fulfilment/fulfilment-plan.js';
 import {
   assertClaimInTime,
   checkClaimLines,
@@ -35,7 +39,6 @@ import {
   checkDescription,
   checkRejectionReason,
   claimAfter,
-  claimRefundAmount,
   claimWindowEnd,
   decidedLines,
   isClaimKind,
@@ -45,7 +48,6 @@ import {
   type ClaimLineRequest,
   type ClaimOutcome,
   type ClaimState,
-  type RefundableLine,
 } from '../domain/fulfilment/delivery-claims.js';
 import { DomainError } from '../domain/errors.js';
 import { formatMoney, money, type Currency } from '../domain/money.js';
@@ -60,6 +62,7 @@ import { packShipment } from './fulfilment.js';
 import { legalDate, orderEmail, replyClosing } from './order-emails.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
 import { getOrderFor, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
+import { settledUnits, unitsLeft, unitsMoney, type SettledLine } from './settled-units.js';
 import { lockStock } from './stock.js';
 
 export const DELIVERY_CLAIM_FILED = 'delivery_claim.filed';
@@ -145,27 +148,27 @@ async function claimsWhere(q: Queryable, where: ClaimWhere): Promise<DeliveryCla
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const orderIds = [...new Set(rows.map((r) => r.order_id))];
-  const [lines, photos, orderLines, refunded] = await Promise.all([
+  // The refund proposal of a claim to decide counts what the order's units settled already.
+  const toDecide = [...new Set(rows.filter((r) => r.state === 'filed').map((r) => r.order_id))];
+  const [lines, photos, orderLines, settled] = await Promise.all([
     q.selectFrom('delivery_claim_lines').selectAll().where('claim_id', 'in', ids).orderBy('position').execute(),
     q.selectFrom('delivery_claim_photos').select(['claim_id', 'n', 'content_type', 'size_bytes', 'sha256']).where('claim_id', 'in', ids).orderBy('n').execute(),
     q.selectFrom('order_lines').select(['order_id', 'position', 'sku', 'name_fr', 'name_en', 'quantity', 'total_minor']).where('order_id', 'in', orderIds).execute(),
-    refundedUnits(q, orderIds),
+    Promise.all(toDecide.map(async (id) => [id, await settledUnits(q, id)] as const)).then((pairs) => new Map(pairs)),
   ]);
   return rows.map((r) => {
     const own = lines.filter((l) => l.claim_id === r.id);
     const ofOrder = orderLines.filter((l) => l.order_id === r.order_id);
-    const refundable: RefundableLine[] = ofOrder.map((l) => ({
-      position: l.position,
-      quantity: l.quantity,
-      total: Number(l.total_minor),
-      refundedBefore: refunded.find((u) => u.order_id === r.order_id && u.position === l.position)?.units ?? 0,
-    }));
     const outcome = outcomeOfState[r.state];
     let refundProposal = 0;
-    try {
-      refundProposal = r.state === 'filed' ? claimRefundAmount(refundable, own.map((l) => ({ position: l.position, quantity: l.quantity }))) : 0;
-    } catch {
-      refundProposal = 0; // more units claimed than are left to refund: the decision will say so
+    if (r.state === 'filed') {
+      try {
+        const priced = ofOrder.map((l) => ({ position: l.position, quantity: l.quantity, total: Number(l.total_minor) }));
+        refundProposal = claimedUnitsMoney(priced, settled.get(r.order_id)!, own).reduce((n, i) => n + i.amount, 0);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        refundProposal = 0; // units settled otherwise since: the decision will say so
+      }
     }
     return {
       id: r.id,
@@ -206,18 +209,42 @@ async function claimsWhere(q: Queryable, where: ClaimWhere): Promise<DeliveryCla
   });
 }
 
-/** Units of each order line refunded by delivery claims already (the next refund continues after them, to the cent). */
-async function refundedUnits(q: Queryable, orderIds: readonly string[]): Promise<{ order_id: string; position: number; units: number }[]> {
-  if (orderIds.length === 0) return [];
-  const rows = await q
-    .selectFrom('delivery_claim_lines as l')
-    .innerJoin('delivery_claims as c', 'c.id', 'l.claim_id')
-    .select(['c.order_id', 'l.position', (eb) => eb.fn.sum<string>('l.decided_quantity').as('units')])
-    .where('c.order_id', 'in', [...orderIds])
-    .where('c.state', '=', 'refunded')
-    .groupBy(['c.order_id', 'l.position'])
-    .execute();
-  return rows.map((r) => ({ order_id: r.order_id, position: r.position, units: Number(r.units ?? 0) }));
+/**
+ * SH-8: each claimed line at its units' money (`unitsMoney` in src/app/settled-units.ts, as a withdrawal
+ * sees them: a unit named by a withdrawal statement, exchanged in store or
+ * refunded is not the claim's to settle any more); `claim.already_settled`
+ * otherwise, with the units still open.
+ */
+function claimedUnitsMoney(
+  orderLines: readonly { position: number; quantity: number; total: number }[],
+  settled: ReadonlyMap<number, SettledLine>,
+  lines: readonly ClaimLineRequest[],
+): { position: number; quantity: number; amount: number }[] {
+  return lines.map((d, i) => {
+    const line = orderLines.find((l) => l.position === d.position);
+    const units = settled.get(d.position);
+    const money = line && units ? unitsMoney(line, units, d.quantity, 'withdrawal') : { available: 0, amount: 0 };
+    if (d.quantity > money.available) {
+      throw new DomainError('claim.already_settled', { field: `lines.${i}.quantity`, rule: 'SH-8', position: d.position, available: money.available }, 'These units were withdrawn, exchanged or refunded already.');
+    }
+    return { position: d.position, quantity: d.quantity, amount: money.amount };
+  });
+}
+
+/** Units of each order line a new claim may name: open to settlement (`unitsLeft`), less those named by claims still to decide. */
+async function unitsOpenToClaims(q: Queryable, orderId: string): Promise<Map<number, number>> {
+  const [settled, waiting] = await Promise.all([
+    settledUnits(q, orderId),
+    q
+      .selectFrom('delivery_claim_lines as l')
+      .innerJoin('delivery_claims as c', 'c.id', 'l.claim_id')
+      .select(['l.position', (eb) => eb.fn.sum<string>('l.quantity').as('units')])
+      .where('c.order_id', '=', orderId)
+      .where('c.state', '=', 'filed')
+      .groupBy('l.position')
+      .execute(),
+  ]);
+  return new Map([...settled.values()].map((s) => [s.position, Math.max(0, unitsLeft(s, 'withdrawal') - Number(waiting.find((w) => w.position === s.position)?.units ?? 0))]));
 }
 
 const forCustomer = ({ customerEmail: _e, refundProposal: _p, ...claim }: DeliveryClaimForStaff): DeliveryClaim => claim;
@@ -317,6 +344,7 @@ export async function claimOptionsOf(q: Queryable, input: { shopId: string; orde
     .where('delivered_at', 'is not', null)
     .orderBy('id')
     .execute();
+  const open = await unitsOpenToClaims(q, order.id);
   const parcels: ClaimableParcel[] = [];
   for (const s of delivered) {
     const lines = await parcelLines(q, s.id);
@@ -329,7 +357,7 @@ export async function claimOptionsOf(q: Queryable, input: { shopId: string; orde
       open: end === null || input.now.getTime() < end.dueAt.getTime(),
       lines: lines.map((l) => {
         const line = order.lines.find((o) => o.position === l.position);
-        return { position: l.position, sku: line?.sku ?? '', name: line?.name ?? { fr: '', en: '' }, quantity: l.quantity, claimable: l.quantity - l.claimed };
+        return { position: l.position, sku: line?.sku ?? '', name: line?.name ?? { fr: '', en: '' }, quantity: l.quantity, claimable: Math.min(l.quantity - l.claimed, open.get(l.position) ?? 0) };
       }),
     });
   }
@@ -429,6 +457,11 @@ export async function fileDeliveryClaim(db: Queryable, input: FileClaimInput): P
     }
     const windowLastDay = assertClaimInTime({ deliveredAt: shipment.delivered_at, window: rule.claimWindow, timeZone: policy.shop.timeZone, place: placeOf(order), at: now });
     const lines = checkClaimLines(await parcelLines(tx, shipment.id), input.lines);
+    const open = await unitsOpenToClaims(tx, order.id);
+    for (const [i, l] of lines.entries()) {
+      const available = open.get(l.position) ?? 0;
+      if (l.quantity > available) throw new DomainError('claim.already_settled', { field: `lines.${i}.quantity`, rule: 'SH-8', position: l.position, available }, 'These units were withdrawn, exchanged or refunded already.');
+    }
     const possession: Possession = shipment.possession ?? { by: 'customer', name: '', source: 'carrier' };
 
     const count = await tx.selectFrom('delivery_claims').select((eb) => eb.fn.countAll<string>().as('n')).where('order_id', '=', order.id).executeTakeFirstOrThrow();
@@ -520,6 +553,8 @@ export async function decideDeliveryClaim(tx: Tx, input: DecideClaimInput): Prom
   const proof: EvidenceData = { number: order.number, claim: claim.number, shipment: claim.shipmentNumber, outcome: input.outcome, rule: 'SH-8', lines: decided.map((l) => ({ ...l })) };
   let replacement: string | null = null;
   let refundKey: string | null = null;
+  // Read under the order's lock: a unit withdrawn, exchanged or refunded since the claim is not reshipped nor refunded again.
+  const items = input.outcome === 'reject' ? [] : claimedUnitsMoney(order.lines, await settledUnits(tx, order.id), decided);
 
   if (input.outcome === 'reship') {
     // SH-8: a replacement parcel of the claimed units, dispatched afterwards like any parcel (SH-5 email then).
@@ -530,16 +565,10 @@ export async function decideDeliveryClaim(tx: Tx, input: DecideClaimInput): Prom
     proof.replacementShipment = packed.number;
   }
   if (input.outcome === 'refund') {
-    const refunded = await refundedUnits(tx, [order.id]);
-    const refundable: RefundableLine[] = order.lines.map((l) => ({ position: l.position, quantity: l.quantity, total: l.total, refundedBefore: refunded.find((u) => u.position === l.position)?.units ?? 0 }));
-    const amount = claimRefundAmount(refundable, decided);
+    const amount = items.reduce((n, i) => n + i.amount, 0);
     const { lastDay } = periodEnd({ from: now, period: MONEY_BACK_WITHIN, timeZone: policy.shop.timeZone, place: placeOf(order) });
     refundKey = `delivery_claim:${claim.number}`;
     // DOC-1: the units credited on the invoice, each at its price to the cent.
-    const items = decided.map((d) => {
-      const line = refundable.find((l) => l.position === d.position)!;
-      return { position: d.position, quantity: d.quantity, amount: lineAmountFor(line, line.refundedBefore, d.quantity) };
-    });
     const credit = { items, shipping: 0, reason: { fr: `Réclamation ${claim.number}`, en: `Claim ${claim.number}` } };
     const refund = await refundOrderAmount(tx, { shopId, order, payments, key: refundKey, reason: 'delivery_claim', rule: 'SH-8', amount, dueOn: lastDay, credit, actor: input.actor, now });
     Object.assign(proof, { refundRequested: amount, refund: refund.amount, currency: order.currency, refundDueOn: refund.dueOn, settlement: refund.settlement.map((s) => ({ ...s })) });

@@ -72,7 +72,7 @@ import { packShipment } from './fulfilment.js';
 import { guaranteeDecidedEmail, guaranteeFiledEmail, guaranteeItemEmail, merchantAlertEmail, remedyOverdueEmail, shippingRefundEmail, type ClaimFacts } from './guarantee-emails.js';
 import { refundOrderAmount, type SettledPayment } from './order-refunds.js';
 import { getOrderFor, lockOrderWithPayments, policyOfOrder, type Order } from './orders.js';
-import { settledUnits, unitsLeft, type SettledLine } from './settled-units.js';
+import { settledUnits, unitsLeft, unitsMoney } from './settled-units.js';
 
 export const GUARANTEE_CLAIM_FILED = 'guarantee_claim.filed';
 export const GUARANTEE_CLAIM_DECIDED = 'guarantee_claim.decided';
@@ -358,23 +358,6 @@ async function openUnits(q: Queryable, orderId: string): Promise<Map<number, num
   return new Map(rows.map((r) => [r.position, Number(r.units)]));
 }
 
-/**
- * GU-1 / GU-2: the money a refund (termination, cancelling the sale) or a
- * price reduction of the claimed units may give back now. `available`: the
- * line's units still the customer's (src/app/settled-units.ts) — fewer than
- * claimed, nothing is given back. `ceiling`: the claimed units' share of the
- * line total, continuing after the units settled already (to the cent), and,
- * for the line as a whole, never more than what its units still held cost
- * minus the price reductions granted on it already.
- */
-function claimMoney(line: Pick<Order['lines'][number], 'quantity' | 'total'>, settled: SettledLine, quantity: number): { available: number; ceiling: number } {
-  const available = unitsLeft(settled, 'guarantee');
-  if (quantity > available) return { available, ceiling: 0 };
-  const before = settled.received - available;
-  const held = lineAmountFor(line, before, available);
-  return { available, ceiling: Math.max(0, Math.min(lineAmountFor(line, before, quantity), held - settled.priceReductions)) };
-}
-
 // ---------------------------------------------------------------------------
 // Filing (the customer)
 
@@ -524,8 +507,9 @@ export async function decideGuaranteeClaim(tx: Tx, input: DecideGuaranteeInput):
   const { shopId, now } = input;
   const { order, payments, claim, policy, calendar } = await lockClaim(tx, shopId, input.number);
   const line = order.lines.find((l) => l.position === claim.position)!;
-  const money = claimMoney(line, (await settledUnits(tx, order.id)).get(claim.position)!, claim.quantity);
-  const unitsPrice = money.ceiling;
+  // GU-1 / GU-2: the most a refund or a price reduction of the claimed units may give back now (the units still the customer's).
+  const money = unitsMoney(line, (await settledUnits(tx, order.id)).get(claim.position)!, claim.quantity, 'guarantee');
+  const unitsPrice = money.amount;
   const decision = checkDecision({
     from: claim.state,
     kind: claim.kind,
@@ -564,7 +548,13 @@ export async function decideGuaranteeClaim(tx: Tx, input: DecideGuaranteeInput):
     const today = plainDateIn(calendar.timeZone, now).toString();
     const dueOn = refundDueOn({ decidedAt: now, remedyLastDay: claim.remedyDueOn, today, calendar });
     refundKey = `guarantee:${claim.number}`;
-    const refund = await refundOrderAmount(tx, { shopId, order, payments, key: refundKey, reason: 'guarantee', rule: proof.rule as string, amount, dueOn, actor: input.actor, now });
+    // DOC-1: a refund credits the units on the invoice; a price reduction, an amount at the line's VAT rate.
+    const reason = { fr: `Garantie ${claim.number}`, en: `Guarantee ${claim.number}` };
+    const credit =
+      decision.outcome === 'refund'
+        ? { items: [{ position: claim.position, quantity: claim.quantity, amount }], shipping: 0, reason }
+        : { items: [], shipping: 0, other: [{ label: { fr: 'Réduction de prix (garantie)', en: 'Price reduction (guarantee)' }, amount, vatRateBasisPoints: line.vatRateBasisPoints }], reason };
+    const refund = await refundOrderAmount(tx, { shopId, order, payments, key: refundKey, reason: 'guarantee', rule: proof.rule as string, amount, dueOn, credit, actor: input.actor, now });
     Object.assign(proof, { refundRequested: amount, refund: refund.amount, currency: order.currency, refundDueOn: refund.dueOn, settlement: refund.settlement.map((s) => ({ ...s })) });
   }
   if (decision.reason !== null) Object.assign(proof, { reason: decision.reason, exclusion: decision.exclusion });
@@ -649,7 +639,11 @@ export async function refundRepairShipping(tx: Tx, input: StepInput & { amount: 
   const today = plainDateIn(calendar.timeZone, now).toString();
   const dueOn = refundDueOn({ decidedAt: now, remedyLastDay: null, today, calendar });
   const key = `guarantee_shipping:${claim.number}`;
-  const refund = await refundOrderAmount(tx, { shopId, order, payments, key, reason: 'guarantee', rule: 'GU-1', amount: input.amount, dueOn, actor: input.actor, now });
+  // DOC-1: credited on the invoice as an amount at the claimed line's VAT rate.
+  const label = { fr: 'Frais d’envoi de la réparation remboursés', en: 'Repair shipping costs refunded' };
+  const vatRateBasisPoints = order.lines.find((l) => l.position === claim.position)!.vatRateBasisPoints;
+  const credit = { items: [], shipping: 0, other: [{ label, amount: input.amount, vatRateBasisPoints }], reason: { fr: `Garantie ${claim.number}`, en: `Guarantee ${claim.number}` } };
+  const refund = await refundOrderAmount(tx, { shopId, order, payments, key, reason: 'guarantee', rule: 'GU-1', amount: input.amount, dueOn, credit, actor: input.actor, now });
   await tx.updateTable('guarantee_claims').set({ shipping_refund_key: key }).where('id', '=', claim.id).execute();
   const result = await getGuaranteeClaimForStaff(tx, { shopId, number: claim.number });
   await queueEmail(tx, { shopId, key: `${GUARANTEE_SHIPPING_REFUNDED}:${shopId}:${claim.number}`, email: shippingRefundEmail(order, result, refund) }, now);

@@ -32,7 +32,9 @@
 //   refunded. Units refused at a return's inspection are the customer's again
 //   and stay under guarantee; price reductions leave the units claimable
 //   (their money is capped by the guarantee module).
+import { lineAmountFor } from '../domain/fulfilment/fulfilment-plan.js';
 import type { Queryable } from '../store/db.js';
+import type { Order } from './orders.js';
 
 export type SettledLine = {
   position: number;
@@ -55,6 +57,23 @@ export type AfterSalesPurpose = 'withdrawal' | 'store_exchange' | 'guarantee';
 export function unitsLeft(line: SettledLine, purpose: AfterSalesPurpose): number {
   const back = purpose === 'guarantee' ? line.returned : line.named;
   return Math.max(0, line.received - back - line.deliveryRefunded - line.guaranteeRefunded - line.exchangedInStore);
+}
+
+/**
+ * The money of `quantity` units of an order line still open to `purpose`
+ * (src/app/settled-units.ts). `available`: those units — fewer than asked,
+ * nothing is given back. `amount`: the units' share of the line total,
+ * continuing after the units settled already (to the cent), and for the line
+ * as a whole never more than its open units cost less the price reductions
+ * given on it already (GU-1/GU-2). Delivery claims (SH-8) and guarantee claims
+ * (src/app/guarantee-claims.ts) pay a unit back once with it.
+ */
+export function unitsMoney(line: Pick<Order['lines'][number], 'quantity' | 'total'>, settled: SettledLine, quantity: number, purpose: AfterSalesPurpose): { available: number; amount: number } {
+  const available = unitsLeft(settled, purpose);
+  if (quantity > available) return { available, amount: 0 };
+  const before = settled.received - available;
+  const held = lineAmountFor(line, before, available);
+  return { available, amount: Math.max(0, Math.min(lineAmountFor(line, before, quantity), held - settled.priceReductions)) };
 }
 
 const byPosition = <T extends { position: number }>(rows: readonly T[]) => new Map(rows.map((r) => [r.position, r]));

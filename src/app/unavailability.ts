@@ -675,7 +675,10 @@ async function acceptSubstitute(tx: Tx, input: { shopId: string; locked: Locked;
   if (back > 0) {
     const policy = await policyOfOrder(tx, shopId, order.policyHash);
     const dueOn = unavailableRefundDueOn({ cancelledAt: now, placedAt: order.placedAt, policy: policy.unavailability, timeZone: policy.shop.timeZone, place: { country: order.deliveryAddress.country } });
-    refund = await refundOrderAmount(tx, { shopId, order: fresh, payments, key: `line_substituted:${kase.id}`, reason: 'line_unavailable', rule: 'AV-1', amount: back, dueOn, actor: { kind: 'system' }, now });
+    // DOC-1: the difference credited on the invoice at the line's VAT rate (no invoice yet: nothing to credit).
+    const label = { fr: 'Différence de prix de l’article de remplacement', en: 'Price difference of the substitute item' };
+    const credit = { items: [], shipping: 0, other: [{ label, amount: back, vatRateBasisPoints: line.vatRateBasisPoints }], reason: { fr: 'Article indisponible remplacé', en: 'Unavailable item substituted' } };
+    refund = await refundOrderAmount(tx, { shopId, order: fresh, payments, key: `line_substituted:${kase.id}`, reason: 'line_unavailable', rule: 'AV-1', amount: back, dueOn, credit, actor: { kind: 'system' }, now });
   }
   await tx
     .updateTable('unavailability_cases')

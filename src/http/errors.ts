@@ -37,6 +37,7 @@ const statusByCode: ReadonlyArray<[RegExp, number]> = [
   [/^exchange\.no_payment_due$/, 409], // EX-1: no difference awaits payment (paid, being paid, closed)
   [/^guarantee\.(illegal_transition|line_not_delivered|remedy_not_overdue)$/, 409], // GU-1: a step out of order; the item is not delivered; escalation before the 30 days
   [/^guarantee\.already_settled$/, 409], // GU-1/GU-2: the units were refunded, returned or exchanged already (src/app/settled-units.ts)
+  [/^claim\.already_settled$/, 409], // SH-8: the units were withdrawn, exchanged or refunded already (src/app/settled-units.ts)
 ];
 
 export function statusFor(code: string): number {

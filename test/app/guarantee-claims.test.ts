@@ -166,6 +166,10 @@ describe('EL: commercial guarantees on top of the legal ones (GU-1…GU-5)', () 
     const decided = await h.decide(`${o.doa!.order.number}-G1`, { outcome: 'refund' });
     expect(decided).toMatchObject({ state: 'refunded', decision: { outcome: 'refund', refund: { amount: 12_999, dueOn: '2026-09-19' } } });
     expect(await h.refundRow(`guarantee:${decided.number}`)).toMatchObject({ reason: 'guarantee', amount_minor: '12999', due_on: '2026-09-19' });
+    // DOC-1 (finding C3): the refunded unit is credited on the invoice.
+    const [note] = await t.ctx.db.selectFrom('invoices').select(['total_minor', 'content']).where('kind', '=', 'credit_note').where('key', '=', `guarantee:${decided.number}`).execute();
+    expect(Number(note!.total_minor)).toBe(12_999);
+    expect(note!.content).toMatchObject({ reason: { fr: `Garantie ${decided.number}` }, lines: [{ kind: 'goods', position: 0, quantity: 1, amount: 12_999, vatRateBasisPoints: 2_000 }] });
     const [event] = await listEvidence(t.ctx.db, 'el', { subject: { type: 'order', id: o.doa!.order.number }, kinds: [GUARANTEE_CLAIM_DECIDED] });
     expect(event!.data).toMatchObject({ outcome: 'refund', refund: 12_999, refundDueOn: '2026-09-19' });
     expect(await codeOf(h.decide(decided.number, { outcome: 'refund' }))).toBe('guarantee.illegal_transition');
@@ -193,6 +197,10 @@ describe('EL: commercial guarantees on top of the legal ones (GU-1…GU-5)', () 
     const shipped = await h.step((tx, b) => refundRepairShipping(tx, { ...b, number: claim.number, amount: 690 }));
     expect(shipped.shippingRefund).toMatchObject({ amount: 690, dueOn: '2026-10-12' });
     expect(await h.refundRow(`guarantee_shipping:${claim.number}`)).toMatchObject({ reason: 'guarantee', rule: 'GU-1', amount_minor: '690' });
+    // DOC-1 (finding C3): credited on the invoice as an amount at the line's rate (EL: 20 %).
+    const [note] = await t.ctx.db.selectFrom('invoices').select(['total_minor', 'content']).where('kind', '=', 'credit_note').where('key', '=', `guarantee_shipping:${claim.number}`).execute();
+    expect(Number(note!.total_minor)).toBe(690);
+    expect((note!.content as { lines: unknown[] }).lines).toEqual([{ kind: 'other', position: null, sku: null, quantity: 1, amount: 690, vatRateBasisPoints: 2_000, description: { fr: 'Frais d’envoi de la réparation remboursés', en: 'Repair shipping costs refunded' } }]);
     expect(await codeOf(h.step((tx, b) => refundRepairShipping(tx, { ...b, number: claim.number, amount: 690 })))).toBe('guarantee.illegal_transition');
   });
 

@@ -7,9 +7,15 @@
 //   inspection refuses it (back with the customer: under guarantee again, not
 //   withdrawable again); price reductions of a line capped in total; a
 //   replacement parcel does not move the line's GU-1 start (finding 9).
+//   Delivery claims (SH-8) count the same units (review finding C1): a unit
+//   refunded by a guarantee, or named by a withdrawal, is not refunded by a
+//   claim too; guarantee refunds and price reductions are credited on the
+//   invoice (finding C3, DOC-1).
 // - FR: an in-store exchange (EX-2) and a withdrawal (WD-7) never take the same unit.
 import { describe, expect, it } from 'vitest';
 import { sandboxCarrier } from '../../src/adapters/carrier/sandbox.js';
+import { orderDocuments } from '../../src/app/credit-notes.js';
+import { decideDeliveryClaim, fileDeliveryClaim, getClaimForStaff } from '../../src/app/delivery-claims.js';
 import { dispatchShipment } from '../../src/app/fulfilment.js';
 import { decideGuaranteeClaim, fileGuaranteeClaim, guaranteeOptionsOf, type DecideGuaranteeInput, type FileGuaranteeClaimInput } from '../../src/app/guarantee-claims.js';
 import { loadOrder } from '../../src/app/orders.js';
@@ -22,6 +28,8 @@ import { codeOf } from '../support/errors.js';
 import { ownerActor, shipOrder, track } from '../support/fulfilment.js';
 import { placeCardOrder, payOnHostedPage, stockedVariant } from '../support/orders.js';
 import { afterSales, variantOfSku } from '../support/returns.js';
+
+const jpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF damaged parcel'), Buffer.from([0xff, 0xd9])]);
 
 /** The DomainError a use case refuses with (code and details). */
 const refusal = (p: Promise<unknown>) => p.then(() => expect.fail('expected a DomainError')).catch((e: unknown) => (e instanceof DomainError ? { code: e.code, details: e.details } : Promise.reject(e)));
@@ -47,7 +55,17 @@ function helpers(t: TestApp) {
   const withdrawable = async (o: Shipped) => (await withdrawalOptions(t.ctx.db, { shopId: base.shopId(), order: await order(o), now: await base.now() })).lines[0]!.withdrawable;
   const refunds = async (o: Shipped) =>
     (await t.ctx.db.selectFrom('order_refunds').select(['key', 'amount_minor']).where('order_id', '=', o.order.id).orderBy('id').execute()).map((r) => [r.key, Number(r.amount_minor)]);
-  return { ...base, shippedOrder, file, decide, claimable, withdrawable, refunds };
+  /** DOC-1: the totals of the order's credit notes, in issue order. */
+  const creditNotes = async (o: Shipped) =>
+    (await orderDocuments(t.ctx.db, { shopId: base.shopId(), orderNumber: o.order.number })).filter((d) => d.kind === 'credit_note').map((d) => d.total);
+  /** SH-8: a delivery claim about the unit of line 0 (EL asks for a photo). */
+  const fileClaim = async (o: Shipped) =>
+    fileDeliveryClaim(t.ctx.db, { shopId: base.shopId(), orderNumber: o.order.number, shipmentNumber: o.shipment.number, kind: 'damaged', description: 'Écran fissuré à la livraison.', lines: [{ position: 0, quantity: 1 }], photos: [jpeg()], access: { customerId: o.customerId }, now: await base.now() });
+  const decideClaim = async (claimId: string, outcome: 'refund' | 'reject', reason?: string) => {
+    const [actor, now] = [await ownerActor(t), await base.now()];
+    return t.ctx.db.transaction().execute((tx) => decideDeliveryClaim(tx, { shopId: base.shopId(), claimId, outcome, reason, actor, now }));
+  };
+  return { ...base, shippedOrder, file, decide, claimable, withdrawable, refunds, creditNotes, fileClaim, decideClaim };
 }
 
 type Shipped = Awaited<ReturnType<ReturnType<typeof helpers>['shippedOrder']>>;
@@ -62,7 +80,7 @@ describe('EL: guarantee claims see every unit settled (GU-1, GU-4, WD-7, WD-8)',
     const variantId = await stockedVariant(t, 40);
     await h.price(variantId, 12_999);
     for (const name of ['twice', 'withdrawn', 'replaced']) o[name] = await h.shippedOrder(variantId, 2, 'standard');
-    o.reduced = await h.shippedOrder(variantId, 1, 'standard');
+    for (const name of ['reduced', 'guaranteedThenClaimed', 'withdrawnThenClaimed']) o[name] = await h.shippedOrder(variantId, 1, 'standard');
     await h.moveTo('2026-09-01T10:00:00Z');
     for (const x of Object.values(o)) await track(t, x.shipment.trackingNumber!, { kind: 'delivered', signedBy: 'Camille Martin', recipient: 'customer' });
     const twice = (await loadOrder(t.ctx.db, { shopId: 'el', number: o.twice!.order.number }))!;
@@ -82,8 +100,39 @@ describe('EL: guarantee claims see every unit settled (GU-1, GU-4, WD-7, WD-8)',
       [`guarantee:${g1.number}`, 12_999],
       [`guarantee:${g2.number}`, 12_999],
     ]);
+    // C3 / DOC-1: each refund credits its unit on the invoice.
+    expect(await h.creditNotes(o.twice!)).toEqual([12_999, 12_999]);
     const line = (await settledUnits(t.ctx.db, o.twice!.order.id)).get(0);
     expect(line).toMatchObject({ received: 2, guaranteeRefunded: 2, priceReductions: 0, possessionAt: new Date('2026-09-01T10:00:00Z') });
+  });
+
+  it('C1: a unit refunded by a guarantee claim is not refunded by a delivery claim too, nor claimed again', async () => {
+    const x = o.guaranteedThenClaimed!;
+    const claim = await h.fileClaim(x);
+    const g1 = await h.file(x, { kind: 'dead_on_arrival', remedy: 'refund' });
+    expect((await h.decide(g1.number, {})).decision!.refund).toMatchObject({ amount: 12_999 });
+    expect((await getClaimForStaff(t.ctx.db, { shopId: 'el', id: claim.id })).refundProposal).toBe(0);
+    expect(await refusal(h.decideClaim(claim.id, 'refund'))).toMatchObject({ code: 'claim.already_settled', details: { field: 'lines.0.quantity', rule: 'SH-8', position: 0, available: 0 } });
+    await h.decideClaim(claim.id, 'reject', 'Écran déjà remboursé au titre de la garantie.');
+    expect(await refusal(h.fileClaim(x))).toMatchObject({ code: 'claim.already_settled', details: { position: 0, available: 0 } });
+    // The delivery is not refunded by the claim (6.90 stays), one credit note: the guarantee's.
+    expect(await h.refunds(x)).toEqual([[`guarantee:${g1.number}`, 12_999]]);
+    expect(await h.creditNotes(x)).toEqual([12_999]);
+  });
+
+  it('C1: a unit named by a withdrawal is not refunded by a delivery claim; the return is then refunded and credited, not stuck', async () => {
+    const x = o.withdrawnThenClaimed!;
+    const claim = await h.fileClaim(x);
+    expect((await getClaimForStaff(t.ctx.db, { shopId: 'el', id: claim.id })).refundProposal).toBe(12_999);
+    const r = await h.withdraw({ orderNumber: x.order.number, name: 'Camille Martin', items: [{ position: 0, quantity: 1 }], access: { customerId: x.customerId } });
+    expect((await getClaimForStaff(t.ctx.db, { shopId: 'el', id: claim.id })).refundProposal).toBe(0);
+    expect(await refusal(h.decideClaim(claim.id, 'refund'))).toMatchObject({ code: 'claim.already_settled', details: { position: 0, available: 0 } });
+    expect(await h.refunds(x)).toEqual([]);
+    await h.receive(r.number);
+    await h.inspect(r.number, [{ position: 0, outcome: 'accepted' }]);
+    // The unit and the cheapest standard delivery (RF-2: the pickup point's 4.90), credited once.
+    expect(await h.refunds(x)).toEqual([[`withdrawal:${r.number}`, 13_489]]);
+    expect(await h.creditNotes(x)).toEqual([13_489]);
   });
 
   it('a claim waiting while its units are withdrawn is not refunded; the return refused at inspection puts them back under guarantee, not up for withdrawal', async () => {
@@ -115,6 +164,10 @@ describe('EL: guarantee claims see every unit settled (GU-1, GU-4, WD-7, WD-8)',
       [`guarantee:${g1.number}`, 8_000],
       [`guarantee:${g2.number}`, 4_999],
     ]);
+    // C3 / DOC-1: the price reduction is credited as an amount at the line's rate, the termination as the unit.
+    expect(await h.creditNotes(o.reduced!)).toEqual([8_000, 4_999]);
+    const [reduction] = (await t.ctx.db.selectFrom('invoices').select('content').where('kind', '=', 'credit_note').where('key', '=', `guarantee:${g1.number}`).execute()).map((r) => r.content as { lines: unknown[] });
+    expect(reduction!.lines).toEqual([{ kind: 'other', position: null, sku: null, description: { fr: 'Réduction de prix (garantie)', en: 'Price reduction (guarantee)' }, quantity: 1, amount: 8_000, vatRateBasisPoints: 2_000 }]);
   });
 
   it('finding 9: a replacement parcel (asked, not imposed) does not move the line\'s possession date nor its GU-1 guarantee', async () => {

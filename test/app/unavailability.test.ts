@@ -367,6 +367,10 @@ describe('JW substitute or refund (AV-1c), card captured at order', () => {
     expect(await h.session(number)).toMatchObject({ refunded: difference });
     expect((await h.unavailableMails(number)).at(-1)!.body).toContain('vous recevrez');
     expect(await h.evidence(number, 'order.line_substituted')).toMatchObject([{ actor: 'customer', data: { cancelledAmount: line.total, refund: difference, substitute: { position: 2, sku: cheap.sku, total: Number(cheap.price) } } }]);
+    // DOC-1 (finding C3): the difference is credited on the invoice issued at payment, as an amount (JW: no VAT).
+    const [note] = await t.ctx.db.selectFrom('invoices').select(['total_minor', 'content']).where('order_id', '=', o.id).where('kind', '=', 'credit_note').execute();
+    expect(Number(note!.total_minor)).toBe(difference);
+    expect((note!.content as { lines: unknown[] }).lines).toEqual([{ kind: 'other', position: null, sku: null, quantity: 1, amount: difference, vatRateBasisPoints: null, description: { fr: 'Différence de prix de l’article de remplacement', en: 'Price difference of the substitute item' } }]);
 
     // The substitute ships with the rest, in one parcel.
     const parcel = await shipOrder(t, number, [{ position: kept.position, quantity: 1 }, { position: 2, quantity: 1 }]);

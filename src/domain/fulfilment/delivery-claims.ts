@@ -17,7 +17,6 @@
 import { periodEnd, type LegalPeriod, type PeriodEnd } from '../calendar/period-end.js';
 import type { CalendarPlace } from '../calendar/public-holidays.js';
 import { DomainError } from '../errors.js';
-import { lineAmountFor } from './fulfilment-plan.js';
 
 export const CLAIM_KINDS = ['damaged', 'missing_item', 'wrong_item'] as const;
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
@@ -181,20 +180,3 @@ export function decidedLines(claimed: readonly ClaimLineRequest[], chosen: reado
   return checkClaimLines(parcel, chosen);
 }
 
-/** An order line as the refund needs it: its units and total (minor units), and units refunded by earlier claims. */
-export type RefundableLine = { readonly position: number; readonly quantity: number; readonly total: number; readonly refundedBefore: number };
-
-/**
- * SH-8 refund: the affected units at what they cost — the line total spread
- * over its units to the cent (`lineAmountFor`), continuing after the units
- * earlier claims refunded, so that refunding every unit gives back exactly the
- * line total. The delivery is not refunded (the parcel was delivered).
- */
-export function claimRefundAmount(lines: readonly RefundableLine[], decided: readonly ClaimLineRequest[]): number {
-  return decided.reduce((sum, d) => {
-    const line = lines.find((l) => l.position === d.position);
-    if (!line) throw new DomainError('claim.unknown_line', { field: 'lines', rule: 'SH-8', position: d.position });
-    if (line.refundedBefore + d.quantity > line.quantity) throw new DomainError('claim.quantity_exceeds_parcel', { field: 'lines', rule: 'SH-8', position: d.position, available: line.quantity - line.refundedBefore });
-    return sum + lineAmountFor(line, line.refundedBefore, d.quantity);
-  }, 0);
-}

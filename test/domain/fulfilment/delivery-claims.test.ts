@@ -10,7 +10,6 @@ import {
   checkDescription,
   checkRejectionReason,
   claimAfter,
-  claimRefundAmount,
   claimWindowEnd,
   decidedLines,
   detectPhotoType,
@@ -155,19 +154,5 @@ describe('SH-8 the decision', () => {
     expect(decidedLines(claimed, [{ position: 1, quantity: 1 }])).toEqual([{ position: 1, quantity: 1 }]);
     expect(codeOf(() => decidedLines(claimed, [{ position: 1, quantity: 3 }])).code).toBe('claim.quantity_exceeds_parcel');
     expect(codeOf(() => decidedLines(claimed, [{ position: 2, quantity: 1 }])).code).toBe('claim.unknown_line');
-  });
-
-  it('SH-8 refund: the units at their price to the cent, successive refunds adding up to the line total', () => {
-    const line = { position: 1, quantity: 3, total: 10_000 }; // 100.00 over 3 units
-    expect(claimRefundAmount([{ ...line, refundedBefore: 0 }], [{ position: 1, quantity: 1 }])).toBe(3_333);
-    expect(claimRefundAmount([{ ...line, refundedBefore: 1 }], [{ position: 1, quantity: 1 }])).toBe(3_333);
-    expect(claimRefundAmount([{ ...line, refundedBefore: 2 }], [{ position: 1, quantity: 1 }])).toBe(3_334);
-    expect(claimRefundAmount([{ ...line, refundedBefore: 0 }], [{ position: 1, quantity: 3 }])).toBe(10_000);
-    const lines = [
-      { position: 1, quantity: 2, total: 5_999, refundedBefore: 0 }, // 59.99 for 2
-      { position: 2, quantity: 1, total: 1_250, refundedBefore: 0 },
-    ];
-    expect(claimRefundAmount(lines, [{ position: 1, quantity: 1 }, { position: 2, quantity: 1 }])).toBe(2_999 + 1_250);
-    expect(codeOf(() => claimRefundAmount([{ ...line, refundedBefore: 3 }], [{ position: 1, quantity: 1 }])).code).toBe('claim.quantity_exceeds_parcel');
   });
 });
