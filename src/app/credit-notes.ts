@@ -327,3 +327,27 @@ export async function findDocument(
     .executeTakeFirst();
   return row ? { kind: row.kind, number: row.number, orderNumber: row.order_number, content: row.content, contentSha256: row.content_sha256 } : undefined;
 }
+
+/**
+ * DOC-1: the credit notes of refunds made before the order's invoice existed
+ * (`order_refunds.credit_pending`), issued right after the invoice in its
+ * transaction, each under its refund's key. One the invoice cannot carry (the
+ * units were not billed) stays pending (order_refunds.credit_pending).
+ */
+export async function issuePendingCreditNotes(tx: Tx, input: { shopId: string; orderId: string; now: Date; proofs: NewEvidence[] }): Promise<string[]> {
+  const pending = await tx.selectFrom('order_refunds').select(['id', 'key', 'credit_pending']).where('order_id', '=', input.orderId).where('credit_pending', 'is not', null).orderBy('id').execute();
+  const issued: string[] = [];
+  for (const row of pending) {
+    const credit = row.credit_pending as unknown as CreditRequest & { reason: Localised };
+    try {
+      const note = await issueCreditNote(tx, { shopId: input.shopId, orderId: input.orderId, key: row.key, reason: credit.reason, items: credit.items, shipping: credit.shipping, ...(credit.other ? { other: credit.other } : {}), proofs: input.proofs, now: input.now });
+      if (!note) continue;
+      issued.push(note.number);
+      await tx.updateTable('order_refunds').set({ credit_pending: null }).where('id', '=', row.id).execute();
+    } catch (error) {
+      // Refused before any write (the amounts are checked first): the invoice stands, the refund stays in order_refunds.credit_pending, to credit by hand.
+      if (!(error instanceof DomainError) || !error.code.startsWith('credit_note.')) throw error;
+    }
+  }
+  return issued;
+}

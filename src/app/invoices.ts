@@ -29,7 +29,7 @@ import { localDateIn } from '../domain/calendar/local-date.js';
 import { DomainError } from '../domain/errors.js';
 import type { Currency } from '../domain/money.js';
 import type { Db, Queryable, Tx } from '../store/db.js';
-import { appendEvidence, canonicalJson } from '../store/evidence.js';
+import { appendEvidence, canonicalJson, type NewEvidence } from '../store/evidence.js';
 
 export const INVOICE_ISSUED = 'invoice.issued';
 export type { InvoiceContent } from '../domain/invoices/invoice-content.js';
@@ -277,6 +277,11 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
       .returning('id')
       .executeTakeFirstOrThrow();
 
+    // DOC-1: refunds made before this invoice are credited on it now (their proofs after the invoice's).
+    const proofs: NewEvidence[] = [];
+    const { issuePendingCreditNotes } = await import('./credit-notes.js');
+    await issuePendingCreditNotes(tx, { shopId: input.shopId, orderId: order.id, now: input.now, proofs });
+
     // (d) the proof, last
     await appendEvidence(tx, {
       shopId: input.shopId,
@@ -286,6 +291,7 @@ export async function issueInvoice(q: Queryable, input: { shopId: string; orderI
       data: { number, order: order.number, contentSha256, total, currency: order.currency, rule: 'DOC-1' },
       at: input.now,
     });
+    for (const proof of proofs) await appendEvidence(tx, proof);
     return { id: inserted.id, shopId: input.shopId, number, orderId: order.id, orderNumber: order.number, issuedAt: input.now, content, contentSha256, created: true };
   });
 }

@@ -152,6 +152,8 @@ export async function refundOrderAmount(tx: Tx, input: RefundOrderInput): Promis
       fee_kept_minor: refund.feeKept,
       due_on: refund.dueOn,
       settlement: JSON.stringify(settlement),
+      // DOC-1: no invoice yet — the credit note follows the invoice (issuePendingCreditNotes).
+      credit_pending: input.credit && creditNote === null && given === input.amount && given > 0 ? JSON.stringify(input.credit) : null,
       created_by: actorLabel(input.actor),
       created_at: now,
     })

@@ -757,6 +757,8 @@ export interface OrderRefundsTable {
   fee_kept_minor: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
   due_on: ColumnType<string | null, string | null, string | null>;
   settlement: Json<{ paymentId: string; action: string; amount: number }[]>;
+  /** DOC-1: what a refund made before the invoice gives back, credited when the invoice is issued (migration 0029). */
+  credit_pending: Json<Record<string, unknown>> | null;
   created_by: string;
   created_at: Instant;
 }

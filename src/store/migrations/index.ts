@@ -27,6 +27,7 @@ import * as m0025 from './0025_store_credit.js';
 import * as m0026 from './0026_guarantee_claims.js';
 import * as m0027 from './0027_store_exchanges.js';
 import * as m0028 from './0028_return_idempotency.js';
+import * as m0029 from './0029_pending_credit_notes.js';
 
 // Ordered list of migrations; add new files here (the name is the order key).
 export const migrations: Record<string, Migration> = {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0026_guarantee_claims': m0026,
   '0027_store_exchanges': m0027,
   '0028_return_idempotency': m0028,
+  '0029_pending_credit_notes': m0029,
 };
