@@ -28,6 +28,7 @@ import {
   complementaryInvoiceAmounts,
   creditNoteAmounts,
   EXCHANGE_REPLACEMENT_REASON,
+  creditLessKept,
   invoicedPositions,
   replacementInvoiceAmounts,
   replacementPositions,
@@ -350,4 +351,34 @@ export async function issuePendingCreditNotes(tx: Tx, input: { shopId: string; o
     }
   }
   return issued;
+}
+
+/**
+ * DOC-1 / OR-7: a credit note of everything the order's invoice billed and no
+ * credit note credited yet — the whole sale undone (a cancellation after the
+ * invoice). Null without an invoice, or with nothing left to credit.
+ */
+export async function creditWhatRemains(tx: Tx, input: { shopId: string; orderId: string; key: string; reason: Localised; proofs?: NewEvidence[] | undefined; now: Date }): Promise<CreditNote | null> {
+  const order = await tx.selectFrom('orders').select(['number']).where('shop_id', '=', input.shopId).where('id', '=', input.orderId).executeTakeFirst();
+  if (!order) return null;
+  const invoice = await findInvoiceOfOrder(tx, { shopId: input.shopId, orderNumber: order.number });
+  if (!invoice) return null;
+  const [orderLines, earlier] = await Promise.all([
+    tx.selectFrom('order_lines').select(['position', 'sku', 'options']).where('order_id', '=', input.orderId).execute(),
+    tx.selectFrom('invoices').select('content').where('refers_to_invoice_id', '=', invoice.id).where('kind', '=', 'credit_note').execute(),
+  ]);
+  const positions = invoicedPositions(orderLines.map((l) => ({ position: l.position, sku: l.sku, options: l.options as Record<string, string> })), invoice.content.lines);
+  const lines = earlier.flatMap((e) => (e.content as AdjustmentContent).lines);
+  const credited = (position: number, pick: (l: AdjustmentContent['lines'][number]) => number) => lines.filter((l) => l.kind === 'goods' && l.position === position).reduce((n, l) => n + pick(l), 0);
+  const items = [...positions].flatMap(([position, line]) => {
+    const quantity = line.quantity - credited(position, (l) => l.quantity);
+    const amount = line.total - credited(position, (l) => l.amount);
+    return amount > 0 ? [{ position, quantity: Math.max(0, quantity), amount }] : [];
+  });
+  const shipping = invoice.content.shipping.amount - lines.filter((l) => l.kind === 'shipping').reduce((n, l) => n + l.amount, 0);
+  // Amounts credited without units (a price reduction) come off what remains, so the total never exceeds the invoice.
+  const others = lines.filter((l) => l.kind === 'other').reduce((n, l) => n + l.amount, 0);
+  const request = creditLessKept({ items, shipping: Math.max(0, shipping) }, others);
+  if (request.items.length === 0 && request.shipping === 0) return null;
+  return issueCreditNote(tx, { shopId: input.shopId, orderId: input.orderId, key: input.key, reason: input.reason, items: request.items, shipping: request.shipping, proofs: input.proofs, now: input.now });
 }

@@ -43,7 +43,8 @@ import { canTransition, transition } from '../domain/orders/order-lifecycle.js';
 import type { PaymentState } from '../domain/payments/payment-lifecycle.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
-import { appendEvidence, type EvidenceData } from '../store/evidence.js';
+import { appendEvidence, type EvidenceData, type NewEvidence } from '../store/evidence.js';
+import { creditWhatRemains } from './credit-notes.js';
 import type { Payment } from '../store/payments.js';
 import { cancelTimer, type DueTimer } from '../store/timers.js';
 import { queueEmail, type EmailPayload } from './emails.js';
@@ -250,6 +251,9 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
     : undefined;
   await cancelPackedParcels(tx, order, now); // packed, not gone: unpacked (shipments before stock, the engine's lock order)
   await releaseOrderStock(tx, order, now);
+  // DOC-1: an invoiced order undone is credited in full (what earlier credit notes did not credit); its proof comes last.
+  const proofs: NewEvidence[] = [];
+  const creditNote = await creditWhatRemains(tx, { shopId, orderId: order.id, key: cancellationRefundKey(order.number), reason: { fr: 'Annulation de la commande', en: 'Order cancelled' }, proofs, now });
 
   // (e)
   const settlements: PaymentSettlement[] = [];
@@ -266,7 +270,8 @@ async function cancelLockedOrder(tx: Tx, locked: { order: Order; payments: Payme
   if (input.actor.kind !== 'system') {
     await recordAudit(tx, { shopId, actor: input.actor, action: ORDER_CANCELLED, target: `order:${order.number}`, details: { reason, rule, note: input.note ?? null, payments: settlements }, at: now });
   }
-  const data: EvidenceData = { number: order.number, reason, rule, payments: settlements };
+  for (const proof of proofs) await appendEvidence(tx, proof);
+  const data: EvidenceData = { number: order.number, reason, rule, payments: settlements, creditNote: creditNote?.number ?? null };
   if (review) Object.assign(data, { reviewId: review.id, lastDay: review.lastDay });
   await appendEvidence(tx, { shopId, kind: ORDER_CANCELLED, subject: { type: 'order', id: order.number }, actor: by, data, at: now });
   return { number: order.number, reason, rule, cancelledAt: now, payments: settlements };

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/clock.js';
+import { orderDocuments } from '../../src/app/credit-notes.js';
 import { cancelOrder, type CancelOrderInput } from '../../src/app/order-cancellation.js';
 import { getOrderForStaff } from '../../src/app/orders-admin.js';
 import { listPaymentEvents, listPaymentsFor, recordBankTransferReceived, recordBankTransferRefund, type BankTransferRefundInput } from '../../src/app/payments.js';
@@ -91,6 +92,14 @@ describe('FA (capture at order): card orders', () => {
     expect(await h.emails(number)).toHaveLength(1);
     expect(await h.evidence(number, 'order.cancelled')).toHaveLength(1);
     expect(await h.payments(number)).toMatchObject([{ refunded: total }]);
+    // DOC-1: the invoice issued at payment is credited in full by one credit note, referring to it.
+    const documents = await orderDocuments(t.ctx.db, { shopId: 'fa', orderNumber: number });
+    expect(documents.map((d) => [d.kind, d.total])).toEqual([
+      ['invoice', total],
+      ['credit_note', total],
+    ]);
+    expect(documents[1]!.refersTo).toBe(documents[0]!.number);
+    expect(event!.data).toMatchObject({ creditNote: documents[1]!.number });
     expect(await verifyEvidenceChain(t.ctx.db, h.shopId())).toMatchObject({ ok: true });
   });
 
