@@ -983,7 +983,8 @@ describe('FR (card; fraud review answer within 2 days, PA-6)', () => {
       payment: { state: 'refunded', authorised: 8490, captured: 8490 },
       stockTaken: false,
       invoice: 'FR-F-2026-000002',
-      evidence: [...PLACED, ...PAID_AT_ONCE, 'order.held_for_review', 'email.sent', 'order.cancelled', 'email.sent', 'payment.refunded'],
+      // DOC-1: the invoice issued at payment credited in full, just before the cancellation it goes with.
+      evidence: [...PLACED, ...PAID_AT_ONCE, 'order.held_for_review', 'email.sent', 'credit_note.issued', 'order.cancelled', 'email.sent', 'payment.refunded'],
       emails: [
         { subject: `Confirmation de votre commande ${p.order.number}`, contains: [p.order.number, /Total TTC\s:\s84,90\s€/] },
         { subject: `Votre commande ${p.order.number} : justificatifs à nous transmettre`, contains: [p.order.number, 'au plus tard le 25 novembre 2026'] },
