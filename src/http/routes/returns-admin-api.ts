@@ -12,6 +12,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { statementBody } from './withdrawals-api.js';
 import type { AppContext } from '../../app/context.js';
 import { getReturn, inspectReturn, receiveReturn, recordReturnShipment, returnsQueue, type QueuedReturn, type Return } from '../../app/returns.js';
 import { attachReturnLabel, recordWithdrawal, type RecordWithdrawalInput } from '../../app/withdrawals.js';
@@ -65,18 +66,11 @@ const numberParam = z.object({ number: z.string().regex(/^[A-Za-z0-9-]{1,60}$/) 
 
 const position = z.number().int().min(0).max(10_000);
 
-export const withdrawalBody = z.object({
+/** WD-4: a statement customer service received, with when it was sent and what it said; the rest as the store's statement. */
+export const withdrawalBody = statementBody.omit({ idempotencyKey: true }).extend({
   channel: z.enum(['email', 'letter', 'model_form']).describe('WD-4: how the statement came'),
   sentAt: z.string().datetime({ offset: true }).describe('WD-1: when the customer SENT it (the email\'s date, the postmark), ISO 8601'),
   text: z.string().max(8000).describe('what the customer wrote, as received'),
-  name: z.string().max(200),
-  email: z.string().max(254).optional().describe('where the acknowledgment goes; the order\'s email by default'),
-  items: z
-    .array(z.object({ position, quantity: z.number().int(), sealed: z.boolean().optional().describe('WD-7: a sealed hygiene item still sealed'), exchangeVariantId: z.string().regex(/^\d{1,18}$/).optional() }))
-    .max(200),
-  refundTo: z.enum(['original_payment', 'store_credit']).optional().describe('RF-4: store credit only on the customer\'s explicit request'),
-  exchange: z.boolean().optional().describe('EX-1: an exchange by post instead of a refund (each item names exchangeVariantId)'),
-  professionalException: z.object({ employees: z.number().int().min(0), outsideCoreBusiness: z.boolean() }).optional().describe('WD-9: a professional of 5 employees or fewer buying outside its core business'),
 });
 
 export const inspectionBody = z.object({
