@@ -134,30 +134,20 @@ export type ShippingRefundFacts = {
 };
 
 /**
- * RF-2: the amount of the initial delivery cost to refund. The law: up to the
- * cheapest standard delivery (a customer who chose express gets the standard
- * price back). In a partial return the catalogue accepts that the delivery cost
- * stays with the customer (the FA variant), so the floor is then 0 unless the
- * goods were non-conforming. Never more than what was paid.
+ * RF-2: the amount of the initial delivery cost to refund — THE rule, used by
+ * the refund calculator (src/domain/returns/refund-calculation.ts). The law:
+ * up to the cheapest standard delivery (a customer who chose express gets the
+ * standard price back), given back with the goods. The one variant the
+ * catalogue accepts below that is FA's: on a partial return of conforming
+ * goods the delivery stays with the customer, so the floor is then 0 for it;
+ * `none` is raised to the law. Never more than what was paid.
  */
-export function shippingRefund(policy: Pick<Policy, 'refunds'>, facts: ShippingRefundFacts): FloorResult<number> {
+export function shippingRefund(refunds: Pick<Policy['refunds'], 'shipping'>, facts: ShippingRefundFacts): FloorResult<number> {
   const cheapest = Math.min(facts.initialShippingPaid, facts.cheapestStandardShipping);
-  const floor = facts.wholeOrderReturned || facts.nonConforming ? cheapest : 0;
-  let declared: number;
-  switch (policy.refunds.shipping) {
-    case 'full_initial_cost':
-      declared = facts.initialShippingPaid;
-      break;
-    case 'cheapest_standard':
-      declared = cheapest;
-      break;
-    case 'cheapest_standard_on_full_return_or_non_conformity':
-      declared = facts.wholeOrderReturned || facts.nonConforming ? cheapest : 0;
-      break;
-    case 'none':
-      declared = 0;
-      break;
-  }
+  const fullOrFaulty = facts.wholeOrderReturned || facts.nonConforming;
+  const variant = refunds.shipping === 'cheapest_standard_on_full_return_or_non_conformity';
+  const floor = fullOrFaulty || !variant ? cheapest : 0;
+  const declared = { full_initial_cost: facts.initialShippingPaid, cheapest_standard: cheapest, cheapest_standard_on_full_return_or_non_conformity: fullOrFaulty ? cheapest : 0, none: 0 }[refunds.shipping];
   return result(declared, floor, Math.max(declared, floor), 'RF-2', (a, b) => a === b);
 }
 

@@ -68,22 +68,22 @@ describe('RF-1 refund delay', () => {
 describe('RF-2 shipping refund', () => {
   const facts = { initialShippingPaid: 1091, cheapestStandardShipping: 547, wholeOrderReturned: true, nonConforming: false };
   it('express chosen: the cheapest standard comes back (law)', () => {
-    expect(shippingRefund(policies.pf!, facts).applied).toBe(547);
+    expect(shippingRefund(policies.pf!.refunds, facts).applied).toBe(547);
   });
   it('JW refunds the full initial cost', () => {
-    expect(shippingRefund(policies.jw!, facts).applied).toBe(1091);
+    expect(shippingRefund(policies.jw!.refunds, facts).applied).toBe(1091);
   });
   it('FA: nothing on a partial return, the cheapest standard on a full return', () => {
-    expect(shippingRefund(policies.fa!, { ...facts, wholeOrderReturned: false }).applied).toBe(0);
-    expect(shippingRefund(policies.fa!, facts).applied).toBe(547);
-    expect(shippingRefund(policies.fa!, { ...facts, wholeOrderReturned: false, nonConforming: true }).applied).toBe(547);
+    expect(shippingRefund(policies.fa!.refunds, { ...facts, wholeOrderReturned: false }).applied).toBe(0);
+    expect(shippingRefund(policies.fa!.refunds, facts).applied).toBe(547);
+    expect(shippingRefund(policies.fa!.refunds, { ...facts, wholeOrderReturned: false, nonConforming: true }).applied).toBe(547);
   });
   it('a policy saying none is raised to the floor', () => {
-    const none = { ...policies.fr!, refunds: { ...policies.fr!.refunds, shipping: 'none' as const } };
+    const none = { ...policies.fr!.refunds, shipping: 'none' as const };
     expect(shippingRefund(none, facts)).toMatchObject({ declared: 0, floor: 547, applied: 547, raised: true });
   });
   it('never more than what was paid', () => {
-    expect(shippingRefund(policies.pf!, { ...facts, initialShippingPaid: 0 }).applied).toBe(0);
+    expect(shippingRefund(policies.pf!.refunds, { ...facts, initialShippingPaid: 0 }).applied).toBe(0);
   });
 });
 

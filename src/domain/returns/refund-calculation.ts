@@ -41,6 +41,7 @@
 // - RF-6 (PF): the customer's own bank fees are never refunded; the flag is
 //   only echoed for the documents.
 import { DomainError } from '../errors.js';
+import { shippingRefund as legalShippingRefund } from '../legal-floor.js';
 import { lineAmountFor } from '../fulfilment/fulfilment-plan.js';
 import { isCurrency, money, toDecimalString, type Currency } from '../money.js';
 
@@ -160,10 +161,9 @@ function shippingRefund(input: RefundCalculationInput, wholeOrderReturned: boole
   if (input.exchangeRefundsShipping === false) return { amount: 0, rule: 'EX-1: an exchange does not refund the initial delivery' };
   if (paid === 0) return { amount: 0, rule: 'RF-2: free delivery, nothing to refund' };
   if (input.returned.length === 0) return { amount: 0, rule: 'RF-2: nothing accepted back, nothing refunded' };
-  if (rule === 'cheapest_standard_on_full_return_or_non_conformity' && !wholeOrderReturned && !input.nonConforming) {
-    return { amount: 0, rule: 'RF-2 (shop variant): partial return of conforming goods, the delivery stays with the customer' };
-  }
-  const cap = rule === 'full_initial_cost' ? paid : Math.min(paid, cheapestStandard);
+  const law = legalShippingRefund({ shipping: rule }, { initialShippingPaid: paid, cheapestStandardShipping: cheapestStandard, wholeOrderReturned, nonConforming: input.nonConforming });
+  const cap = law.applied;
+  if (cap === 0) return { amount: 0, rule: 'RF-2 (shop variant): partial return of conforming goods, the delivery stays with the customer' };
   const why =
     rule === 'full_initial_cost'
       ? `RF-2 (shop policy): the whole initial delivery ${fmt(paid)}`
