@@ -6,6 +6,7 @@
 // Published rates up to the last one this version knows. A date after them
 // takes the last known rate and says so (`known: false`): the surcharge shown
 // is then an estimate until this table gains the new semester's rate.
+import { Temporal } from 'temporal-polyfill';
 import type { CalendarDate } from '../calendar/working-days.js';
 
 /** Half-years from their first day, consumer creditor rate in basis points. */
@@ -16,10 +17,9 @@ export const LEGAL_INTEREST_RATES: readonly { from: CalendarDate; basisPoints: n
   { from: '2025-07-01', basisPoints: 665 }, // arrêté du 24 juin 2025
 ];
 
-/** The rate in force on `on` (its half-year), or the last known one (`known: false`) after the table ends. */
+/** The rate in force on `on` (its half-year), or the last known one (`known: false`) after the table's last half-year. */
 export function legalInterestRate(on: CalendarDate): { basisPoints: number; from: CalendarDate; known: boolean } {
   const applicable = [...LEGAL_INTEREST_RATES].reverse().find((r) => r.from <= on) ?? LEGAL_INTEREST_RATES[0]!;
-  const last = LEGAL_INTEREST_RATES.at(-1)!;
-  const halfYearEnd = `${last.from.slice(0, 4)}-${last.from.slice(5, 7) === '01' ? '06-30' : '12-31'}`;
-  return { basisPoints: applicable.basisPoints, from: applicable.from, known: on <= halfYearEnd || applicable !== last };
+  const lastHalfYearEnds = Temporal.PlainDate.from(LEGAL_INTEREST_RATES.at(-1)!.from).add({ months: 6 }).toString();
+  return { basisPoints: applicable.basisPoints, from: applicable.from, known: on < lastHalfYearEnds };
 }
