@@ -9,15 +9,11 @@ import { sql } from 'kysely';
 import { cartExpiresAt } from '../domain/cart/retention.js';
 import type { CustomerKind } from '../policy/schema.js';
 import { cartExpiryTimerKey, lockCart } from '../store/carts.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { type Queryable, inTransaction } from '../store/db.js';
 import { cancelTimer, rescheduleTimer, scheduleTimer } from '../store/timers.js';
 import { findCart, hashCartToken, MAX_LINE_QUANTITY, newCartToken, type CartShop } from './cart.js';
 
 export type AccountCart = { cartId: string; token: string; expiresAt: Date; merged: number };
-
-function inTransaction<T>(q: Queryable, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return q.isTransaction ? work(q as Tx) : (q as Db).transaction().execute(work);
-}
 
 /**
  * Gives the signed-in customer their cart: the guest cart of `token` (unless

@@ -25,7 +25,7 @@ import type { PromotionDefinition } from '../domain/promotions/promotions.js';
 import { vatTreatment } from '../domain/pricing/vat.js';
 import { destinationCountries, isCountryCode, methodServes, type CustomerKind, type Policy } from '../policy/schema.js';
 import { cartExpiryTimerKey, lockCart } from '../store/carts.js';
-import { prepared, type Db, type Queryable, type Tx } from '../store/db.js';
+import { prepared, type Queryable, type Tx, inTransaction } from '../store/db.js';
 import { rescheduleTimer, scheduleTimer } from '../store/timers.js';
 
 /** What the cart needs of the shop. */
@@ -201,11 +201,6 @@ async function touch(tx: Tx, shop: CartShop, cartId: string, now: Date, expiresA
   if (!(await rescheduleTimer(tx, key, expiresAt, now))) {
     await scheduleTimer(tx, { shopId: shop.id, kind: 'cart.expire', key, dueAt: expiresAt, payload: { cartId } }, now);
   }
-}
-
-/** Runs `work` in a transaction: the caller's, or a new one on the pool. */
-async function inTransaction<T>(q: Queryable, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return q.isTransaction ? work(q as Tx) : (q as Db).transaction().execute(work);
 }
 
 // ---------------------------------------------------------------------------

@@ -7,13 +7,9 @@ import { DomainError } from '../domain/errors.js';
 import { isCurrency, money, type Currency, type Money } from '../domain/money.js';
 import type { Localised, ProductFlags } from '../policy/catalogue-file.js';
 import { recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { type Queryable, type Tx, inTransaction } from '../store/db.js';
 import { refreshProductCards } from '../store/product-cards.js';
 import { isId, variantStock, type LocationStock } from './stock.js';
-
-function inTransaction<T>(q: Queryable, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return q.isTransaction ? work(q as Tx) : (q as Db).transaction().execute(work);
-}
 
 const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const skuPattern = /^[A-Z0-9]+(?:[-_.][A-Z0-9]+)*$/;

@@ -19,7 +19,7 @@ import { can, type Permission } from '../domain/staff-roles.js';
 import type { Policy } from '../policy/schema.js';
 import { recordAudit, type Actor } from '../store/audit.js';
 import { lockCustomer } from '../store/customers.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { type Queryable, type Tx, inTransaction } from '../store/db.js';
 import type { CustomerAccountKind, CustomerAddressesTable, CustomerBlockKind, CustomerBlocksTable, CustomersTable } from '../store/schema.js';
 import { queueEmail } from './emails.js';
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordMatches } from './passwords.js';
@@ -134,10 +134,6 @@ function toBlock(row: BlockRow): CustomerBlock {
     liftedAt: row.lifted_at,
     liftedBy: row.lifted_by,
   };
-}
-
-function inTransaction<T>(q: Queryable, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return q.isTransaction ? work(q as Tx) : (q as Db).transaction().execute(work);
 }
 
 const normaliseEmail = (email: string) => email.trim().toLowerCase();

@@ -20,7 +20,7 @@ import { DomainError } from '../domain/errors.js';
 import { formatMoney, money, type Currency, type Money } from '../domain/money.js';
 import type { CustomerKind, Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { insertPaymentEvent, lockPayment } from '../store/payments.js';
 import type { DueTimer } from '../store/timers.js';
@@ -40,7 +40,6 @@ export type DeferredPaymentAccount = {
   outstanding: Money;
 };
 
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 const idPattern = /^[1-9]\d{0,17}$/;
 
 async function outstandingOf(q: Queryable, shopId: string, customerId: string, currency: Currency): Promise<Money> {

@@ -52,7 +52,7 @@ import {
 import { DomainError } from '../domain/errors.js';
 import { formatMoney, money, type Currency } from '../domain/money.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence, type EvidenceData } from '../store/evidence.js';
 import { refreshProductCards } from '../store/product-cards.js';
 import type { Possession } from '../store/schema.js';
@@ -112,8 +112,6 @@ export type DeliveryClaimForStaff = DeliveryClaim & {
   /** What a refund of every unit claimed would give back now (minor units), for the merchant's decision. */
   refundProposal: number;
 };
-
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 
 const outcomeOfState: Readonly<Record<ClaimState, ClaimOutcome | null>> = { filed: null, reshipped: 'reship', refunded: 'refund', rejected: 'reject' };
 

@@ -63,7 +63,7 @@ import {
 import type { Currency } from '../domain/money.js';
 import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence, type EvidenceData } from '../store/evidence.js';
 import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
 import { takeReplacementStock, type ClaimAccess } from './delivery-claims.js';
@@ -130,7 +130,6 @@ export type GuaranteeClaimForStaff = GuaranteeClaim & {
   unitsPrice: number;
 };
 
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 const calendarOf = (policy: Pick<Policy, 'shop'>, order: Pick<Order, 'deliveryAddress'>): Calendar => ({ timeZone: policy.shop.timeZone, place: { country: order.deliveryAddress.country } });
 const proofRule = (kind: GuaranteeKind) => (kind === 'hidden_defect' ? 'GU-2' : 'GU-1');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

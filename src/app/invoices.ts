@@ -28,7 +28,7 @@ import { withoutCancelledUnits } from '../domain/invoices/billed-units.js';
 import { localDateIn } from '../domain/calendar/local-date.js';
 import { DomainError } from '../domain/errors.js';
 import type { Currency } from '../domain/money.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence, canonicalJson, type NewEvidence } from '../store/evidence.js';
 
 export const INVOICE_ISSUED = 'invoice.issued';
@@ -44,8 +44,6 @@ export type Invoice = {
   content: InvoiceContent;
   contentSha256: string;
 };
-
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

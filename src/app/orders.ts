@@ -53,7 +53,7 @@ import { versionInForce } from '../domain/terms-versions.js';
 import type { CustomerKind, Policy } from '../policy/schema.js';
 import { lockCart } from '../store/carts.js';
 import { nextOrderNumber } from '../store/order-numbers.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { lockPayment, type Payment } from '../store/payments.js';
 import { refreshProductCards } from '../store/product-cards.js';
@@ -214,8 +214,6 @@ export type PlacedOrder = {
 const emailPattern = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 const keyPattern = /^[A-Za-z0-9._:-]{8,200}$/;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 
 // ---------------------------------------------------------------------------
 // Reading

@@ -45,7 +45,7 @@ import {
 import { canTransition, reachableFrom, transition, type PaymentState } from '../domain/payments/payment-lifecycle.js';
 import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import { separatePool, type Db, type Queryable, type Tx } from '../store/db.js';
+import { inTransaction, separatePool, type Db, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { enqueue, getOutboxMessage } from '../store/outbox.js';
 import {
@@ -113,9 +113,6 @@ export function cardRulesFor(policy: Policy, method: PaymentSessionMethod): Card
   if (!card) throw new DomainError('payment.method_not_offered', { field: 'paymentMethod', rule: 'PA-1', method });
   return { strongAuthentication: card.threeDSecure, issuerCountries: card.issuedInCountries ?? null };
 }
-
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> =>
-  q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run);
 
 function assertReference(reference: { kind: string; id: string }): void {
   if (!/^[a-z_]{1,40}$/.test(reference.kind)) throw new DomainError('payment.invalid_reference', { field: 'reference.kind' });

@@ -58,7 +58,6 @@ import { sql } from 'kysely';
 import { periodEnd, type LegalPeriod } from '../domain/calendar/period-end.js';
 import { DomainError } from '../domain/errors.js';
 import { postalExchangeDifference } from '../domain/exchanges/price-difference.js';
-import { regrossVatRows } from '../domain/invoices/billed-units.js';
 import { MONEY_BACK_WITHIN } from '../domain/legal-floor.js';
 import { formatMoney, money, type Currency } from '../domain/money.js';
 import type { PaymentState } from '../domain/payments/payment-lifecycle.js';
@@ -70,15 +69,16 @@ import type { Db, Tx } from '../store/db.js';
 import { appendEvidence, type NewEvidence } from '../store/evidence.js';
 import { priceInForce, refreshProductCards } from '../store/product-cards.js';
 import { scheduleTimer, type DueTimer } from '../store/timers.js';
+import { addOrderLines, takeWarehouseUnits } from './added-order-lines.js';
 import { issueCreditNote, issueReplacementInvoice } from './credit-notes.js';
 import { queueEmail, type EmailPayload } from './emails.js';
 import { refundLines } from './fulfilment-emails.js';
-import { packShipment, refreshFulfilment, restockUnits } from './fulfilment.js';
+import { packShipment, restockUnits } from './fulfilment.js';
 import { legalDate, orderEmail, replyClosing } from './order-emails.js';
 import { refundOrderAmount, type OrderRefund } from './order-refunds.js';
 import { loadOrder, policyOfOrder, type Order } from './orders.js';
 import { cancelPaymentSession, cardRulesFor, getPayment, onPaymentStateChanged, openPaymentSession, preparePayment, provePaymentStarted, type Payment } from './payments.js';
-import { checkInspection, getReturn, lockReturn, refundFor, REFUSED_KEPT_TIMER, type Return, type ReturnRefund } from './returns.js';
+import { checkInspection, getReturn, lockReturn, recordInspection, refundFor, type Return, type ReturnRefund } from './returns.js';
 import { lockStock } from './stock.js';
 
 export const EXCHANGE_SETTLED = 'exchange.settled';
@@ -204,14 +204,21 @@ async function settle(tx: Tx, input: SettleExchangeInput): Promise<Return> {
   });
   const decided = checkInspection(ret, input.lines);
   const accepted = decided.filter((d) => d.outcome === 'accepted');
-  const refused = decided.filter((d) => d.outcome === 'refused');
 
   // EX-1: what the returned units are worth (THE calculator; no delivery back on an exchange).
   const calculation = await refundFor(tx, { shopId, order, policy, ret, decided, nonConforming: false });
   const replacements = await priceReplacements(tx, { shopId, order, ret, accepted, now });
   // OR-3: one lock of every variant touched (sorted), the replacements' and the returned ones', before any change.
   await lockStock(tx, [...replacements.map((r) => r.variantId), ...order.lines.filter((l) => accepted.some((d) => d.position === l.position)).map((l) => l.variantId)]);
-  for (const r of replacements) r.stockTaken = await takeWarehouseStock(tx, shopId, r, now);
+  for (const r of replacements) {
+    r.stockTaken = await takeWarehouseUnits(tx, {
+      shopId,
+      variantId: r.variantId,
+      quantity: r.quantity,
+      now,
+      short: (available) => new DomainError('exchange.replacement_out_of_stock', { field: 'lines', rule: 'EX-1', sku: r.sku, available }, `Not enough ${r.sku} at the warehouse for the exchange: wait for stock.`),
+    });
+  }
   await restockUnits(tx, order, accepted.map((d) => ({ position: d.position, quantity: d.quantity })), now);
 
   const replacementPrice = replacements.reduce((s, r) => s + r.total, 0);
@@ -265,32 +272,21 @@ async function settle(tx: Tx, input: SettleExchangeInput): Promise<Return> {
     exchange,
   };
   // WD-8: the refused items are kept for the customer, as for a withdrawal.
-  const keptUntil = refused.length > 0 ? periodEnd({ from: now, period: policy.withdrawal.refusedReturns.keptFor, timeZone, place }) : null;
-  for (const d of decided) {
-    await tx
-      .updateTable('return_lines')
-      .set({ outcome: d.outcome, accepted_quantity: d.outcome === 'refused' ? 0 : d.quantity, depreciation_minor: 0, reason: d.reason })
-      .where('return_id', '=', id)
-      .where('position', '=', d.position)
-      .execute();
-  }
   const done = accepted.length > 0 && payment === null;
-  await tx
-    .updateTable('returns')
-    .set({
-      state: done ? 'refunded' : 'inspected',
-      inspected_at: now,
-      inspected_by: actorLabel(input.actor),
-      refund_key: key,
-      refund: JSON.stringify(refund),
-      refunded_at: done ? now : null,
-      refused_kept_until: keptUntil?.lastDay ?? null,
-    })
-    .where('id', '=', id)
-    .execute();
-  if (keptUntil) {
-    await scheduleTimer(tx, { shopId, kind: REFUSED_KEPT_TIMER, key: `${REFUSED_KEPT_TIMER}:${shopId}:${ret.number}`, dueAt: keptUntil.dueAt, payload: { returnNumber: ret.number } }, now);
-  }
+  const keptUntil = await recordInspection(tx, {
+    shopId,
+    id,
+    ret,
+    decided,
+    policy,
+    country: order.deliveryAddress.country,
+    state: done ? 'refunded' : 'inspected',
+    refundedAt: done ? now : null,
+    refundKey: key,
+    refund,
+    actor: input.actor,
+    now,
+  });
   if (payment && payBy) await schedulePaymentDue(tx, { shopId, returnNumber: ret.number, paymentId: payment.id, dueAt: payBy.dueAt }, now);
   const result = await getReturn(tx, { shopId, number: ret.number });
   await queueEmail(tx, { shopId, key: `${EXCHANGE_SETTLED}:${shopId}:${ret.number}`, email: exchangeSettledEmail({ ...order, email: ret.email }, policy, result, exchange, executed?.dueOn ?? null) }, now);
@@ -376,90 +372,13 @@ async function priceReplacements(
   return out;
 }
 
-/** OR-3: the replacement's units leave the warehouses' stock now (the caller locked the rows); `exchange.replacement_out_of_stock` when short. */
-async function takeWarehouseStock(tx: Tx, shopId: string, r: ExchangeReplacement, now: Date): Promise<{ locationId: string; quantity: number }[]> {
-  const warehouses = new Set((await tx.selectFrom('locations').select('id').where('shop_id', '=', shopId).where('kind', '=', 'warehouse').execute()).map((w) => String(w.id)));
-  const rows = (await lockStock(tx, [r.variantId])).filter((row) => warehouses.has(row.locationId) && row.quantity > 0);
-  const available = rows.reduce((n, row) => n + row.quantity, 0);
-  if (available < r.quantity) {
-    throw new DomainError('exchange.replacement_out_of_stock', { field: 'lines', rule: 'EX-1', sku: r.sku, available }, `Not enough ${r.sku} at the warehouse for the exchange: wait for stock.`);
-  }
-  const taken: { locationId: string; quantity: number }[] = [];
-  let left = r.quantity;
-  for (const row of rows) {
-    if (left === 0) break;
-    const part = Math.min(row.quantity, left);
-    left -= part;
-    taken.push({ locationId: row.locationId, quantity: part });
-    await sql`UPDATE stock SET quantity = quantity - ${part}::int WHERE variant_id = ${r.variantId}::bigint AND location_id = ${row.locationId}::bigint`.execute(tx);
-  }
-  await refreshProductCards(tx, { variantIds: [r.variantId], now });
-  return taken;
-}
-
 /**
  * The replacements become lines of the order (full price, their stock taken
- * already; the order's amounts and VAT breakdown follow); `packReplacements`
- * then packs their parcel.
+ * already); `packReplacements` then packs their parcel.
  */
 async function addReplacementLines(tx: Tx, input: { shopId: string; order: Order; replacements: ExchangeReplacement[]; now: Date }): Promise<void> {
-  const { order, replacements, now } = input;
-  let position = Math.max(...order.lines.map((l) => l.position));
-  const deltas = new Map<number, number>();
-  for (const r of replacements) {
-    r.position = ++position;
-    const product = await tx
-      .selectFrom('variants as v')
-      .innerJoin('products as p', 'p.id', 'v.product_id')
-      .select(['v.product_id', 'p.hygiene_sealed', 'p.personalised', 'p.perishable', 'p.second_hand', 'p.outlet'])
-      .where('v.id', '=', r.variantId)
-      .executeTakeFirstOrThrow();
-    await tx
-      .insertInto('order_lines')
-      .values({
-        order_id: order.id,
-        position: r.position,
-        variant_id: r.variantId,
-        product_id: product.product_id,
-        sku: r.sku,
-        name_fr: r.name.fr,
-        name_en: r.name.en,
-        options: JSON.stringify(r.options),
-        quantity: r.quantity,
-        unit_price_minor: r.unitPrice,
-        catalogue_unit_price_minor: r.unitPrice,
-        eco_fee_per_unit_minor: r.ecoFeePerUnit,
-        goods_minor: r.unitPrice * r.quantity,
-        eco_fee_minor: r.ecoFeePerUnit * r.quantity,
-        discount_minor: 0,
-        total_minor: r.total,
-        vat_rate_basis_points: r.vatRateBasisPoints,
-        is_gift: false,
-        hygiene_sealed: product.hygiene_sealed,
-        personalised: product.personalised,
-        perishable: product.perishable,
-        second_hand: product.second_hand,
-        outlet: product.outlet,
-        stock_taken: JSON.stringify(r.stockTaken),
-        backordered_quantity: 0,
-      })
-      .execute();
-    deltas.set(r.vatRateBasisPoints, (deltas.get(r.vatRateBasisPoints) ?? 0) + r.total);
-  }
-  const rows = order.vatBreakdown as { rateBasisPoints: number; base: number; vat: number; treatment: VatMode }[];
-  const sum = (f: (r: ExchangeReplacement) => number) => replacements.reduce((n, r) => n + f(r), 0);
-  await tx
-    .updateTable('orders')
-    .set({
-      goods_minor: order.goods + sum((r) => r.unitPrice * r.quantity),
-      eco_fees_minor: order.ecoFees + sum((r) => r.ecoFeePerUnit * r.quantity),
-      total_minor: order.total + sum((r) => r.total),
-      vat_breakdown: JSON.stringify(regrossVatRows(rows, deltas, order.currency, { treatment: rows[0]?.treatment ?? 'included' })),
-      updated_at: now,
-    })
-    .where('id', '=', order.id)
-    .execute();
-  await refreshFulfilment(tx, (await loadOrder(tx, { shopId: input.shopId, number: order.number }))!, now);
+  const { positions } = await addOrderLines(tx, { ...input, lines: input.replacements.map((r) => ({ ...r, discount: 0 })) });
+  input.replacements.forEach((r, i) => (r.position = positions[i]!));
 }
 
 /** The replacement lines' parcel — an ordinary parcel, dispatched later by staff (SH-5). Returns its number. */

@@ -36,7 +36,7 @@ import { withdrawalLateRefundSurcharge } from '../domain/returns/withdrawal-late
 import { quoteShipping } from '../domain/shipping/shipping-quote.js';
 import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence, type EvidenceData, type NewEvidence } from '../store/evidence.js';
 import type { ReturnChannel, ReturnPurpose, ReturnState } from '../store/schema.js';
 import { scheduleTimer, type DueTimer } from '../store/timers.js';
@@ -132,8 +132,6 @@ export type Return = {
 
 /** The return's own page (the acknowledgment links to it with its token). */
 export const returnPagePath = (number: string): string => `/returns/${encodeURIComponent(number)}`;
-
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 
 // ---------------------------------------------------------------------------
 // Reading
@@ -384,33 +382,20 @@ export async function inspectReturn(db: Queryable, input: InspectReturnInput): P
       complementaryInvoice: documents.complementaryInvoice,
     };
 
-    const refused = decided.filter((d) => d.outcome === 'refused');
-    const keptUntil = refused.length > 0 ? periodEnd({ from: now, period: policy.withdrawal.refusedReturns.keptFor, timeZone, place: { country: order.deliveryAddress.country } }) : null;
-    for (const d of decided) {
-      await tx
-        .updateTable('return_lines')
-        .set({ outcome: d.outcome, accepted_quantity: d.outcome === 'refused' ? 0 : d.quantity, depreciation_minor: d.depreciation, reason: d.reason })
-        .where('return_id', '=', id)
-        .where('position', '=', d.position)
-        .execute();
-    }
-    const state: ReturnState = accepted.length > 0 ? 'refunded' : 'inspected';
-    await tx
-      .updateTable('returns')
-      .set({
-        state,
-        inspected_at: now,
-        inspected_by: actorLabel(input.actor),
-        refund_key: key,
-        refund: JSON.stringify(refund),
-        refunded_at: accepted.length > 0 ? now : null,
-        refused_kept_until: keptUntil?.lastDay ?? null,
-      })
-      .where('id', '=', id)
-      .execute();
-    if (keptUntil) {
-      await scheduleTimer(tx, { shopId, kind: REFUSED_KEPT_TIMER, key: `${REFUSED_KEPT_TIMER}:${shopId}:${ret.number}`, dueAt: keptUntil.dueAt, payload: { returnNumber: ret.number } }, now);
-    }
+    const keptUntil = await recordInspection(tx, {
+      shopId,
+      id,
+      ret,
+      decided,
+      policy,
+      country: order.deliveryAddress.country,
+      state: accepted.length > 0 ? 'refunded' : 'inspected',
+      refundedAt: accepted.length > 0 ? now : null,
+      refundKey: key,
+      refund,
+      actor: input.actor,
+      now,
+    });
     const result = await getReturn(tx, { shopId, number: ret.number });
     await queueEmail(tx, { shopId, key: `${RETURN_INSPECTED}:${shopId}:${ret.number}`, email: returnInspectedEmail({ ...order, email: ret.email }, policy, result) }, now);
     await recordAudit(tx, { shopId, actor: input.actor, action: RETURN_INSPECTED, target: `return:${ret.number}`, details: { order: order.number, lines: decided.map((d) => ({ ...d })), refund: refund.refund }, at: now });
@@ -473,6 +458,60 @@ async function adjustInvoice(
 }
 
 type DecidedLine = { position: number; quantity: number; outcome: InspectionOutcome; depreciation: number; reason: string | null };
+
+/**
+ * WD-8: the inspection recorded — each line's outcome, the return's state and
+ * refund; refused items are kept for the customer until the policy's
+ * `refusedReturns.keptFor` ends, when REFUSED_KEPT_TIMER closes the return.
+ * Used by the withdrawal's inspection and the exchange's settlement (EX-1).
+ * Returns the end of the keeping (null when nothing was refused).
+ */
+export async function recordInspection(
+  tx: Tx,
+  input: {
+    shopId: string;
+    id: string;
+    ret: Return;
+    decided: readonly DecidedLine[];
+    policy: Pick<Policy, 'shop' | 'withdrawal'>;
+    country: string;
+    state: ReturnState;
+    refundedAt: Date | null;
+    refundKey: string;
+    refund: ReturnRefund;
+    actor: Actor;
+    now: Date;
+  },
+): Promise<ReturnType<typeof periodEnd> | null> {
+  const { shopId, id, ret, policy, now } = input;
+  const refused = input.decided.some((d) => d.outcome === 'refused');
+  const keptUntil = refused ? periodEnd({ from: now, period: policy.withdrawal.refusedReturns.keptFor, timeZone: policy.shop.timeZone, place: { country: input.country } }) : null;
+  for (const d of input.decided) {
+    await tx
+      .updateTable('return_lines')
+      .set({ outcome: d.outcome, accepted_quantity: d.outcome === 'refused' ? 0 : d.quantity, depreciation_minor: d.depreciation, reason: d.reason })
+      .where('return_id', '=', id)
+      .where('position', '=', d.position)
+      .execute();
+  }
+  await tx
+    .updateTable('returns')
+    .set({
+      state: input.state,
+      inspected_at: now,
+      inspected_by: actorLabel(input.actor),
+      refund_key: input.refundKey,
+      refund: JSON.stringify(input.refund),
+      refunded_at: input.refundedAt,
+      refused_kept_until: keptUntil?.lastDay ?? null,
+    })
+    .where('id', '=', id)
+    .execute();
+  if (keptUntil) {
+    await scheduleTimer(tx, { shopId, kind: REFUSED_KEPT_TIMER, key: `${REFUSED_KEPT_TIMER}:${shopId}:${ret.number}`, dueAt: keptUntil.dueAt, payload: { returnNumber: ret.number } }, now);
+  }
+  return keptUntil;
+}
 
 /** WD-8: one outcome per line of the return; a depreciation has an amount and a reason, a refusal a reason. */
 export function checkInspection(ret: Return, lines: readonly InspectedLine[]): DecidedLine[] {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { can, isRole, staffRoles, type Permission, type StaffRole } from '../domain/staff-roles.js';
 import { recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { type Queryable, type Tx, inTransaction } from '../store/db.js';
 import type { StaffTable } from '../store/schema.js';
 import { dummyPasswordHash, generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordMatches } from './passwords.js';
 
@@ -58,10 +58,6 @@ function toAccount(row: StaffRow): StaffAccount {
 
 const staffTarget = (id: string) => `staff:${id}`;
 const tokenTarget = (id: string) => `api_token:${id}`;
-
-function inTransaction<T>(q: Queryable, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return q.isTransaction ? work(q as Tx) : (q as Db).transaction().execute(work);
-}
 
 /** A bigint primary key as text; anything else can match no row (and must not reach a ::bigint cast). */
 function isId(id: string): boolean {

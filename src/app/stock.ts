@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
 import { recordAudit, type Actor } from '../store/audit.js';
 import { refreshProductCards } from '../store/product-cards.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { type Queryable, type Tx, inTransaction } from '../store/db.js';
 import { queueBackInStockAlerts } from './stock-alerts.js';
 
 export type StockRow = { variantId: string; locationId: string; quantity: number };
@@ -15,10 +15,6 @@ export type StockRow = { variantId: string; locationId: string; quantity: number
 /** A bigint primary key as text; anything else matches no row (and never reaches a ::bigint cast). */
 export function isId(id: string): boolean {
   return /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= 9_223_372_036_854_775_807n;
-}
-
-function inTransaction<T>(q: Queryable, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return q.isTransaction ? work(q as Tx) : (q as Db).transaction().execute(work);
 }
 
 /**

@@ -33,7 +33,7 @@ import { inStoreExchangeDifference } from '../domain/exchanges/price-difference.
 import { lineAmountFor } from '../domain/fulfilment/fulfilment-plan.js';
 import { formatMoney, money, type Currency } from '../domain/money.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Queryable } from '../store/db.js';
 import { appendEvidence } from '../store/evidence.js';
 import { priceInForce, refreshProductCards } from '../store/product-cards.js';
 import { queueEmail, type EmailPayload } from './emails.js';
@@ -89,8 +89,6 @@ export type StoreExchangeAmounts = {
 export type StoreExchangePreview = StoreExchangeAmounts & { orderNumber: string; store: { code: string; name: string }; lines: StoreExchangeLine[] };
 
 export type StoreExchange = StoreExchangePreview & { id: string; number: string; returnSlip: string; recordedAt: Date; recordedBy: string };
-
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 
 const placeOf = (order: Order) => ({ country: order.deliveryAddress.country });
 

@@ -63,7 +63,6 @@ import {
   type UnavailabilityChoice,
   type UnavailabilityMode,
 } from '../domain/fulfilment/unavailability.js';
-import { regrossVatRows } from '../domain/invoices/billed-units.js';
 import { money } from '../domain/money.js';
 import type { OrderState } from '../domain/orders/order-lifecycle.js';
 import { splitInclusive, type VatMode } from '../domain/pricing/vat.js';
@@ -72,14 +71,13 @@ import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
 import type { Queryable, Tx } from '../store/db.js';
 import { appendEvidence, type EvidenceData } from '../store/evidence.js';
 import type { Payment } from '../store/payments.js';
-import { refreshProductCards } from '../store/product-cards.js';
 import { cancelTimer, scheduleTimer, type DueTimer } from '../store/timers.js';
+import { addOrderLines, takeWarehouseUnits } from './added-order-lines.js';
 import { queueEmail } from './emails.js';
 import { pickList, refreshFulfilment, settleWhenNothingLeftToShip, planLines } from './fulfilment.js';
 import { cancelForUnavailableItems, type Cancellation } from './order-cancellation.js';
 import { refundOrderAmount, type OrderRefund } from './order-refunds.js';
 import { getOrderFor, loadOrder, lockOrderWithPayments, policyOfOrder, type Order, type OrderLine } from './orders.js';
-import { lockStock } from './stock.js';
 import { backOrderedEmail, choiceRequestEmail, substitutedEmail, units, unitsCancelledEmail, waitConfirmedEmail, type MissingUnits } from './unavailability-emails.js';
 
 export const UNAVAILABILITY_ANSWER_DEADLINE = 'unavailability.answer_deadline';
@@ -589,20 +587,13 @@ async function acceptSubstitute(tx: Tx, input: { shopId: string; locked: Locked;
   const priced = substituteLine({ cancelledAmount: amount, unitPrice: facts.unitPrice, ecoFeePerUnit: facts.ecoFeePerUnit, quantity: n });
 
   // Stock of the substitute (OR-3), at the warehouse.
-  const warehouses = new Set((await tx.selectFrom('locations').select('id').where('shop_id', '=', shopId).where('kind', '=', 'warehouse').execute()).map((w) => String(w.id)));
-  const rows = (await lockStock(tx, [variantId])).filter((r) => warehouses.has(r.locationId) && r.quantity > 0);
-  const available = rows.reduce((s, r) => s + r.quantity, 0);
-  if (available < n) throw new DomainError('unavailability.substitute_sold_out', { field: 'choice', rule: 'AV-1', available }, 'The item offered instead is no longer in stock: you may still choose a refund.');
-  const taken: { locationId: string; quantity: number }[] = [];
-  let left = n;
-  for (const r of rows) {
-    if (left === 0) break;
-    const q = Math.min(r.quantity, left);
-    left -= q;
-    taken.push({ locationId: r.locationId, quantity: q });
-    await sql`UPDATE stock SET quantity = quantity - ${q}::int WHERE variant_id = ${variantId}::bigint AND location_id = ${r.locationId}::bigint`.execute(tx);
-  }
-  await refreshProductCards(tx, { variantIds: [variantId], now });
+  const taken = await takeWarehouseUnits(tx, {
+    shopId,
+    variantId,
+    quantity: n,
+    now,
+    short: (available) => new DomainError('unavailability.substitute_sold_out', { field: 'choice', rule: 'AV-1', available }, 'The item offered instead is no longer in stock: you may still choose a refund.'),
+  });
 
   // The original units: cancelled, their stock written off (see the header).
   const after = stockAfterMissing({ ...(await lineStock(tx, order.id, line.position)), quantity: line.quantity }, n, 'cancel');
@@ -614,60 +605,14 @@ async function acceptSubstitute(tx: Tx, input: { shopId: string; locked: Locked;
     .execute();
 
   // The substitute's line, and the order's amounts.
-  const product = await tx
-    .selectFrom('variants as v')
-    .innerJoin('products as p', 'p.id', 'v.product_id')
-    .select(['v.product_id', 'p.hygiene_sealed', 'p.personalised', 'p.perishable', 'p.second_hand', 'p.outlet'])
-    .where('v.id', '=', variantId)
-    .executeTakeFirstOrThrow();
-  const position = Math.max(...order.lines.map((l) => l.position)) + 1;
-  await tx
-    .insertInto('order_lines')
-    .values({
-      order_id: order.id,
-      position,
-      variant_id: variantId,
-      product_id: product.product_id,
-      sku: facts.sku,
-      name_fr: facts.name.fr,
-      name_en: facts.name.en,
-      options: JSON.stringify(facts.options),
-      quantity: n,
-      unit_price_minor: facts.unitPrice,
-      catalogue_unit_price_minor: facts.unitPrice,
-      eco_fee_per_unit_minor: facts.ecoFeePerUnit,
-      goods_minor: priced.goods,
-      eco_fee_minor: priced.ecoFee,
-      discount_minor: priced.discount,
-      total_minor: priced.total,
-      vat_rate_basis_points: line.vatRateBasisPoints,
-      is_gift: false,
-      hygiene_sealed: product.hygiene_sealed,
-      personalised: product.personalised,
-      perishable: product.perishable,
-      second_hand: product.second_hand,
-      outlet: product.outlet,
-      stock_taken: JSON.stringify(taken),
-      backordered_quantity: 0,
-    })
-    .execute();
-  const rowsVat = order.vatBreakdown as { rateBasisPoints: number; base: number; vat: number; treatment: VatMode }[];
-  const treatment = rowsVat[0]?.treatment ?? 'included';
-  const breakdown = regrossVatRows(rowsVat, new Map([[line.vatRateBasisPoints, priced.total]]), order.currency, { treatment });
-  await tx
-    .updateTable('orders')
-    .set({
-      goods_minor: order.goods + priced.goods,
-      eco_fees_minor: order.ecoFees + priced.ecoFee,
-      discounts_minor: order.discounts + priced.discount,
-      total_minor: order.total + priced.total,
-      vat_breakdown: JSON.stringify(breakdown),
-      updated_at: now,
-    })
-    .where('id', '=', order.id)
-    .execute();
-  const fresh = (await loadOrder(tx, { shopId, number: order.number }))!;
-  await refreshFulfilment(tx, fresh, now);
+  const added = await addOrderLines(tx, {
+    shopId,
+    order,
+    lines: [{ variantId, sku: facts.sku, name: facts.name, options: facts.options, quantity: n, unitPrice: facts.unitPrice, ecoFeePerUnit: facts.ecoFeePerUnit, discount: priced.discount, total: priced.total, vatRateBasisPoints: line.vatRateBasisPoints, stockTaken: taken }],
+    now,
+  });
+  const position = added.positions[0]!;
+  const fresh = added.order;
 
   // The difference of a cheaper substitute goes back, when the money was taken (RF-1; JW: within 30 days of the order).
   let refund: OrderRefund | null = null;

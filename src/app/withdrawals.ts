@@ -41,7 +41,7 @@ import { exclusionOf, withdrawalStatus } from '../domain/withdrawal/status.js';
 import type { Carrier } from '../adapters/carrier/carrier.js';
 import type { Policy } from '../policy/schema.js';
 import { actorLabel, recordAudit, type Actor } from '../store/audit.js';
-import type { Db, Queryable, Tx } from '../store/db.js';
+import { inTransaction, type Db, type Queryable, type Tx } from '../store/db.js';
 import { appendEvidence, canonicalJson } from '../store/evidence.js';
 import type { ReturnChannel } from '../store/schema.js';
 import { getOrCreateSecret } from '../store/secrets.js';
@@ -58,7 +58,6 @@ export const RETURN_LABEL_ISSUED = 'return.label_issued';
 /** Who withdraws on the storefront: the signed-in customer, or a guest naming the order's email (WD-10). */
 export type WithdrawalAccess = { customerId?: string | null | undefined; email?: string | null | undefined; accessToken?: string | null | undefined };
 
-const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The secret of a return's page link: derived from the return, so a statement sent again gets the same link (only its hash is stored). */

@@ -9,6 +9,9 @@ export type Tx = Transaction<Database>;
 /** A use case accepts either the pool or an open transaction. */
 export type Queryable = Db | Tx;
 
+/** Runs `run` in the caller's transaction if it has one, else in a new one: a use case's changes commit together. */
+export const inTransaction = <T>(q: Queryable, run: (tx: Tx) => Promise<T>): Promise<T> => (q.isTransaction ? run(q as Tx) : (q as Db).transaction().execute(run));
+
 // `date` columns are legal calendar dates: keep them as 'YYYY-MM-DD' strings,
 // never shifted through a JS Date in the server's time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
