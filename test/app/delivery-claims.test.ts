@@ -13,8 +13,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { sandboxCarrier } from '../../src/adapters/carrier/sandbox.js';
-import type { ManualClock } from '../../src/adapters/clock.js';
-import { addPrice } from '../../src/app/catalogue-admin.js';
 import {
   DELIVERY_CLAIM_DECIDED,
   DELIVERY_CLAIM_FILED,
@@ -29,8 +27,6 @@ import {
 } from '../../src/app/delivery-claims.js';
 import { orderDocuments } from '../../src/app/credit-notes.js';
 import { dispatchShipment, getShipment, listShipments, type Shipment } from '../../src/app/fulfilment.js';
-import { dispatchOutbox } from '../../src/jobs/outbox-dispatcher.js';
-import { advanceManualClock } from '../../src/jobs/timer-runner.js';
 import type { Actor } from '../../src/store/audit.js';
 import { listEvidence, verifyEvidenceChain } from '../../src/store/evidence.js';
 import { listPaymentsFor } from '../../src/store/payments.js';
@@ -38,24 +34,19 @@ import { useTestApp, type TestApp } from '../support/app.js';
 import { codeOf } from '../support/errors.js';
 import { ownerActor, shipOrder, track } from '../support/fulfilment.js';
 import { payOnHostedPage, placeCardOrder, registeredCustomer, stockedVariant } from '../support/orders.js';
+import { afterSales } from '../support/returns.js';
 
 const jpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF fake but well-formed enough'), Buffer.from([0xff, 0xd9])]);
 const png = () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR')]);
 const textRenamedJpg = () => Buffer.from('I am a text file called photo.jpg\n');
 
 function helpers(t: TestApp) {
-  const shopId = () => t.ctx.shop.id;
-  const now = () => t.ctx.clock.now();
-  const moveTo = (iso: string) => advanceManualClock(t.ctx.db, t.ctx.clock as ManualClock, t.ctx.timers, new Date(iso));
-  const dispatch = async () => {
-    const report = await dispatchOutbox(t.ctx.db, t.ctx.outbox, await now());
-    expect(report.failures).toEqual([]);
-  };
+  const { shopId, now, moveTo, dispatch, price, emailsAbout } = afterSales(t);
 
   /** A card order of `quantity` units at `price` (minor units), paid, packed and dispatched. */
   async function shippedOrder(input: { method: string; quantity: number; price?: number; variantId?: string }) {
     const variantId = input.variantId ?? (await stockedVariant(t, 50));
-    if (input.price !== undefined) await addPrice(t.ctx.db, { shopId: shopId(), variantId, currency: 'EUR', amountMinor: input.price, currencies: ['EUR'], actor: { kind: 'system' }, now: await now() });
+    if (input.price !== undefined) await price(variantId, input.price);
     const placed = await placeCardOrder(t, { variantId, quantity: input.quantity, method: input.method });
     await payOnHostedPage(t, placed.redirectUrl!);
     const shipment = await shipOrder(t, placed.order.number);
@@ -73,9 +64,6 @@ function helpers(t: TestApp) {
     const at = await now();
     return t.ctx.db.transaction().execute((tx) => decideDeliveryClaim(tx, { shopId: shopId(), claimId, outcome, reason: extra.reason, lines: extra.lines, actor, now: at }));
   };
-
-  const emailsAbout = (orderNumber: string) =>
-    t.ctx.db.selectFrom('emails').select(['subject', 'text', 'language', 'to_address']).where('related_id', '=', orderNumber).orderBy('id').execute();
 
   const claimRows = () => t.ctx.db.selectFrom('delivery_claims').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n));
 

@@ -12,8 +12,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { sandboxCarrier } from '../../src/adapters/carrier/sandbox.js';
-import type { ManualClock } from '../../src/adapters/clock.js';
-import { addPrice } from '../../src/app/catalogue-admin.js';
 import { dispatchShipment } from '../../src/app/fulfilment.js';
 import {
   decideGuaranteeClaim,
@@ -31,27 +29,20 @@ import {
 } from '../../src/app/guarantee-claims.js';
 import { loadOrder } from '../../src/app/orders.js';
 import { setStock } from '../../src/app/stock.js';
-import { dispatchOutbox } from '../../src/jobs/outbox-dispatcher.js';
-import { advanceManualClock } from '../../src/jobs/timer-runner.js';
 import { listEvidence, verifyEvidenceChain } from '../../src/store/evidence.js';
 import { useTestApp, type TestApp } from '../support/app.js';
 import { codeOf } from '../support/errors.js';
 import { ownerActor, shipOrder, track } from '../support/fulfilment.js';
 import { payOnHostedPage, placeCardOrder, stockedVariant } from '../support/orders.js';
+import { afterSales } from '../support/returns.js';
 
 const jpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF defect photo'), Buffer.from([0xff, 0xd9])]);
 
 function helpers(t: TestApp) {
-  const shopId = () => t.ctx.shop.id;
-  const now = () => t.ctx.clock.now();
-  const moveTo = (iso: string) => advanceManualClock(t.ctx.db, t.ctx.clock as ManualClock, t.ctx.timers, new Date(iso));
-  const dispatch = async () => {
-    const report = await dispatchOutbox(t.ctx.db, t.ctx.outbox, await now());
-    expect(report.failures).toEqual([]);
-  };
+  const { shopId, now, moveTo, dispatch, price } = afterSales(t);
 
   async function shippedOrder(input: { variantId: string; quantity: number; price?: number }) {
-    if (input.price !== undefined) await addPrice(t.ctx.db, { shopId: shopId(), variantId: input.variantId, currency: 'EUR', amountMinor: input.price, currencies: ['EUR'], actor: { kind: 'system' }, now: await now() });
+    if (input.price !== undefined) await price(input.variantId, input.price);
     const placed = await placeCardOrder(t, { variantId: input.variantId, quantity: input.quantity, method: 'standard' });
     await payOnHostedPage(t, placed.redirectUrl!);
     const shipment = await shipOrder(t, placed.order.number);

@@ -1,13 +1,14 @@
 // A booted shop on a fresh test database, with the HTTP server built (not
 // listening: use `app.inject`, or `listen` for browser tests). The manual clock
 // starts at a fixed instant so dates in assertions are stable.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { bootShop, type Booted } from '../../src/app/boot.js';
 import { readConfig } from '../../src/config.js';
 import { createDb } from '../../src/store/db.js';
 import { buildServer } from '../../src/http/server.js';
 import { createTestDatabase } from './database.js';
+import { testKey } from './orders.js';
 
 export const TEST_START = '2026-11-23T09:00:00Z';
 
@@ -52,4 +53,13 @@ export async function signIn(app: FastifyInstance, email: string, password: stri
   if (!cookie) throw new Error('no session cookie');
   // `cookies` gives the decoded value; the header carries it encoded (it contains a `;`).
   return `comptoir_session=${encodeURIComponent(cookie.value)}`;
+}
+
+/** A new staff account of `role`, created by the owner through the API, signed in: its session cookie header. */
+export async function staffSession(app: FastifyInstance, ownerCookie: string, role: string): Promise<string> {
+  const email = `${role}-${testKey()}@example.com`;
+  const password = 'a long enough password 123';
+  const created = await app.inject({ method: 'POST', url: '/api/admin/staff', headers: { accept: 'application/json', cookie: ownerCookie }, payload: { email, role, password } });
+  expect(created.statusCode).toBe(201);
+  return signIn(app, email, password);
 }

@@ -44,6 +44,20 @@ export function afterSales(t: TestApp) {
     return { order: placed.order, customerId: placed.customerId, shipment, variantId };
   }
 
+  /** A PF-style guest order (no account, WD-10: named by its email) paid now, shipped at `shipAt`, delivered at `deliverAt`. */
+  async function deliveredGuestOrder(input: { email: string; quantity: number; price: number; shipAt: string; deliverAt: string }) {
+    const variantId = await stockedVariant(t, 20);
+    await price(variantId, input.price);
+    const placed = await placeCardOrder(t, { variantId, quantity: input.quantity, method: 'standard', over: { customerId: null, email: input.email } });
+    await payOnHostedPage(t, placed.redirectUrl!);
+    await moveTo(input.shipAt);
+    const shipment = await shipOrder(t, placed.order.number);
+    await dispatch();
+    await moveTo(input.deliverAt);
+    await track(t, shipment.trackingNumber!, { kind: 'delivered', signedBy: 'Alex Invité', recipient: 'customer' });
+    return placed.order;
+  }
+
   const deliver = (shipment: Shipment) => track(t, shipment.trackingNumber!, { kind: 'delivered', signedBy: 'Camille Martin', recipient: 'customer' });
 
   const withdraw = async (input: Omit<SubmitWithdrawalInput, 'shopId' | 'now'>) => submitWithdrawal(t.ctx.db, { shopId: shopId(), now: await now(), ...input });
@@ -54,7 +68,7 @@ export function afterSales(t: TestApp) {
   const emailsAbout = (orderNumber: string) =>
     t.ctx.db.selectFrom('emails').select(['subject', 'text', 'language', 'to_address']).where('related_id', '=', orderNumber).orderBy('id').execute();
 
-  return { shopId, now, moveTo, dispatch, price, deliveredOrder, deliver, withdraw, receive, inspect, emailsAbout };
+  return { shopId, now, moveTo, dispatch, price, deliveredOrder, deliveredGuestOrder, deliver, withdraw, receive, inspect, emailsAbout };
 }
 
 /** The variant of a SKU, with `quantity` units at the warehouse. */

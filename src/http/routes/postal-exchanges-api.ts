@@ -5,6 +5,7 @@
 //   POST /api/admin/returns/:number/exchange/payment-link  a new link to pay the difference, 7 more days (`returns.manage`, audited)
 //   GET  /api/admin/returns/:number/exchange   the settlement: replacements, difference, payment page, replacement parcel (`returns.read`)
 // Register with prefix /api/admin inside the session scope (src/http/server.ts).
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
@@ -46,6 +47,14 @@ export const exchangeJson = (x: SettledExchange) => ({
 export const postalExchangeAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyncZod => async (app) => {
   const tags = ['admin: exchanges by post'];
   const shopId = ctx.shop.id;
+  // What both staff actions on an exchange pass: the return, who acts (audited), when, and the provider for a payment page or a refund.
+  const staffAction = async (request: Pick<FastifyRequest, 'staff'> & { params: { number: string } }) => ({
+    shopId,
+    returnNumber: request.params.number,
+    actor: { kind: 'staff', staffId: request.staff!.id } as const,
+    now: await ctx.clock.now(),
+    provider: ctx.payments?.provider,
+  });
 
   app.post(
     '/returns/:number/exchange',
@@ -59,17 +68,7 @@ export const postalExchangeAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyn
         body: settleExchangeBody,
       },
     },
-    async (request) => {
-      const settled = await settleExchange(ctx.db, {
-        shopId,
-        returnNumber: request.params.number,
-        lines: request.body.lines,
-        actor: { kind: 'staff', staffId: request.staff!.id },
-        now: await ctx.clock.now(),
-        provider: ctx.payments?.provider,
-      });
-      return { exchange: exchangeJson(settled) };
-    },
+    async (request) => ({ exchange: exchangeJson(await settleExchange(ctx.db, { ...(await staffAction(request)), lines: request.body.lines })) }),
   );
 
   app.post(
@@ -82,16 +81,7 @@ export const postalExchangeAdminApiRoutes = (ctx: AppContext): FastifyPluginAsyn
         params: numberParam,
       },
     },
-    async (request) => {
-      const reissued = await reissueExchangePaymentLink(ctx.db, {
-        shopId,
-        returnNumber: request.params.number,
-        actor: { kind: 'staff', staffId: request.staff!.id },
-        now: await ctx.clock.now(),
-        provider: ctx.payments?.provider,
-      });
-      return { exchange: exchangeJson(reissued) };
-    },
+    async (request) => ({ exchange: exchangeJson(await reissueExchangePaymentLink(ctx.db, await staffAction(request))) }),
   );
 
   app.get(

@@ -12,51 +12,22 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { statementBody } from './withdrawals-api.js';
+import { returnJson, statementBody } from './withdrawals-api.js';
 import type { AppContext } from '../../app/context.js';
 import { getReturn, inspectReturn, receiveReturn, recordReturnShipment, returnsQueue, type QueuedReturn, type Return } from '../../app/returns.js';
 import { attachReturnLabel, recordWithdrawal, type RecordWithdrawalInput } from '../../app/withdrawals.js';
 import { actorLabel, type Actor } from '../../store/audit.js';
 import { requireStaff } from '../auth.js';
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-
-/**
- * A return as JSON: amounts in minor units, legal dates as YYYY-MM-DD, instants
- * in ISO 8601. Field by field: a just created return also carries the
- * customer's page secret, which staff never get.
- */
+/** The customer's view of a return plus who recorded, inspected and refunded it, and when. */
 export function staffReturnJson(r: Return) {
   return {
-    number: r.number,
-    orderNumber: r.orderNumber,
-    currency: r.currency,
-    purpose: r.purpose,
-    channel: r.channel,
-    state: r.state,
-    sentAt: r.sentAt.toISOString(),
+    ...returnJson(r),
     recordedAt: r.recordedAt.toISOString(),
     recordedBy: r.recordedBy,
-    name: r.name,
-    email: r.email,
-    statementSha256: r.statementSha256,
-    periodLastDay: r.periodLastDay,
-    sendBy: r.sendBy,
-    returnAddress: r.returnAddress,
-    label: r.label,
-    refundTo: r.refundTo,
-    refundDueOn: r.refundDueOn,
-    refundLateAfter: r.refundLateAfter,
-    shippedTracking: r.shippedTracking,
-    shippedRecordedAt: iso(r.shippedRecordedAt),
-    receivedAt: iso(r.receivedAt),
-    inspectedAt: iso(r.inspectedAt),
+    shippedRecordedAt: r.shippedRecordedAt?.toISOString() ?? null,
     inspectedBy: r.inspectedBy,
-    refund: r.refund,
-    refundedAt: iso(r.refundedAt),
-    refusedKeptUntil: r.refusedKeptUntil,
-    refusedResendRequestedAt: iso(r.refusedResendRequestedAt),
-    lines: r.lines,
+    refundedAt: r.refundedAt?.toISOString() ?? null,
   };
 }
 

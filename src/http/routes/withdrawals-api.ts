@@ -63,6 +63,11 @@ export async function withdrawAndLabel(ctx: AppContext, input: Omit<SubmitWithdr
   }
 }
 
+/**
+ * A return as the customer sees it: amounts in minor units, legal dates as
+ * YYYY-MM-DD, instants in ISO 8601. Field by field, so that the page secret a
+ * just created return carries never leaks; staff add their fields to it.
+ */
 export function returnJson(r: Return) {
   return {
     number: r.number,

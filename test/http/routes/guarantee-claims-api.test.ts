@@ -4,11 +4,10 @@
 // back office's queue (answer due first, overdue flagged) and decisions by
 // API (`returns.manage`) and by form; the routes in /docs.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../../src/adapters/clock.js';
-import { advanceManualClock } from '../../../src/jobs/timer-runner.js';
-import { signIn, useTestApp } from '../../support/app.js';
+import { signIn, staffSession, useTestApp } from '../../support/app.js';
 import { shipOrder, track } from '../../support/fulfilment.js';
 import { customerSession, payOnHostedPage, placeCardOrder, registeredCustomer, stockedVariant, testKey } from '../../support/orders.js';
+import { afterSales } from '../../support/returns.js';
 
 const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF test image'), Buffer.from([0xff, 0xd9])]);
 
@@ -23,7 +22,7 @@ function multipart(fields: Record<string, string>, files: { name: string; filena
 
 describe('EL guarantee claims over HTTP', () => {
   const t = useTestApp('el', { clockStart: '2026-08-31T08:00:00Z' });
-  const moveTo = (iso: string) => advanceManualClock(t.ctx.db, t.ctx.clock as ManualClock, t.ctx.timers, new Date(iso));
+  const { moveTo } = afterSales(t);
   const json = (method: 'GET' | 'POST', url: string, cookie?: string, payload?: unknown) =>
     t.app.inject({ method, url, headers: { accept: 'application/json', ...(cookie ? { cookie } : {}) }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
   const sessionOf = (response: { cookies: { name: string; value: string }[] }, fallback: string) => {
@@ -43,9 +42,7 @@ describe('EL guarantee claims over HTTP', () => {
     alice = await customerSession(t, a.email);
     bob = await customerSession(t, b.email);
     owner = await signIn(t.app, t.owner.email, t.owner.password);
-    const email = `warehouse-${testKey()}@example.com`;
-    expect((await json('POST', '/api/admin/staff', owner, { email, role: 'warehouse', password: 'a long enough password 123' })).statusCode).toBe(201);
-    warehouse = await signIn(t.app, email, 'a long enough password 123');
+    warehouse = await staffSession(t.app, owner, 'warehouse');
     const variantId = await stockedVariant(t, 20);
     for (let i = 0; i < 3; i += 1) {
       const placed = await placeCardOrder(t, { variantId, quantity: 1, method: 'standard', customerId: a.id });

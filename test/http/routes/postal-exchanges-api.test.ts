@@ -2,8 +2,8 @@
 // bad input named by field, the settlement of a same-price exchange (nothing
 // to pay or refund, the replacement packed at once), and reading it back.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signIn, useTestApp } from '../../support/app.js';
-import { stockedVariant, testKey } from '../../support/orders.js';
+import { signIn, staffSession, useTestApp } from '../../support/app.js';
+import { stockedVariant } from '../../support/orders.js';
 import { afterSales } from '../../support/returns.js';
 
 describe('POST /api/admin/returns/:number/exchange (EX-1, JW)', () => {
@@ -20,12 +20,8 @@ describe('POST /api/admin/returns/:number/exchange (EX-1, JW)', () => {
 
   beforeAll(async () => {
     owner = await signIn(t.app, t.owner.email, t.owner.password);
-    const email = `warehouse-${testKey()}@example.com`;
-    expect((await json('POST', '/api/admin/staff', owner, { email, role: 'warehouse', password: 'a long enough password 123' })).statusCode).toBe(201);
-    warehouse = await signIn(t.app, email, 'a long enough password 123');
-    const storeEmail = `store-${testKey()}@example.com`;
-    expect((await json('POST', '/api/admin/staff', owner, { email: storeEmail, role: 'store_staff', password: 'a long enough password 123' })).statusCode).toBe(201);
-    store = await signIn(t.app, storeEmail, 'a long enough password 123');
+    warehouse = await staffSession(t.app, owner, 'warehouse');
+    store = await staffSession(t.app, owner, 'store_staff');
     const o = await h.deliveredOrder({ method: 'ems', lines: [{ quantity: 1, price: 4_500 }] });
     orderNumber = o.order.number;
     other = await stockedVariant(t, 5, { skip: 1 });

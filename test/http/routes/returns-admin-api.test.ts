@@ -7,8 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listEvidence } from '../../../src/store/evidence.js';
 import { listPaymentsFor } from '../../../src/store/payments.js';
-import { signIn, useTestApp } from '../../support/app.js';
-import { testKey } from '../../support/orders.js';
+import { signIn, staffSession, useTestApp } from '../../support/app.js';
 import { afterSales } from '../../support/returns.js';
 
 describe('FA: withdrawals and returns through the admin API', () => {
@@ -26,13 +25,8 @@ describe('FA: withdrawals and returns through the admin API', () => {
 
   beforeAll(async () => {
     owner = await signIn(t.app, t.owner.email, t.owner.password);
-    const staff = async (role: string) => {
-      const email = `${role}-${testKey()}@example.com`;
-      expect((await json('POST', '/api/admin/staff', owner, { email, role, password: 'a long enough password 123' })).statusCode).toBe(201);
-      return signIn(t.app, email, 'a long enough password 123');
-    };
-    service = await staff('customer_service');
-    warehouse = await staff('warehouse');
+    service = await staffSession(t.app, owner, 'customer_service');
+    warehouse = await staffSession(t.app, owner, 'warehouse');
     // 2 × 59.90, 1 × 25.00, 1 × 15.00, home delivery 4.90.
     const o = await h.deliveredOrder({ method: 'home', lines: [{ quantity: 2, price: 5_990 }, { quantity: 1, price: 2_500 }, { quantity: 1, price: 1_500 }] });
     order = o.order.number;

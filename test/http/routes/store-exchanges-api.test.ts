@@ -4,16 +4,14 @@
 // counter form: order number → lines with their window → preview → confirm (CSRF).
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../../src/adapters/clock.js';
-import { dispatchOutbox } from '../../../src/jobs/outbox-dispatcher.js';
-import { advanceManualClock } from '../../../src/jobs/timer-runner.js';
-import { signIn, useTestApp } from '../../support/app.js';
+import { signIn, staffSession, useTestApp } from '../../support/app.js';
 import { shipOrder, track } from '../../support/fulfilment.js';
-import { payOnHostedPage, placeCardOrder, testKey } from '../../support/orders.js';
+import { payOnHostedPage, placeCardOrder } from '../../support/orders.js';
+import { afterSales } from '../../support/returns.js';
 
 describe('FR in-store exchanges over HTTP (EX-2)', () => {
   const t = useTestApp('fr');
-  const moveTo = (iso: string) => advanceManualClock(t.ctx.db, t.ctx.clock as ManualClock, t.ctx.timers, new Date(iso));
+  const { moveTo, dispatch } = afterSales(t);
   const json = (method: 'GET' | 'POST', url: string, cookie?: string, payload?: unknown) =>
     t.app.inject({ method, url, headers: { accept: 'application/json', ...(cookie ? { cookie } : {}) }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
   const storeStock = async (sku: string) =>
@@ -26,13 +24,8 @@ describe('FR in-store exchanges over HTTP (EX-2)', () => {
 
   beforeAll(async () => {
     owner = await signIn(t.app, t.owner.email, t.owner.password);
-    const staff = async (role: string) => {
-      const email = `${role}-${testKey()}@example.com`;
-      expect((await json('POST', '/api/admin/staff', owner, { email, role, password: 'a long enough password 123' })).statusCode).toBe(201);
-      return signIn(t.app, email, 'a long enough password 123');
-    };
-    store = await staff('store_staff');
-    warehouse = await staff('warehouse');
+    store = await staffSession(t.app, owner, 'store_staff');
+    warehouse = await staffSession(t.app, owner, 'warehouse');
     for (const sku of ['FR-IRO-S', 'FR-BRO-36', 'FR-IRO-M']) {
       const variant = await t.ctx.db.selectFrom('variants').select('id').where('sku', '=', sku).executeTakeFirstOrThrow();
       const placed = await placeCardOrder(t, { variantId: variant.id, quantity: 1, method: 'colissimo' });
@@ -42,7 +35,7 @@ describe('FR in-store exchanges over HTTP (EX-2)', () => {
       await moveTo(new Date((await t.ctx.clock.now()).getTime() + 60_000).toISOString());
       await track(t, shipment.trackingNumber!, { kind: 'delivered', signedBy: 'Camille Martin' });
     }
-    await dispatchOutbox(t.ctx.db, t.ctx.outbox, await t.ctx.clock.now());
+    await dispatch();
     await moveTo('2026-12-01T09:00:00Z');
   });
 

@@ -4,38 +4,12 @@
 // return's page (FA, signed in); a guest naming the order by number and email
 // (PF) and sending the proof of shipment from the acknowledgment's link; the
 // exchange by post instead of a refund, once per order (JW).
-import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { getReturn } from '../../../src/app/returns.js';
-import { useTestApp, type TestApp } from '../../support/app.js';
-import { shipOrder, track } from '../../support/fulfilment.js';
-import { customerSession, payOnHostedPage, placeCardOrder, registeredCustomer, stockedVariant } from '../../support/orders.js';
+import { useTestApp } from '../../support/app.js';
+import { browserOf, hiddenFields } from '../../support/browser.js';
+import { customerSession, registeredCustomer } from '../../support/orders.js';
 import { afterSales, variantOfSku } from '../../support/returns.js';
-
-/** A browser's view of the pages: the session cookie it keeps (renewed with the CSRF secret), GET and form POSTs. */
-function browserOf(t: TestApp, initial = '') {
-  let cookie = initial;
-  const keep = (r: LightMyRequestResponse) => {
-    const session = r.cookies.find((c) => c.name === 'comptoir_session');
-    if (session) cookie = `comptoir_session=${encodeURIComponent(session.value)}`;
-    return r;
-  };
-  const headers = () => ({ accept: 'text/html', ...(cookie ? { cookie } : {}) });
-  return {
-    get: async (url: string) => keep(await t.app.inject({ method: 'GET', url, headers: headers() })),
-    post: async (url: string, fields: Record<string, string>) =>
-      keep(await t.app.inject({ method: 'POST', url, headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() })),
-  };
-}
-
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-/** The hidden fields of the page's form posting to `action` (the CSRF token, the step, the draft carried). */
-function hiddenFields(html: string, action: string): Record<string, string> {
-  const start = html.indexOf(`<form method="post" action="${action}"`);
-  expect(start, `a form posting to ${action}`).toBeGreaterThanOrEqual(0);
-  const form = html.slice(start, html.indexOf('</form>', start));
-  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, decode(m[2]!)]));
-}
 
 describe('FA signed in: the order page’s link, the two steps, the return’s page', () => {
   // Delivered on Tuesday 1 December 2026 (FA: 14 days → 15 December).
@@ -124,16 +98,7 @@ describe('PF guest: the order named by number and email (WD-10), then the proof 
   let number = '';
 
   it('delivers a guest order of 2 units on Tuesday 24 November', async () => {
-    const variantId = await stockedVariant(t, 20);
-    await h.price(variantId, 3_900);
-    const placed = await placeCardOrder(t, { variantId, quantity: 2, method: 'standard', over: { customerId: null, email } });
-    await payOnHostedPage(t, placed.redirectUrl!);
-    await h.moveTo('2026-11-24T08:00:00Z');
-    const shipment = await shipOrder(t, placed.order.number);
-    await h.dispatch();
-    await h.moveTo('2026-11-24T15:00:00Z');
-    await track(t, shipment.trackingNumber!, { kind: 'delivered', signedBy: 'Alex Invité', recipient: 'customer' });
-    number = placed.order.number;
+    number = (await h.deliveredGuestOrder({ email, quantity: 2, price: 3_900, shipAt: '2026-11-24T08:00:00Z', deliverAt: '2026-11-24T15:00:00Z' })).number;
     await h.moveTo('2026-12-01T10:30:00Z');
   });
 

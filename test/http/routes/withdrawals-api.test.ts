@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadOrder } from '../../../src/app/orders.js';
 import { useTestApp } from '../../support/app.js';
 import { afterSales } from '../../support/returns.js';
-import { payOnHostedPage, placeCardOrder, stockedVariant, customerSession, registeredCustomer } from '../../support/orders.js';
-import { shipOrder, track } from '../../support/fulfilment.js';
+import { customerSession, registeredCustomer } from '../../support/orders.js';
 
 describe('PF guest: the withdrawal function through the store API', () => {
   // Mon 23 Nov 2026 09:00 UTC.
@@ -19,16 +18,7 @@ describe('PF guest: the withdrawal function through the store API', () => {
   let token = '';
 
   it('delivers a guest order of 2 × 39.00 with standard delivery (5.47) on Tuesday 24 November', async () => {
-    const variantId = await stockedVariant(t, 20);
-    await h.price(variantId, 3_900);
-    const placed = await placeCardOrder(t, { variantId, quantity: 2, method: 'standard', over: { customerId: null, email } });
-    await payOnHostedPage(t, placed.redirectUrl!);
-    await h.moveTo('2026-11-24T08:00:00Z');
-    const shipment = await shipOrder(t, placed.order.number);
-    await h.dispatch();
-    await h.moveTo('2026-11-24T15:00:00Z');
-    await track(t, shipment.trackingNumber!, { kind: 'delivered', signedBy: 'Alex Invité', recipient: 'customer' });
-    number = placed.order.number;
+    number = (await h.deliveredGuestOrder({ email, quantity: 2, price: 3_900, shipAt: '2026-11-24T08:00:00Z', deliverAt: '2026-11-24T15:00:00Z' })).number;
     const order = (await loadOrder(t.ctx.db, { shopId: 'pf', number }))!;
     expect(order).toMatchObject({ customerId: null, total: 7_800 + 547 });
   });
